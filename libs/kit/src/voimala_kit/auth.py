@@ -1,0 +1,155 @@
+"""Bearer JWT authentication with roles (RS256 only; issuer and audience checked)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .http import Problem
+
+__all__ = [
+    "ROLES",
+    "Principal",
+    "Role",
+    "TokenVerifier",
+    "generate_keys",
+    "issue_token",
+    "require",
+]
+
+Role = Literal["coordinator", "counsellor", "employer", "mentor", "participant", "ops"]
+ROLES: frozenset[str] = frozenset(get_args(Role))
+STAFF: tuple[Role, ...] = ("coordinator", "counsellor")
+_ALGORITHMS = ["RS256"]  # the only one accepted: never "none", never HS* with a public key
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls: the token's subject, roles and (for employers) partner organisation."""
+
+    subject: str
+    roles: frozenset[str]
+    org: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: bytes, issuer: str, audience: str) -> None:
+        self._key = serialization.load_pem_public_key(public_key_pem)
+        self._issuer = issuer
+        self._audience = audience
+
+    @classmethod
+    def from_file(cls, path: Path, issuer: str, audience: str) -> TokenVerifier:
+        return cls(path.read_bytes(), issuer, audience)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,  # type: ignore[arg-type]
+                algorithms=_ALGORITHMS,
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(type(exc).__name__) from None
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not set(roles) <= ROLES:
+            raise _unauthorized("UnknownRole")
+        org = claims.get("org")
+        return Principal(str(claims["sub"]), frozenset(roles), str(org) if org else None)
+
+
+def _unauthorized(reason: str) -> Problem:
+    return Problem(
+        401,
+        "Unauthorized",
+        f"a valid bearer token is required ({reason})",
+        headers={"WWW-Authenticate": 'Bearer realm="voimala"'},
+    )
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("MissingToken")
+    verifier: TokenVerifier = request.app.state.platform.verifier
+    return verifier.verify(credentials.credentials)
+
+
+def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency that lets through callers holding any of `roles`."""
+
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.has(*roles):
+            raise Problem(403, "Forbidden", "your role may not do this")
+        return principal
+
+    return dependency
+
+
+def generate_keys(folder: Path) -> tuple[Path, Path]:
+    """Create a development RSA key pair (private, public) in `folder` unless it is there."""
+    private, public = folder / "jwt-private.pem", folder / "jwt-public.pem"
+    if private.exists() and public.exists():
+        return private, public
+    folder.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    private.chmod(0o600)
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
+
+
+def issue_token(
+    private_key_pem: bytes,
+    *,
+    role: Role,
+    subject: str | None = None,
+    org: str | None = None,
+    issuer: str = "voimala-dev",
+    audience: str = "voimala",
+    lifetime: timedelta = timedelta(hours=8),
+) -> str:
+    """Sign a token (development and tests; production tokens come from the identity provider)."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject or f"dev-{role}-{uuid.uuid4().hex[:8]}",
+        "roles": [role],
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    if org:
+        claims["org"] = org
+    return jwt.encode(claims, private_key_pem, algorithm="RS256")

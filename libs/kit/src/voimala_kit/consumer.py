@@ -1,0 +1,251 @@
+"""The consumer: inbox dedupe, effects and inbox row in one transaction, offsets after commit.
+
+What can never succeed (not JSON, an invalid envelope or data, a type no contract knows, a
+handler's PermanentError, or any error that outlives its retries) goes to the service's
+dead-letter topic with headers that say where it came from and why: never personal data.
+Transient errors (database or broker away) are retried with capped backoff for as long as
+they last, holding the partition: order matters more than progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from voimala_contracts import (
+    CloudEvent,
+    EventData,
+    InvalidEventError,
+    is_known,
+    parse_data,
+    parse_envelope,
+    topics,
+)
+
+from .context import work_context
+from .db import Connection, Database
+from .errors import PermanentError, backoff_delay, is_transient, sleep_or_stop
+from .logging import error_fields, get_logger
+from .metrics import EVENT_SECONDS, EVENTS_CONSUMED, RETRIES
+
+__all__ = ["Consumer", "Handler", "Stopping"]
+
+log = get_logger(__name__)
+DataT = TypeVar("DataT", bound=EventData)
+_INBOX = """
+INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING RETURNING true
+"""
+
+
+@dataclass(frozen=True)
+class Handler(Generic[DataT]):
+    """Applies one event type inside the consumer's transaction."""
+
+    model: type[DataT]
+    apply: Callable[[Connection, DataT, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Work:
+    record: ConsumerRecord[bytes, bytes]
+    event: CloudEvent
+    data: EventData
+    handler: Handler[Any]
+
+
+class Stopping(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside the loop when shutdown was asked while waiting to retry."""
+
+
+class Consumer:
+    def __init__(
+        self,
+        db: Database,
+        producer: AIOKafkaProducer,
+        *,
+        service: str,
+        group_id: str,
+        bootstrap_servers: str,
+        subscribe: Sequence[str],
+        handlers: Sequence[Handler[Any]],
+        unknown_types: Literal["dead_letter", "skip"] = "dead_letter",
+        backoff_base: float = 0.2,
+        backoff_cap: float = 30.0,
+        max_attempts: int = 5,
+        max_records: int = 500,
+    ) -> None:
+        self._db = db
+        self._producer = producer
+        self._service = service
+        self._group_id = group_id
+        self._bootstrap = bootstrap_servers
+        self._topics = list(subscribe)
+        self._handlers = {h.model.TYPE: h for h in handlers}
+        self._unknown = unknown_types
+        self._backoff = (backoff_base, backoff_cap)
+        self._max_attempts = max_attempts
+        self._max_records = max_records
+        self.dead_letter_topic = topics.dead_letter(service)
+        self._stop = asyncio.Event()
+        self.assigned = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+        consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group_id,
+            client_id=f"{self._service}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self._max_records,
+        )
+        await consumer.start()
+        log.info("consumer.started", topics=self._topics, group=self._group_id)
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
+                if consumer.assignment():
+                    self.assigned.set()
+                for tp, records in batches.items():
+                    await self.process(tp, records)
+                    await self.commit(consumer, tp, records[-1].offset + 1)
+        except Stopping:
+            log.info("consumer.stopping_uncommitted")
+        finally:
+            await consumer.stop()
+            log.info("consumer.stopped")
+
+    async def commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        """Commit the partition's offset; only ever called after the database committed."""
+        await consumer.commit({tp: offset})
+
+    async def process(
+        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        """Apply one partition's batch: poison to the dead letters, the rest in one transaction."""
+        work: list[_Work] = []
+        for record in records:
+            item = await self._decode(record)
+            if item is not None:
+                work.append(item)
+        if work:
+            await self._apply(work)
+
+    async def _decode(self, record: ConsumerRecord[bytes, bytes]) -> _Work | None:
+        try:
+            event = parse_envelope(record.value)
+        except InvalidEventError as exc:
+            await self._dead_letter(record, "InvalidEventError", exc.reason)
+            return None
+        handler = self._handlers.get(event.type)
+        if handler is None:
+            if is_known(event.type) or self._unknown == "skip":
+                EVENTS_CONSUMED.labels(self._service, record.topic, "skipped").inc()
+                return None
+            await self._dead_letter(record, "UnknownEventType", f"no contract for {event.type}")
+            return None
+        try:
+            data = parse_data(event, handler.model)
+        except InvalidEventError as exc:
+            await self._dead_letter(record, "InvalidEventError", exc.reason, event)
+            return None
+        return _Work(record, event, data, handler)
+
+    async def _apply(self, work: list[_Work]) -> None:
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                outcomes = await self._apply_once(work)
+            except Exception as exc:
+                if len(work) > 1 and not is_transient(exc):
+                    # Find the one that fails: each of the batch on its own.
+                    for item in work:
+                        await self._apply([item])
+                    return
+                attempt += 1
+                error = type(exc).__name__
+                RETRIES.labels(self._service, "consumer", error).inc()
+                if not is_transient(exc) and (
+                    isinstance(exc, PermanentError) or attempt >= self._max_attempts
+                ):
+                    reason = str(exc) if isinstance(exc, PermanentError) else "handler failed"
+                    if not isinstance(exc, PermanentError):
+                        log.error(
+                            "consumer.handler_failed",
+                            event_id=str(work[0].event.id),
+                            **error_fields(exc),
+                        )
+                    await self._dead_letter(work[0].record, error, reason, work[0].event)
+                    return
+                log.warning("consumer.retry", attempt=attempt, batch=len(work), **error_fields(exc))
+                if await sleep_or_stop(backoff_delay(attempt, *self._backoff), self._stop):
+                    raise Stopping from exc
+                continue
+            EVENT_SECONDS.labels(self._service).observe(time.perf_counter() - started)
+            for item, fresh in zip(work, outcomes, strict=True):
+                outcome = "applied" if fresh else "duplicate"
+                EVENTS_CONSUMED.labels(self._service, item.record.topic, outcome).inc()
+            return
+
+    async def _apply_once(self, work: list[_Work]) -> list[bool]:
+        outcomes = []
+        async with self._db.transaction() as conn:
+            for item in work:
+                event = item.event
+                with work_context(event.correlationid, str(event.id), str(event.id)):
+                    fresh = await conn.fetchval(_INBOX, self._group_id, event.id, event.type)
+                    if fresh:
+                        await item.handler.apply(conn, item.data, event)
+                outcomes.append(bool(fresh))
+        return outcomes
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        error_class: str,
+        reason: str,
+        event: CloudEvent | None = None,
+    ) -> None:
+        headers = [
+            ("dlq.original.topic", record.topic),
+            ("dlq.original.partition", str(record.partition)),
+            ("dlq.original.offset", str(record.offset)),
+            ("dlq.consumer", self._group_id),
+            ("dlq.error.class", error_class),
+            ("dlq.error.message", reason[:500]),
+            ("dlq.time", datetime.now(UTC).isoformat()),
+        ]
+        if event is not None:
+            headers += [("dlq.event.id", str(event.id)), ("dlq.event.type", event.type)]
+        attempt = 0
+        while True:
+            try:
+                await self._producer.send_and_wait(
+                    self.dead_letter_topic,
+                    value=record.value,
+                    key=record.key,
+                    headers=[(k, v.encode()) for k, v in headers],
+                )
+                break
+            except Exception as exc:
+                attempt += 1
+                RETRIES.labels(self._service, "dead_letter", type(exc).__name__).inc()
+                if await sleep_or_stop(backoff_delay(attempt, *self._backoff), self._stop):
+                    raise Stopping from exc
+        EVENTS_CONSUMED.labels(self._service, record.topic, "dead_lettered").inc()
+        log.warning(
+            "consumer.dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=error_class,
+            reason=reason[:200],
+        )

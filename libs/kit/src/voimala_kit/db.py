@@ -1,0 +1,56 @@
+"""The database boundary: a pool with bounded waits, and one transaction per unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from .settings import ServiceSettings
+
+__all__ = ["Connection", "Database"]
+
+#: What business code receives: a connection inside a transaction (pooled or not).
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+
+class Database:
+    """Owns the pool. Business code receives a connection inside a transaction, never commits."""
+
+    def __init__(self, pool: asyncpg.Pool, dsn: str, acquire_timeout: float) -> None:
+        self.pool = pool
+        self.dsn = dsn
+        self._acquire_timeout = acquire_timeout
+
+    @classmethod
+    async def connect(cls, settings: ServiceSettings) -> Database:
+        pool = await asyncpg.create_pool(
+            settings.database_url,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            command_timeout=settings.db_command_timeout,
+            timeout=settings.db_acquire_timeout,
+            server_settings={"application_name": settings.service_name, "timezone": "UTC"},
+        )
+        return cls(pool, settings.database_url, settings.db_acquire_timeout)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with self.pool.acquire(timeout=self._acquire_timeout) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.connection() as conn:
+            await conn.fetchval("SELECT 1")
+
+    async def close(self) -> None:
+        await self.pool.close()

@@ -1,0 +1,45 @@
+"""The transactional outbox: an event is written in the same transaction as its change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from voimala_contracts import CloudEvent, EventData, new_event, topics
+
+from .context import causation_id, correlation_id
+from .db import Connection
+
+__all__ = ["Outbox"]
+
+_INSERT = "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)"
+
+
+class Outbox:
+    """Writes one service's events to its topic, keyed by the aggregate id (the subject)."""
+
+    def __init__(self, service: str, topic: str | None = None) -> None:
+        self.service = service
+        self.topic = topic or topics.BY_SERVICE[service]
+
+    async def add(self, conn: Connection, data: EventData, *, subject: str) -> CloudEvent:
+        """Record one event inside the caller's transaction; it is published after commit."""
+        (event,) = await self.add_many(conn, [(data, subject)])
+        return event
+
+    async def add_many(
+        self, conn: Connection, items: Sequence[tuple[EventData, str]]
+    ) -> list[CloudEvent]:
+        events = [
+            new_event(
+                data,
+                service=self.service,
+                subject=subject,
+                correlation_id=correlation_id(),
+                causation_id=causation_id(),
+            )
+            for data, subject in items
+        ]
+        await conn.executemany(
+            _INSERT, [(e.id, self.topic, e.subject, e.to_json()) for e in events]
+        )
+        return events

@@ -1,0 +1,123 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, then deletes them.
+
+Safe to run in several replicas. Rows are grouped in lanes by key; a replica publishes only
+lanes whose advisory lock it holds for the transaction, so one aggregate's events are never
+published by two replicas at once, and stay in order. Rows are claimed by what is committed
+now, never by a cursor, so a transaction that commits after a later one leaves no gap.
+A crash between publishing and deleting publishes the batch again: consumers deduplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from .db import Database
+from .errors import backoff_delay, is_transient, sleep_or_stop
+from .logging import error_fields, get_logger
+from .metrics import EVENTS_PUBLISHED, OUTBOX_BATCH, RETRIES
+
+__all__ = ["Relay"]
+
+log = get_logger(__name__)
+_LANE_LOCK = 7_305_115
+
+_CLAIM = f"""
+WITH mine AS (
+    SELECT lane FROM (SELECT DISTINCT lane FROM outbox) AS lanes
+    WHERE pg_try_advisory_xact_lock({_LANE_LOCK}, lane)
+)
+SELECT position, topic, key, payload FROM outbox
+WHERE lane IN (SELECT lane FROM mine)
+ORDER BY position
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""  # noqa: S608 - a constant, not input
+_DELETE = "DELETE FROM outbox WHERE position = ANY($1::bigint[])"
+
+
+class Relay:
+    def __init__(
+        self,
+        db: Database,
+        producer: AIOKafkaProducer,
+        *,
+        service: str,
+        batch_size: int = 500,
+        idle_poll: float = 0.5,
+        backoff_base: float = 0.2,
+        backoff_cap: float = 30.0,
+    ) -> None:
+        self._db = db
+        self._producer = producer
+        self._service = service
+        self._batch_size = batch_size
+        self._idle_poll = idle_poll
+        self._backoff = (backoff_base, backoff_cap)
+        self._wake = asyncio.Event()
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch in one transaction; return how many rows went out."""
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(_CLAIM, self._batch_size)
+            if not rows:
+                return 0
+            sent = [
+                await self._producer.send(r["topic"], value=r["payload"], key=r["key"].encode())
+                for r in rows
+            ]
+            await asyncio.gather(*sent)
+            await conn.execute(_DELETE, [r["position"] for r in rows])
+        for topic in {r["topic"] for r in rows}:
+            EVENTS_PUBLISHED.labels(self._service, topic).inc(
+                sum(1 for r in rows if r["topic"] == topic)
+            )
+        OUTBOX_BATCH.labels(self._service).set(len(rows))
+        return len(rows)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until asked to stop; wake at commit through LISTEN, else poll."""
+        listener = await self._listen()
+        attempt = 0
+        try:
+            while not stop.is_set():
+                try:
+                    published = await self.publish_batch()
+                    attempt = 0
+                except Exception as exc:  # noqa: BLE001 - the relay outlives any one failure
+                    attempt += 1
+                    RETRIES.labels(self._service, "relay", type(exc).__name__).inc()
+                    level = "warning" if is_transient(exc) else "error"
+                    getattr(log, level)("relay.retry", attempt=attempt, **error_fields(exc))
+                    if await sleep_or_stop(backoff_delay(attempt, *self._backoff), stop):
+                        break
+                    continue
+                if published < self._batch_size:
+                    await self._idle(stop)
+        finally:
+            if listener is not None:
+                with suppress(Exception):
+                    await listener.close()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        stopping = asyncio.ensure_future(stop.wait())
+        waking = asyncio.ensure_future(self._wake.wait())
+        await asyncio.wait(
+            {stopping, waking}, timeout=self._idle_poll, return_when=asyncio.FIRST_COMPLETED
+        )
+        for f in (stopping, waking):
+            f.cancel()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        # A connection of its own: pooled connections drop their listeners when released.
+        try:
+            listener: asyncpg.Connection = await asyncpg.connect(self._db.dsn, timeout=5)
+            await listener.add_listener("outbox", lambda *_: self._wake.set())
+        except Exception as exc:  # noqa: BLE001 - polling still works without it
+            log.warning("relay.listen_unavailable", error=type(exc).__name__)
+            return None
+        return listener

@@ -1,0 +1,228 @@
+"""One service process: its HTTP app, its relay and its consumer, started and stopped together.
+
+Every service's `bootstrap.py` describes itself in a `ServiceSpec`; `create_app` turns that
+into a FastAPI app whose lifespan owns every resource, and `serve` runs it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from voimala_contracts import topics
+
+from .auth import TokenVerifier
+from .consumer import Consumer, Handler
+from .db import Database
+from .errors import backoff_delay, sleep_or_stop
+from .http import Problem, install_http
+from .kafka import check_kafka, ensure_topics, make_producer
+from .logging import configure_logging, error_fields, get_logger
+from .migrations import KIT_MIGRATIONS, migrate
+from .outbox import Outbox
+from .relay import Relay
+from .settings import ServiceSettings
+
+__all__ = ["Platform", "PlatformDep", "ServiceSpec", "create_app", "serve"]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service: everything else is the same for all of them."""
+
+    settings: ServiceSettings
+    title: str
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    subscribe: Sequence[str] = ()
+    handlers: Sequence[Handler[Any]] = ()
+    unknown_types: str = "dead_letter"
+    description: str = ""
+
+
+@dataclass
+class Platform:
+    """The running service's resources, handed to endpoints as typed state."""
+
+    settings: ServiceSettings
+    db: Database
+    producer: AIOKafkaProducer
+    outbox: Outbox
+    verifier: TokenVerifier
+    consumer: Consumer | None = None
+    workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+async def _with_retries(what: str, attempt_fn: Callable[[], Awaitable[Any]]) -> Any:
+    """Start-up waits up to about a minute for the database and the broker to answer."""
+    stop = asyncio.Event()
+    for attempt in range(1, 12):
+        try:
+            return await attempt_fn()
+        except Exception as exc:  # noqa: BLE001 - reported, then retried or raised below
+            log.warning("service.waiting", what=what, attempt=attempt, **error_fields(exc))
+            await sleep_or_stop(backoff_delay(attempt, 0.5, 8.0), stop)
+    return await attempt_fn()
+
+
+async def _supervise(
+    name: str, run: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event, service: str
+) -> None:
+    """Keep a background worker running; a crash is logged and the worker restarted."""
+    attempt = 0
+    while not stop.is_set():
+        try:
+            await run(stop)
+            attempt = 0
+        except Exception as exc:  # noqa: BLE001 - logged; the worker starts again
+            attempt += 1
+            log.error("service.worker_crashed", worker=name, attempt=attempt, **error_fields(exc))
+            await sleep_or_stop(backoff_delay(attempt, 0.5, 30.0), stop)
+
+
+def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
+    settings = spec.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        if settings.jwt_public_key_file is None:
+            raise RuntimeError("VOIMALA_JWT_PUBLIC_KEY_FILE is not set (make token creates keys)")
+        verifier = TokenVerifier.from_file(
+            settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience
+        )
+        db: Database = await _with_retries("database", lambda: Database.connect(settings))
+        async with db.connection() as conn:
+            await migrate(conn, {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations})
+        own = [topics.BY_SERVICE[settings.service_name]]
+        if spec.handlers:
+            own.append(topics.dead_letter(settings.service_name))
+        await _with_retries("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, own))
+        producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name)
+        await _with_retries("kafka", producer.start)
+        platform = Platform(settings, db, producer, Outbox(settings.service_name), verifier)
+        stop = asyncio.Event()
+        if settings.run_relay:
+            relay = Relay(
+                db,
+                producer,
+                service=settings.service_name,
+                batch_size=settings.relay_batch_size,
+                idle_poll=settings.relay_idle_poll,
+                backoff_base=settings.retry_backoff_base,
+                backoff_cap=settings.retry_backoff_cap,
+            )
+            platform.workers["relay"] = asyncio.create_task(
+                _supervise("relay", relay.run, stop, settings.service_name)
+            )
+        if settings.run_consumer and spec.handlers:
+            platform.consumer = Consumer(
+                db,
+                producer,
+                service=settings.service_name,
+                group_id=settings.group_id,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                subscribe=spec.subscribe,
+                handlers=spec.handlers,
+                unknown_types="skip" if spec.unknown_types == "skip" else "dead_letter",
+                backoff_base=settings.retry_backoff_base,
+                backoff_cap=settings.retry_backoff_cap,
+                max_attempts=settings.retry_max_attempts,
+            )
+            platform.workers["consumer"] = asyncio.create_task(
+                _supervise("consumer", platform.consumer.run, stop, settings.service_name)
+            )
+        app.state.platform = platform
+        log.info("service.started", port=settings.port, workers=sorted(platform.workers))
+        try:
+            yield
+        finally:
+            log.info("service.stopping")
+            stop.set()
+            if platform.workers:
+                _, pending = await asyncio.wait(platform.workers.values(), timeout=15)
+                for task in pending:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
+            await producer.stop()
+            await db.close()
+            log.info("service.stopped")
+
+    return lifespan
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "live"}
+
+    @router.get("/health/ready")
+    async def ready(platform: PlatformDep) -> dict[str, Any]:
+        checks: dict[str, str] = {}
+        for name, check in (
+            ("database", platform.db.ping),
+            ("kafka", lambda: check_kafka(platform.producer)),
+        ):
+            try:
+                await check()
+                checks[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - the answer names what failed
+                checks[name] = f"failing: {type(exc).__name__}"
+        for name, task in platform.workers.items():
+            checks[name] = "running" if not task.done() else "stopped"
+        if any(v not in ("ok", "running") for v in checks.values()):
+            raise Problem(503, "Not ready", "a dependency is not available", checks=checks)
+        return {"status": "ready", "checks": checks}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=_lifespan(spec),
+    )
+    install_http(app, spec.settings.service_name)
+    app.include_router(_health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run one service until SIGTERM/SIGINT; the lifespan drains the workers on the way out."""
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )

@@ -1,0 +1,73 @@
+"""Settings shared by every service; each service subclasses them once and validates at start.
+
+Shared infrastructure (Kafka, tokens, environment) is read from `VOIMALA_*` variables; what
+belongs to one service (its port, its database) from `<SERVICE>_*`, e.g. `PARTICIPANTS_PORT`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(f"VOIMALA_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """Subclass per service, setting `env_prefix` and the service's defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    service_name: str
+    environment: Environment = Field("development", validation_alias=_shared("ENV"))
+    log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
+
+    host: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)
+
+    database_url: str
+    db_pool_min: int = Field(2, ge=1)
+    db_pool_max: int = Field(10, ge=1)
+    db_acquire_timeout: float = Field(5.0, gt=0, description="seconds to wait for a connection")
+    db_command_timeout: float = Field(10.0, gt=0, description="seconds one statement may take")
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    consumer_group: str | None = Field(None, description="defaults to the service name")
+    run_relay: bool = True
+    run_consumer: bool = True
+    relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_idle_poll: float = Field(0.5, gt=0, description="seconds between polls with no news")
+    retry_backoff_base: float = Field(0.2, gt=0)
+    retry_backoff_cap: float = Field(30.0, gt=0)
+    retry_max_attempts: int = Field(5, ge=1, description="for errors not known to be transient")
+
+    jwt_public_key_file: Path | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY_FILE"))
+    jwt_issuer: str = Field("voimala-dev", validation_alias=_shared("JWT_ISSUER"))
+    jwt_audience: str = Field("voimala", validation_alias=_shared("JWT_AUDIENCE"))
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or self.service_name
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> ServiceSettings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.jwt_public_key_file is None:
+            problems.append("VOIMALA_JWT_PUBLIC_KEY_FILE must be set")
+        if self.jwt_issuer == "voimala-dev":
+            problems.append("VOIMALA_JWT_ISSUER must not be the development issuer")
+        if "-dev@" in self.database_url or ":dev@" in self.database_url:
+            problems.append("the database password must not be a development default")
+        if problems:
+            raise ValueError("insecure settings for production: " + "; ".join(problems))
+        return self

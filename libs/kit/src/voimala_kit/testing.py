@@ -1,0 +1,160 @@
+"""Test helpers for every service's suite: real PostgreSQL, real Kafka, real tokens.
+
+Loaded as a pytest plugin (`-p voimala_kit.testing`). The infrastructure is the one that
+`make test` starts (deploy/local); point elsewhere with VOIMALA_TEST_PG_ADMIN_DSN and
+VOIMALA_KAFKA_BOOTSTRAP_SERVERS. Nothing here fakes Kafka or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from fastapi import FastAPI
+
+from .auth import Role, generate_keys, issue_token
+from .kafka import ensure_topics
+
+__all__ = ["read_topic", "running_app", "wait_for"]
+
+DEFAULT_ADMIN_DSN = "postgresql://postgres:voimala-dev@127.0.0.1:55432/postgres"
+
+
+def _dsn_for(admin_dsn: str, database: str) -> str:
+    base, _, _ = admin_dsn.rpartition("/")
+    return f"{base}/{database}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn() -> str:
+    return os.environ.get("VOIMALA_TEST_PG_ADMIN_DSN", DEFAULT_ADMIN_DSN)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+@pytest.fixture(scope="session")
+async def new_database(pg_admin_dsn: str) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """Create an empty database for this test session; return its DSN. Dropped at the end."""
+    created: list[str] = []
+
+    async def create(label: str) -> str:
+        name = f"t_{label}_{uuid.uuid4().hex[:8]}"
+        admin = await asyncpg.connect(pg_admin_dsn)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        created.append(name)
+        return _dsn_for(pg_admin_dsn, name)
+
+    yield create
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        for name in created:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return generate_keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def token(jwt_keys: tuple[Path, Path]) -> Callable[..., str]:
+    """`token("coordinator")`, `token("participant", subject=str(pid))`: signed bearer tokens."""
+    private = jwt_keys[0].read_bytes()
+
+    def make(role: Role, subject: str | None = None, org: str | None = None) -> str:
+        return issue_token(private, role=role, subject=subject, org=org)
+
+    return make
+
+
+@pytest.fixture
+async def new_topic(kafka_bootstrap: str) -> Callable[[str], Awaitable[str]]:
+    async def create(label: str, partitions: int = 3) -> str:
+        name = f"test.{label}.{uuid.uuid4().hex[:8]}"
+        await ensure_topics(kafka_bootstrap, [name], partitions=partitions)
+        return name
+
+    return create
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's whole lifespan (relay, consumer and all) and talk to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, at_least: int = 0, timeout: float = 20.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on a topic from the start, waiting until at least `at_least` have arrived.
+
+    Reads with no consumer group, so it commits nothing and disturbs no service.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            batch = await consumer.getmany(*tps, timeout_ms=200)
+            for part in batch.values():
+                records.extend(part)
+            end = await consumer.end_offsets(tps)
+            positions = {tp: await consumer.position(tp) for tp in tps}
+            caught_up = all(positions[tp] >= end[tp] for tp in tps)
+            if caught_up and len(records) >= at_least:
+                return records
+            if asyncio.get_running_loop().time() > deadline:
+                return records
+    finally:
+        await consumer.stop()
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, interval: float = 0.1
+) -> Any:
+    """Poll `probe` until it returns something truthy; return that, or fail after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"gave up waiting after {timeout}s: {probe.__name__}")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def env_clean(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Settings tests start from an environment with no VOIMALA_* variables."""
+    for key in list(os.environ):
+        if key.startswith(("VOIMALA_", "PARTICIPANTS_", "EVENTS_", "MATCHING_", "NOTIFICATIONS_")):
+            monkeypatch.delenv(key)
+    return monkeypatch
