@@ -1,1 +1,1 @@
-"""placeholder"""
+"""The events service (package `scheduling`): the service point's programme."""

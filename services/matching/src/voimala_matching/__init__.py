@@ -1,1 +1,1 @@
-"""placeholder"""
+"""The matching service: partners, openings, mentors and matching."""

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""The notifications service: every message that reaches a person."""

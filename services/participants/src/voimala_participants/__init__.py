@@ -1,1 +1,1 @@
-"""placeholder"""
+"""The participants service: the registry of job seekers."""

@@ -1,0 +1,10 @@
+from pydantic_settings import SettingsConfigDict
+from voimala_kit import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTICIPANTS_")
+
+    service_name: str = "participants"
+    port: int = 8001
+    database_url: str = "postgresql://participants:participants-dev@127.0.0.1:55432/participants"
