@@ -41,7 +41,7 @@ port_open() {
 
 # True when $1 is a live process whose command line contains $2 (guards against pid reuse).
 pid_is() {
-    [[ -n "$1" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"
+    [[ -n "$1" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF -- "$2"
 }
 
 die() {

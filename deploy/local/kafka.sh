@@ -58,6 +58,8 @@ listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$KAFKA_DATA
 # One node: internal topics cannot be replicated.
 offsets.topic.replication.factor=1
+# One broker on a small machine: 50 partitions for consumer offsets only slow the first group down.
+offsets.topic.num.partitions=5
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 num.partitions=3
@@ -84,19 +86,21 @@ EOF
 ensure_formatted() {
     [[ -f "$KAFKA_DATA/meta.properties" ]] && return 0
     local cluster_id
-    cluster_id="$(java -cp "$KAFKA_JARS/*" kafka.tools.StorageTool random-uuid)"
+    cluster_id="$(java -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$KAFKA_LOGS" \
+        -cp "$KAFKA_JARS/*" kafka.tools.StorageTool random-uuid)"
     echo "kafka: formatting $KAFKA_DATA (cluster id $cluster_id)"
     java -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$KAFKA_LOGS" \
         -cp "$KAFKA_JARS/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" >/dev/null
 }
 
-# Wait for a real metadata request (aiokafka) when the venv exists, else for the port.
+# Wait for a real metadata request (aiokafka) when the venv has it, else for the port.
 wait_ready() {
     local pid="$1"
-    if [[ -x "$VENV_PYTHON" ]]; then
+    if "$VENV_PYTHON" -c 'import aiokafka' 2>/dev/null; then
         "$VENV_PYTHON" "$DEPLOY_DIR/wait_kafka.py" "$ADDR" --timeout "$READY_TIMEOUT" --pid "$pid"
         return
     fi
+    echo "kafka: no aiokafka in $ROOT/.venv, waiting for the port only"
     local deadline=$((SECONDS + READY_TIMEOUT))
     until port_open "$VOIMALA_KAFKA_PORT"; do
         pid_is "$pid" kafka.Kafka || return 1
@@ -120,12 +124,12 @@ start() {
     write_config
     ensure_formatted
 
-    # setsid: a Ctrl-C in the terminal that ran `start` must not reach the broker later.
-    KAFKA_HEAP="-Xmx512m -Xms256m"
-    # shellcheck disable=SC2086 # the heap options are meant to split
-    setsid nohup java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
-        -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$KAFKA_LOGS" \
-        -cp "$KAFKA_JARS/*" kafka.Kafka "$CONFIG" \
+    # A small heap is plenty for a dev broker (the stock script would take 1 GB).
+    local jvm=(-Xmx512m -Xms256m -XX:+UseG1GC -Djava.awt.headless=true
+        -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$KAFKA_LOGS")
+    # setsid: own session, so a Ctrl-C in the terminal (e.g. under with-infra.sh) does not kill
+    # the broker behind the back of whoever is responsible for stopping it.
+    setsid nohup java "${jvm[@]}" -cp "$KAFKA_JARS/*" kafka.Kafka "$CONFIG" \
         >"$KAFKA_LOGS/stdout.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$KAFKA_PID_FILE"

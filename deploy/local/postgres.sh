@@ -31,7 +31,7 @@ pg() { as_pg "$VOIMALA_PG_BIN/$1" "${@:2}"; }
 # The server gets real paths: when .local/pg is a symlink, the unprivileged user may not be
 # able to follow it (it cannot enter the repo).
 resolve_paths() {
-    PG_REAL="$(readlink -f "$PG_STATE")"
+    PG_REAL="$(readlink -m "$PG_STATE")" # -m: fine when nothing exists yet
     PG_DATA="$PG_REAL/data"
     PG_LOGS="$PG_REAL/logs"
     PG_SOCKETS="$PG_REAL/run"

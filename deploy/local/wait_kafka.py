@@ -22,7 +22,7 @@ async def metadata_ok(bootstrap: str) -> bool:
         await admin.start()
         cluster = await admin.describe_cluster()
         return bool(cluster.get("brokers"))
-    except Exception:  # any failure just means "not ready yet"
+    except Exception:  # noqa: BLE001 - any failure just means "not ready yet"
         return False
     finally:
         await admin.close()
