@@ -1,7 +1,7 @@
 """The public language between Voimala services: envelope, event models and topic names."""
 
 from . import topics
-from ._envelope import CloudEvent, EventData, new_event
+from ._envelope import STRUCTURED, CloudEvent, EventData, new_event
 from ._registry import (
     EVENT_MODELS,
     InvalidEventError,
@@ -19,6 +19,7 @@ from .participants import (
 
 __all__ = [
     "EVENT_MODELS",
+    "STRUCTURED",
     "CloudEvent",
     "EventData",
     "InvalidEventError",

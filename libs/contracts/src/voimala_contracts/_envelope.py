@@ -8,6 +8,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+#: Kafka headers of a structured-mode CloudEvent (CloudEvents Kafka protocol binding).
+STRUCTURED: tuple[tuple[str, bytes], ...] = (
+    ("content-type", b"application/cloudevents+json; charset=utf-8"),
+)
+
 
 class EventData(BaseModel):
     """Base of every event's `data`.

@@ -232,7 +232,7 @@ class Consumer:
                     self.dead_letter_topic,
                     value=record.value,
                     key=record.key,
-                    headers=[(k, v.encode()) for k, v in headers],
+                    headers=[*record.headers, *((k, v.encode()) for k, v in headers)],
                 )
                 break
             except Exception as exc:

@@ -14,6 +14,7 @@ from contextlib import suppress
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from voimala_contracts import STRUCTURED
 
 from .db import Database
 from .errors import backoff_delay, is_transient, sleep_or_stop
@@ -36,6 +37,7 @@ ORDER BY position
 LIMIT $1
 FOR UPDATE SKIP LOCKED
 """  # noqa: S608 - a constant, not input
+_HEADERS = list(STRUCTURED)
 _DELETE = "DELETE FROM outbox WHERE position = ANY($1::bigint[])"
 
 
@@ -66,7 +68,9 @@ class Relay:
             if not rows:
                 return 0
             sent = [
-                await self._producer.send(r["topic"], value=r["payload"], key=r["key"].encode())
+                await self._producer.send(
+                    r["topic"], value=r["payload"], key=r["key"].encode(), headers=_HEADERS
+                )
                 for r in rows
             ]
             await asyncio.gather(*sent)

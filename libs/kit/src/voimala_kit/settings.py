@@ -58,6 +58,13 @@ class ServiceSettings(BaseSettings):
         return self.consumer_group or self.service_name
 
     @model_validator(mode="after")
+    def _port_in_range(self) -> ServiceSettings:
+        # Checked here, not on the field: each service redefines `port` with its default.
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is outside 1-65535")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_insecure_production(self) -> ServiceSettings:
         if self.environment != "production":
             return self

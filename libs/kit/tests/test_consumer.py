@@ -1,0 +1,228 @@
+"""The consumer's promises, against the real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer, TopicPartition
+from voimala_contracts import CloudEvent, new_event, topics
+from voimala_kit import Connection, Consumer, Database, Handler, TransientError
+from voimala_kit.kafka import ensure_topics, make_producer
+from voimala_kit.testing import read_topic, wait_for
+
+from .conftest import SampleHappened
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = make_producer(kafka_bootstrap, "consumer-test")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+async def _record_effect(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
+    await conn.execute(
+        "INSERT INTO effect (event_id, subject, seq) VALUES ($1, $2, $3)",
+        event.id,
+        str(data.subject_id),
+        data.seq,
+    )
+
+
+def _sample(seq: int, subject: uuid.UUID | None = None) -> CloudEvent:
+    sid = subject or uuid.uuid4()
+    return new_event(SampleHappened(subject_id=sid, seq=seq), service="kittest", subject=str(sid))
+
+
+async def _setup(kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]) -> tuple[str, str]:
+    source = await new_topic("source", partitions=1)
+    service = f"kt{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap, [topics.dead_letter(service)], partitions=1)
+    return source, service
+
+
+def _consumer(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    service: str,
+    source: str,
+    handler: Any = _record_effect,
+    cls: type[Consumer] = Consumer,
+    max_attempts: int = 3,
+) -> Consumer:
+    return cls(
+        db,
+        producer,
+        service=service,
+        group_id=f"{service}-group",
+        bootstrap_servers=kafka_bootstrap,
+        subscribe=[source],
+        handlers=[Handler(SampleHappened, handler)],
+        backoff_base=0.01,
+        backoff_cap=0.05,
+        max_attempts=max_attempts,
+    )
+
+
+async def _effects(db: Database) -> list[Any]:
+    async with db.connection() as conn:
+        return list(await conn.fetch("SELECT event_id, seq FROM effect ORDER BY seq"))
+
+
+async def _run_until(consumer: Consumer, db: Database, count: int) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+
+    async def enough() -> bool:
+        if task.done():
+            task.result()
+        return len(await _effects(db)) >= count
+
+    try:
+        await wait_for(enough, timeout=30)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_poison_goes_to_the_dead_letters_with_headers_and_the_rest_goes_on(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source, service = await _setup(kafka_bootstrap, new_topic)
+    good_before, good_after = _sample(1), _sample(2)
+    invalid_data = _sample(3).model_dump(mode="json")
+    invalid_data["data"] = {
+        "subject_id": "not-a-uuid",
+        "seq": 3,
+        "email": "matti.virtanen@example.fi",
+    }
+    unknown = _sample(4).model_dump(mode="json") | {"type": "nothing.known.v1"}
+    no_id = _sample(5).model_dump(mode="json")
+    del no_id["id"]
+    values = [
+        good_before.to_json(),
+        b"{not json at all",
+        json.dumps(no_id).encode(),
+        json.dumps(invalid_data).encode(),
+        json.dumps(unknown).encode(),
+        good_after.to_json(),
+    ]
+    for v in values:
+        await producer.send_and_wait(source, v, key=b"k")
+
+    await _run_until(_consumer(db, producer, kafka_bootstrap, service, source), db, 2)
+
+    assert [r["seq"] for r in await _effects(db)] == [1, 2]
+    dead = await read_topic(kafka_bootstrap, topics.dead_letter(service), at_least=4)
+    assert [d.value for d in dead] == values[1:5]
+    for d, offset in zip(dead, [1, 2, 3, 4], strict=True):
+        headers = {k: v.decode() for k, v in d.headers}
+        assert headers["dlq.original.topic"] == source
+        assert headers["dlq.original.partition"] == "0"
+        assert headers["dlq.original.offset"] == str(offset)
+        assert headers["dlq.consumer"] == f"{service}-group"
+        assert headers["dlq.error.class"] in {"InvalidEventError", "UnknownEventType"}
+        assert headers["dlq.error.message"]
+        assert "matti" not in " ".join(headers.values())  # no personal data in headers
+    assert {k: v.decode() for k, v in dead[2].headers}["dlq.error.message"].startswith(
+        "invalid data: subject_id: uuid_parsing"
+    )
+
+
+class _KilledBeforeOffsetCommit(Consumer):
+    async def commit(self, consumer: Any, tp: TopicPartition, offset: int) -> None:
+        raise SystemExit("killed between the database commit and the offset commit")
+
+
+async def test_a_consumer_killed_before_its_offset_commit_has_no_duplicate_effect(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source, service = await _setup(kafka_bootstrap, new_topic)
+    events = [_sample(i) for i in range(10)]
+    for e in events:
+        await producer.send_and_wait(source, e.to_json(), key=e.subject.encode())
+
+    dying = _consumer(db, producer, kafka_bootstrap, service, source, cls=_KilledBeforeOffsetCommit)
+    with pytest.raises(SystemExit):
+        await dying.run(asyncio.Event())
+    assert len(await _effects(db)) == 10  # the effects were committed...
+
+    # ...and a new process in the same group reads them all again: the inbox absorbs it.
+    await _run_until(_consumer(db, producer, kafka_bootstrap, service, source), db, 10)
+    await asyncio.sleep(0.5)
+    effects = await _effects(db)
+    assert sorted(str(r["event_id"]) for r in effects) == sorted(str(e.id) for e in events)
+    async with db.connection() as conn:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM inbox WHERE consumer = $1", f"{service}-group"
+            )
+            == 10
+        )
+
+
+async def test_transient_errors_are_retried_until_they_pass(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source, service = await _setup(kafka_bootstrap, new_topic)
+    failures = {"left": 4}
+
+    async def flaky(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise TransientError("the peer is away")
+        await _record_effect(conn, data, event)
+
+    await producer.send_and_wait(source, _sample(1).to_json(), key=b"k")
+    await _run_until(
+        _consumer(db, producer, kafka_bootstrap, service, source, handler=flaky, max_attempts=2),
+        db,
+        1,
+    )
+    assert failures["left"] == 0
+    assert len(await _effects(db)) == 1
+    assert await read_topic(kafka_bootstrap, topics.dead_letter(service), timeout=1) == []
+
+
+async def test_a_handler_that_always_fails_is_dead_lettered_alone(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source, service = await _setup(kafka_bootstrap, new_topic)
+
+    async def picky(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
+        if data.seq == 2:
+            raise ValueError("a bug that quotes matti.virtanen@example.fi")
+        await _record_effect(conn, data, event)
+
+    for seq in (1, 2, 3):
+        await producer.send_and_wait(source, _sample(seq).to_json(), key=b"k")
+    await _run_until(
+        _consumer(db, producer, kafka_bootstrap, service, source, handler=picky), db, 2
+    )
+
+    assert [r["seq"] for r in await _effects(db)] == [1, 3]
+    dead = await read_topic(kafka_bootstrap, topics.dead_letter(service), at_least=1)
+    assert len(dead) == 1
+    headers = {k: v.decode() for k, v in dead[0].headers}
+    assert headers["dlq.error.class"] == "ValueError"
+    assert headers["dlq.error.message"] == "handler failed"
+    assert json.loads(dead[0].value)["data"]["seq"] == 2
