@@ -218,6 +218,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run one service until SIGTERM/SIGINT; the lifespan drains the workers on the way out."""
+    configure_logging(settings.service_name, settings.log_level)
     uvicorn.run(
         app,
         host=settings.host,

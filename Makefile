@@ -1,0 +1,84 @@
+# Voimala: the two commands a newcomer needs are `make run` and `make test`.
+# Everything else here is what those two are made of.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PY := .venv/bin/python
+LOCAL := deploy/local
+KEYS := .local/keys
+export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
+
+.PHONY: help install run stop status test test-fast lint fmt bench faults token keys topics \
+        demo infra-up infra-down infra-status compose-check docs
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: ## install Python deps (uv, then the locked workspace into .venv)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) sync --frozen --quiet
+	@command -v java >/dev/null || { echo "java 17 is needed for Kafka"; exit 1; }
+
+infra-up: ## start PostgreSQL and Kafka (idempotent)
+	@$(LOCAL)/infra.sh up
+infra-down: ## stop PostgreSQL and Kafka
+	@$(LOCAL)/infra.sh down
+infra-status:
+	@$(LOCAL)/infra.sh status
+
+keys: install ## development JWT keys in .local/keys
+	@$(PY) -c "from pathlib import Path; from voimala_kit.auth import generate_keys; generate_keys(Path('$(KEYS)'))"
+
+topics: install ## create every Kafka topic (the services also create their own)
+	@$(PY) $(LOCAL)/create_topics.py
+
+run: install infra-up keys topics ## start everything with demo data and say where to look
+	@$(LOCAL)/services.sh start
+	@$(PY) $(LOCAL)/demo.py
+	@$(LOCAL)/banner.sh
+
+stop: ## stop what `make run` started
+	@$(LOCAL)/services.sh stop
+	@$(LOCAL)/infra.sh down
+
+status: ## what is running
+	@$(LOCAL)/infra.sh status || true
+	@$(LOCAL)/services.sh status || true
+
+test: install ## install, start infrastructure, run every test, stop what it started
+	@$(LOCAL)/with-infra.sh $(PY) -m pytest
+
+test-fast: install ## unit and integration tests without the end-to-end processes
+	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m "not e2e"
+
+lint: install ## ruff, mypy (strict for libs/), import-linter
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy libs/contracts/src libs/kit/src
+	.venv/bin/mypy services/participants/src services/events/src services/matching/src services/notifications/src
+	.venv/bin/lint-imports
+
+fmt: install ## format and autofix
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: install ## outbox -> Kafka -> consumer throughput and latency, into docs/benchmarks.md
+	@$(LOCAL)/with-infra.sh $(PY) bench/run.py
+
+faults: install ## the long fault runs (broker and database outages)
+	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m faults -p no:randomly
+
+ROLE ?= coordinator
+token: keys ## a signed development token: make token ROLE=<role> [SUB=<id>] [ORG=<partner id>]
+	@$(PY) -m voimala_kit.devtoken --keys $(KEYS) --role $(ROLE) $(if $(SUB),--sub $(SUB)) $(if $(ORG),--org $(ORG))
+
+compose-check: ## validate docker-compose.yml (needs only the docker client)
+	docker compose config --quiet
+
+docs: install ## regenerate docs/events.md from the contracts
+	@$(PY) -m voimala_contracts.catalogue > docs/events.md

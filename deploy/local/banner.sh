@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# What `make run` prints last: where to look and how to call the APIs.
+set -euo pipefail
+# shellcheck source=deploy/local/env.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
+cat <<TXT
+
+Voimala is running.
+  participants   http://127.0.0.1:${PARTICIPANTS_PORT:-8001}/docs
+  events         http://127.0.0.1:${EVENTS_PORT:-8002}/docs
+  matching       http://127.0.0.1:${MATCHING_PORT:-8003}/docs
+  notifications  http://127.0.0.1:${NOTIFICATIONS_PORT:-8004}/docs
+  Kafka          127.0.0.1:$VOIMALA_KAFKA_PORT      PostgreSQL  127.0.0.1:$VOIMALA_PG_PORT
+  logs           .local/logs/<service>.log
+
+A token for the APIs (roles: coordinator counsellor employer mentor participant ops):
+  TOKEN=\$(make -s token ROLE=coordinator | tail -n 1)
+  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8001/participants
+
+Stop everything with: make stop
+TXT

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The four services as background processes (make run). Each is one process: HTTP API,
+# consumer and outbox relay together. Logs: .local/logs/<service>.log (JSON lines).
+# Usage: services.sh {start|stop|status}
+set -euo pipefail
+# shellcheck source=deploy/local/env.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
+
+# service:python package:port
+SERVICES=(participants:voimala_participants:8001 events:voimala_scheduling:8002
+    matching:voimala_matching:8003 notifications:voimala_notifications:8004)
+LOG_DIR="$LOCAL_DIR/logs"
+export VOIMALA_JWT_PUBLIC_KEY_FILE="${VOIMALA_JWT_PUBLIC_KEY_FILE:-$LOCAL_DIR/keys/jwt-public.pem}"
+export VOIMALA_KAFKA_BOOTSTRAP_SERVERS="${VOIMALA_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$VOIMALA_KAFKA_PORT}"
+
+port_of() {
+    local name=$1 default=$2 var
+    var="$(echo "$name" | tr '[:lower:]' '[:upper:]')_PORT"
+    echo "${!var:-$default}"
+}
+
+start() {
+    mkdir -p "$LOG_DIR" "$RUN_DIR"
+    [[ -r "$VOIMALA_JWT_PUBLIC_KEY_FILE" ]] || die "no public key at $VOIMALA_JWT_PUBLIC_KEY_FILE (make keys)"
+    local spec name pkg port pid_file waiting=()
+    for spec in "${SERVICES[@]}"; do
+        IFS=: read -r name pkg port <<<"$spec"
+        port=$(port_of "$name" "$port")
+        pid_file="$RUN_DIR/$name.pid"
+        if pid_is "$(cat "$pid_file" 2>/dev/null)" "$pkg"; then
+            echo "$name: already running on http://127.0.0.1:$port (pid $(cat "$pid_file"))"
+            continue
+        fi
+        if port_open "$port"; then
+            die "$name: port $port is taken by another process; set $(echo "$name" | tr '[:lower:]' '[:upper:]')_PORT"
+        fi
+        setsid nohup "$VENV_PYTHON" -m "$pkg" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+        echo $! >"$pid_file"
+        waiting+=("$name:$port")
+    done
+    local deadline=$((SECONDS + 60)) item
+    for item in "${waiting[@]}"; do
+        IFS=: read -r name port <<<"$item"
+        until curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; do
+            if ((SECONDS > deadline)) || ! pid_is "$(cat "$RUN_DIR/$name.pid")" "voimala_"; then
+                tail -n 20 "$LOG_DIR/$name.log" >&2
+                die "$name: not ready on port $port; see $LOG_DIR/$name.log"
+            fi
+            sleep 0.3
+        done
+        echo "$name: ready on http://127.0.0.1:$port"
+    done
+}
+
+stop() {
+    local spec name pkg port pid_file pid
+    for spec in "${SERVICES[@]}"; do
+        IFS=: read -r name pkg port <<<"$spec"
+        pid_file="$RUN_DIR/$name.pid"
+        pid=$(cat "$pid_file" 2>/dev/null || true)
+        if ! pid_is "$pid" "$pkg"; then
+            rm -f "$pid_file"
+            echo "$name: not running"
+            continue
+        fi
+        kill -TERM "$pid"
+        for _ in $(seq 1 100); do
+            pid_is "$pid" "$pkg" || break
+            sleep 0.2
+        done
+        pid_is "$pid" "$pkg" && kill -KILL "$pid"
+        rm -f "$pid_file"
+        echo "$name: stopped"
+    done
+}
+
+status() {
+    local spec name pkg port rc=0
+    for spec in "${SERVICES[@]}"; do
+        IFS=: read -r name pkg port <<<"$spec"
+        port=$(port_of "$name" "$port")
+        if pid_is "$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" "$pkg"; then
+            echo "$name: running on http://127.0.0.1:$port (pid $(cat "$RUN_DIR/$name.pid"))"
+        else
+            echo "$name: stopped"
+            rc=3
+        fi
+    done
+    return "$rc"
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+status) status ;;
+*) die "usage: $0 {start|stop|status}" ;;
+esac
