@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from voimala_contracts import (
@@ -15,6 +16,7 @@ from voimala_contracts import (
     parse_data,
     parse_envelope,
 )
+from voimala_contracts.catalogue import render
 
 
 def _registered() -> ParticipantRegistered:
@@ -75,3 +77,8 @@ def test_the_reason_never_repeats_input_values() -> None:
         parse_data(CloudEvent.model_validate(document), ParticipantRegistered)
     assert "010190" not in err.value.reason
     assert "personal.given_name" in err.value.reason
+
+
+def test_the_committed_event_catalogue_is_current() -> None:
+    committed = Path(__file__).resolve().parents[3] / "docs" / "events.md"
+    assert committed.read_text(encoding="utf-8") == render(), "run `make docs`"

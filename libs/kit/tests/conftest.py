@@ -20,6 +20,7 @@ class SampleHappened(EventData):
     """An event model for the platform's own tests."""
 
     TYPE: ClassVar[str] = "sample.happened.v1"
+    TOPIC: ClassVar[str] = "test.samples"
     AGGREGATE: ClassVar[str] = "sample"
 
     subject_id: uuid.UUID

@@ -26,6 +26,7 @@ class EventData(BaseModel):
 
     TYPE: ClassVar[str]
     AGGREGATE: ClassVar[str]
+    TOPIC: ClassVar[str]
 
 
 class CloudEvent(BaseModel):

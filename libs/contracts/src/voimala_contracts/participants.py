@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import topics
 from ._envelope import EventData
 
 Language = Literal["fi", "sv", "en"]
@@ -44,8 +45,15 @@ class ParticipantPersonal(BaseModel):
 
 
 class ParticipantRegistered(EventData):
+    """A coordinator or counsellor registered a new participant in the programme.
+
+    Consumed by matching (keeps the pseudonymous profile) and notifications (keeps the
+    contact, sends a welcome in the participant's language).
+    """
+
     TYPE: ClassVar[str] = "participant.registered.v1"
     AGGREGATE: ClassVar[str] = "participant"
+    TOPIC: ClassVar[str] = topics.PARTICIPANTS
 
     participant_id: uuid.UUID
     preferred_language: Language = "fi"
