@@ -71,7 +71,7 @@ bench: install ## outbox -> Kafka -> consumer throughput and latency, into docs/
 	@$(LOCAL)/with-infra.sh $(PY) bench/run.py
 
 faults: install ## the long fault runs (broker and database outages)
-	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m faults -p no:randomly
+	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m faults tests/faults
 
 ROLE ?= coordinator
 token: keys ## a signed development token: make token ROLE=<role> [SUB=<id>] [ORG=<partner id>]

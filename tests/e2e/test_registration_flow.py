@@ -14,7 +14,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_structured_event
 from voimala_contracts import topics
 from voimala_kit.testing import read_topic, wait_for
 
-from .conftest import Platform
+from ..conftest import Platform
 
 pytestmark = pytest.mark.e2e
 

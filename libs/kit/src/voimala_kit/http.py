@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from .context import work_context
+from .errors import is_transient
 from .logging import error_fields, get_logger
 from .metrics import HTTP_REQUESTS, HTTP_SECONDS
 
@@ -108,6 +109,12 @@ def install_http(app: FastAPI, service: str) -> None:
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> Response:
+        if is_transient(exc):
+            # The database is away or busy: nothing was written; the client may try again.
+            log.warning("http.unavailable", route=_route_of(request), **error_fields(exc))
+            return Problem(
+                503, "Service unavailable", "try again shortly", headers={"Retry-After": "5"}
+            ).response(request.url.path)
         log.error("http.unhandled", route=_route_of(request), **error_fields(exc))
         return Problem(500, "Internal error", "the error was logged").response(request.url.path)
 

@@ -1,4 +1,5 @@
-"""The four services as real processes on real Kafka and PostgreSQL, as `make run` starts them."""
+"""Cross-service fixtures: the four services as real processes on real Kafka and PostgreSQL,
+started as `make run` starts them."""
 
 from __future__ import annotations
 
@@ -109,6 +110,8 @@ async def platform(
             # A group of its own, so that a `make run` stack on this machine shares no partitions.
             f"{prefix}_CONSUMER_GROUP": f"{name}-e2e-{run}",
             f"{prefix}_RELAY_IDLE_POLL": "0.2",
+            # Outages in the fault tests last seconds: come back quickly after them.
+            f"{prefix}_RETRY_BACKOFF_CAP": "2",
         }
         started.services[name] = ServiceProcess(name, package, env, logs / f"{name}.log", port)
     for service in started.services.values():

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict
+from voimala_kit import Database, Problem, decode_cursor, encode_cursor
+from voimala_kit.http import install_http
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str
+    age: int
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    install_http(app, "httptest")
+    # Nothing listens on port 1: every connection attempt is refused, as when the DB is down.
+    pool = await asyncpg.create_pool("postgresql://x:y@127.0.0.1:1/none", min_size=0, timeout=2)
+    database = Database(pool, "postgresql://x:y@127.0.0.1:1/none", 2.0)
+
+    @app.post("/things")
+    async def create(body: Body) -> dict[str, str]:
+        return {"ok": body.email}
+
+    @app.get("/things/{n}")
+    async def read(n: int) -> dict[str, int]:
+        raise Problem(404, "Not found", "no such thing")
+
+    @app.get("/stored")
+    async def stored() -> int:
+        async with database.transaction() as conn:
+            return int(await conn.fetchval("SELECT 1"))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+    await pool.close()
+
+
+async def test_invalid_input_is_422_problem_details_without_the_values(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.post("/things", json={"email": "aino@example.fi", "age": "old", "x": 1})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == 422
+    assert {tuple(e["loc"]) for e in body["errors"]} == {("body", "age"), ("body", "x")}
+    assert "old" not in r.text
+    assert "aino" not in r.text
+
+
+async def test_a_problem_keeps_its_status_and_names_the_instance(client: httpx.AsyncClient) -> None:
+    r = await client.get("/things/7", headers={"X-Correlation-ID": "abc-123"})
+    assert r.status_code == 404
+    assert r.json() == {
+        "type": "about:blank",
+        "title": "Not found",
+        "status": 404,
+        "detail": "no such thing",
+        "instance": "/things/7",
+    }
+    assert r.headers["x-correlation-id"] == "abc-123"
+
+
+async def test_a_database_that_is_away_is_503_not_500(client: httpx.AsyncClient) -> None:
+    r = await client.get("/stored")
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "5"
+    assert r.json()["title"] == "Service unavailable"
+
+
+async def test_an_unsafe_correlation_id_is_replaced(client: httpx.AsyncClient) -> None:
+    r = await client.get("/things/1", headers={"X-Correlation-ID": "x" * 500})
+    assert r.headers["x-correlation-id"] != "x" * 500
+
+
+def test_cursors_round_trip_and_garbage_is_400() -> None:
+    assert decode_cursor(encode_cursor(["2026-01-01T00:00:00+00:00", "id"]), 2) == [
+        "2026-01-01T00:00:00+00:00",
+        "id",
+    ]
+    for garbage in ("%%%", encode_cursor([1]), "bm90IGpzb24"):
+        with pytest.raises(Problem) as err:
+            decode_cursor(garbage, 2)
+        assert err.value.status == 400
