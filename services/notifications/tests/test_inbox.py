@@ -1,0 +1,298 @@
+"""The in-app inbox, fed by real `participant.registered.v1` events from Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from voimala_contracts import (
+    STRUCTURED,
+    CloudEvent,
+    LanguageSkill,
+    MatchingProfile,
+    ParticipantPersonal,
+    ParticipantRegistered,
+    new_event,
+    topics,
+)
+from voimala_kit.kafka import make_producer
+from voimala_kit.testing import running_app, wait_for
+from voimala_notifications.bootstrap import bootstrap
+from voimala_notifications.settings import Settings
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+async def settings(
+    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
+) -> Settings:
+    return Settings(
+        database_url=await new_database("notifications"),
+        jwt_public_key_file=jwt_keys[1],
+        consumer_group=f"notifications-test-{uuid.uuid4().hex[:8]}",
+        relay_idle_poll=0.2,
+    )
+
+
+@pytest.fixture(scope="module")
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(bootstrap(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = make_producer(kafka_bootstrap, "notifications-test")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _registered(pid: uuid.UUID, language: str) -> tuple[CloudEvent, ParticipantPersonal]:
+    tag = uuid.uuid4().hex[:8]
+    personal = ParticipantPersonal(
+        given_name=f"Ebba{tag}",
+        family_name=f"Lindqvist{tag}",
+        email=f"ebba.{tag}@example.fi",
+        phone="+358401234567",
+    )
+    data = ParticipantRegistered(
+        participant_id=pid,
+        preferred_language=language,  # type: ignore[arg-type]
+        profile=MatchingProfile(
+            skills=["customer service"],
+            languages=[LanguageSkill(code="sv", level="native")],
+            municipality="Salo",
+            youth=True,
+            matching_consent=True,
+        ),
+        personal=personal,
+    )
+    return new_event(data, service="participants", subject=str(pid)), personal
+
+
+async def _send(producer: AIOKafkaProducer, event: CloudEvent, partition: int | None = None) -> int:
+    meta = await producer.send_and_wait(
+        topics.PARTICIPANTS,
+        value=event.to_json(),
+        key=event.subject.encode(),
+        headers=list(STRUCTURED),
+        partition=partition,
+    )
+    return int(meta.partition)
+
+
+async def _inbox(client: httpx.AsyncClient, pid: uuid.UUID, token: Callable[..., str]) -> Any:
+    r = await client.get(
+        f"/recipients/{pid}/messages", headers=_auth(token("participant", subject=str(pid)))
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+async def _welcomed(
+    client: httpx.AsyncClient, pid: uuid.UUID, token: Callable[..., str]
+) -> list[Any]:
+    async def arrived() -> list[Any]:
+        items: list[Any] = await _inbox(client, pid, token)
+        return items
+
+    found: list[Any] = await wait_for(arrived, timeout=60)
+    return found
+
+
+@pytest.fixture(scope="module")
+async def welcomed(
+    client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
+) -> tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]]:
+    """One participant registered in Swedish, and their inbox once the welcome arrived."""
+    pid = uuid.uuid4()
+    event, personal = _registered(pid, "sv")
+    partition = await _send(producer, event)
+    return pid, event, personal, partition, await _welcomed(client, pid, token)
+
+
+async def test_a_registered_participant_gets_one_welcome_in_their_language(
+    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+) -> None:
+    _, _, personal, _, items = welcomed
+
+    (message,) = items
+    assert message["template"] == "welcome"
+    assert message["channel"] == "in_app"
+    assert message["language"] == "sv"
+    assert message["subject"] == "Välkommen till VOITTO-programmet"
+    assert message["body"].startswith(f"Hej {personal.given_name}!")
+    assert message["status"] == "sent"
+    assert message["sent_at"] is not None
+    assert message["read_at"] is None
+    # The inbox shows the greeting, not the contact data kept for sending.
+    assert personal.email not in str(message)
+    assert personal.family_name not in str(message)
+
+
+@pytest.mark.parametrize(("language", "subject"), [("fi", "Tervetuloa"), ("en", "Welcome")])
+async def test_the_welcome_follows_the_preferred_language(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    language: str,
+    subject: str,
+) -> None:
+    pid = uuid.uuid4()
+    event, _ = _registered(pid, language)
+    await _send(producer, event)
+
+    (message,) = await _welcomed(client, pid, token)
+    assert message["language"] == language
+    assert message["subject"].startswith(subject)
+
+
+async def test_the_recipient_is_kept_with_contact_data(
+    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+    settings: Settings,
+) -> None:
+    pid, _, personal, _, _ = welcomed
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        row = await conn.fetchrow("SELECT * FROM recipient WHERE id = $1", pid)
+    finally:
+        await conn.close()
+    assert row is not None
+    assert row["kind"] == "participant"
+    assert row["preferred_language"] == "sv"
+    assert row["given_name"] == personal.given_name
+    assert row["email"] == personal.email
+    assert row["phone"] == personal.phone
+
+
+async def test_the_same_event_again_adds_no_second_message(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    settings: Settings,
+    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+) -> None:
+    pid, event, _, partition, first = welcomed
+
+    # The same event (same id) again, then a marker event on the same partition: once the
+    # marker's welcome is there, the consumer has read past the redelivery.
+    assert await _send(producer, event) == partition
+    marker_pid = uuid.uuid4()
+    marker, _ = _registered(marker_pid, "fi")
+    await _send(producer, marker, partition=partition)
+    await _welcomed(client, marker_pid, token)
+
+    again = await _inbox(client, pid, token)
+    assert [m["id"] for m in again] == [m["id"] for m in first]
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        messages = await conn.fetchval("SELECT count(*) FROM message WHERE event_id = $1", event.id)
+        inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", event.id)
+    finally:
+        await conn.close()
+    assert (messages, inbox) == (1, 1)
+
+
+async def test_the_owner_marks_a_message_read_others_may_not(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+) -> None:
+    pid = uuid.uuid4()
+    event, _ = _registered(pid, "en")
+    await _send(producer, event)
+    (message,) = await _welcomed(client, pid, token)
+    url = f"/recipients/{pid}/messages/{message['id']}/read"
+
+    for who in (
+        token("participant", subject=str(uuid.uuid4())),
+        token("coordinator"),  # staff read inboxes, but only the recipient marks read
+        token("employer", org="partner-1"),
+    ):
+        r = await client.post(url, headers=_auth(who))
+        assert r.status_code == 403, r.text
+        assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    (still,) = await _inbox(client, pid, token)
+    assert still["read_at"] is None
+
+    own = _auth(token("participant", subject=str(pid)))
+    r = await client.post(url, headers=own)
+    assert r.status_code == 204, r.text
+    assert r.content == b""
+    (read,) = await _inbox(client, pid, token)
+    assert read["read_at"] is not None
+
+    # Marking it read again is harmless and keeps the first time.
+    r = await client.post(url, headers=own)
+    assert r.status_code == 204, r.text
+    (again,) = await _inbox(client, pid, token)
+    assert again["read_at"] == read["read_at"]
+
+
+async def test_an_unknown_message_is_a_404(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+) -> None:
+    pid, _, _, _, (message,) = welcomed
+
+    own = _auth(token("participant", subject=str(pid)))
+    r = await client.post(f"/recipients/{pid}/messages/{uuid.uuid4()}/read", headers=own)
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+
+    # Someone else's message is not in my inbox either, even with its real id.
+    other = uuid.uuid4()
+    mine = _auth(token("participant", subject=str(other)))
+    r = await client.post(f"/recipients/{other}/messages/{message['id']}/read", headers=mine)
+    assert r.status_code == 404, r.text
+
+
+async def test_only_the_owner_and_staff_read_an_inbox(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+) -> None:
+    pid, _, _, _, items = welcomed
+    url = f"/recipients/{pid}/messages"
+
+    for role in ("coordinator", "counsellor", "ops"):
+        r = await client.get(url, headers=_auth(token(role)))
+        assert r.status_code == 200, r.text
+        assert [m["id"] for m in r.json()["items"]] == [m["id"] for m in items]
+    for who in (
+        token("participant", subject=str(uuid.uuid4())),
+        token("mentor"),
+        token("employer", org="partner-1"),
+    ):
+        r = await client.get(url, headers=_auth(who))
+        assert r.status_code == 403, r.text
+        assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    r = await client.get(url)
+    assert r.status_code == 401
+
+
+async def test_an_empty_inbox_and_a_bad_cursor(
+    client: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    nobody = uuid.uuid4()
+    assert await _inbox(client, nobody, token) == []
+    r = await client.get(
+        f"/recipients/{nobody}/messages",
+        params={"cursor": "garbage!!"},
+        headers=_auth(token("coordinator")),
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["title"] == "Bad cursor"

@@ -1,0 +1,101 @@
+"""The participant's pure rules: who counts as youth, and what matching may know."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from voimala_contracts import LanguageSkill
+from voimala_participants.domain import YOUTH_UNDER, Participant, is_youth
+
+TODAY = date(2025, 6, 15)
+
+
+@pytest.mark.parametrize(
+    ("birth_year", "youth"),
+    [
+        (2025 - 29, True),  # turns 29 this year: youth
+        (2025 - 30, False),  # turns 30 this year: no longer youth
+        (2025 - 31, False),
+        (2025 - 16, True),
+        (2025, True),
+        (None, False),  # unknown birth year: not counted as youth
+    ],
+)
+def test_youth_is_under_30_by_birth_year(birth_year: int | None, youth: bool) -> None:
+    assert is_youth(birth_year, TODAY) is youth
+
+
+@pytest.mark.parametrize("today", [date(2025, 1, 1), date(2025, 6, 15), date(2025, 12, 31)])
+def test_youth_depends_on_the_year_only_not_the_day(today: date) -> None:
+    # Whatever the birthday, the age reached this year decides, all year long.
+    assert is_youth(1996, today) is True
+    assert is_youth(1995, today) is False
+
+
+def test_the_youth_limit_is_30() -> None:
+    assert YOUTH_UNDER == 30
+    assert is_youth(TODAY.year - YOUTH_UNDER + 1, TODAY)
+    assert not is_youth(TODAY.year - YOUTH_UNDER, TODAY)
+
+
+def _participant(**overrides: object) -> Participant:
+    values: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "given_name": "Aino-Secretname",
+        "family_name": "Virtanen-Secretfamily",
+        "preferred_language": "fi",
+        "email": "aino.secret@example.fi",
+        "phone": "+358401112233",
+        "birth_year": 2001,
+        "municipality": "Salo",
+        "skills": ["forklift", "customer service"],
+        "languages": [LanguageSkill(code="fi", level="native")],
+        "matching_consent": True,
+    }
+    values.update(overrides)
+    return Participant(**values)  # type: ignore[arg-type]
+
+
+def test_the_matching_profile_carries_no_name_or_contact() -> None:
+    p = _participant()
+    profile = p.matching_profile(TODAY)
+
+    dumped = profile.model_dump(mode="json")
+    assert set(dumped) == {"skills", "languages", "municipality", "youth", "matching_consent"}
+    text = profile.model_dump_json()
+    for personal in (p.given_name, p.family_name, p.email, p.phone, str(p.birth_year), str(p.id)):
+        assert personal is not None
+        assert personal not in text
+    assert dumped == {
+        "skills": ["forklift", "customer service"],
+        "languages": [{"code": "fi", "level": "native"}],
+        "municipality": "Salo",
+        "youth": True,
+        "matching_consent": True,
+    }
+
+
+def test_the_matching_profile_computes_youth_for_the_given_day() -> None:
+    assert _participant(birth_year=1996).matching_profile(TODAY).youth is True
+    assert _participant(birth_year=1995).matching_profile(TODAY).youth is False
+    assert _participant(birth_year=None).matching_profile(TODAY).youth is False
+
+
+def test_the_registered_event_keeps_personal_data_only_under_personal() -> None:
+    p = _participant(preferred_language="sv")
+    event = p.registered(TODAY)
+
+    assert event.participant_id == p.id
+    assert event.preferred_language == "sv"
+    assert event.personal.model_dump() == {
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "email": p.email,
+        "phone": p.phone,
+    }
+    outside = event.model_dump_json(exclude={"personal"})
+    for personal in (p.given_name, p.family_name, p.email, p.phone):
+        assert personal is not None
+        assert personal not in outside
