@@ -1,72 +1,77 @@
 """Load the demo data through the services' public HTTP APIs (idempotent).
 
-What a service cannot take yet (its API comes with a later feature) is listed, not faked.
+Each service's part lives in `deploy/demo/<service>.py` (a `load(demo)` function returning a
+one-line summary) with its data in `deploy/demo/<service>.json`. A later loader may use what an
+earlier one created (`demo.created`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
-import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from voimala_kit.auth import generate_keys, issue_token
+from voimala_kit.auth import Role, generate_keys, issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "deploy" / "demo" / "data.json"
-PARTICIPANTS = f"http://127.0.0.1:{os.environ.get('PARTICIPANTS_PORT', '8001')}"
-NOTIFICATIONS = f"http://127.0.0.1:{os.environ.get('NOTIFICATIONS_PORT', '8004')}"
-MATCHING = f"http://127.0.0.1:{os.environ.get('MATCHING_PORT', '8003')}"
+DEMO = ROOT / "deploy" / "demo"
+ORDER = ["participants", "events", "matching", "notifications"]
+PORTS = {"participants": 8001, "events": 8002, "matching": 8003, "notifications": 8004}
 
 
-def _existing_emails(client: httpx.Client) -> set[str]:
-    emails: set[str] = set()
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
-        page = client.get(f"{PARTICIPANTS}/participants", params=params).raise_for_status().json()
-        emails.update(p["email"] for p in page["items"] if p["email"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            return emails
+@dataclass
+class Demo:
+    """What a loader gets: URLs, tokens, its data, and what earlier loaders created."""
+
+    private_key: bytes
+    created: dict[str, Any] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        port = os.environ.get(f"{service.upper()}_PORT", str(PORTS[service]))
+        return f"http://127.0.0.1:{port}"
+
+    def client(
+        self, role: Role = "coordinator", subject: str | None = None, org: str | None = None
+    ) -> httpx.Client:
+        token = issue_token(self.private_key, role=role, subject=subject or f"demo-{role}", org=org)
+        return httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=15)
+
+    def data(self, service: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((DEMO / f"{service}.json").read_text("utf-8"))
+        return loaded
 
 
-def _wait_for_welcome(client: httpx.Client, participant_id: str) -> bool:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        r = client.get(f"{NOTIFICATIONS}/recipients/{participant_id}/messages")
-        if r.status_code == 200 and r.json()["items"]:
-            return True
-        time.sleep(0.3)
-    return False
+def _loader(service: str) -> Callable[[Demo], str] | None:
+    path = DEMO / f"{service}.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(f"demo_{service}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    load: Callable[[Demo], str] = module.load
+    return load
 
 
 def main() -> int:
-    data = json.loads(DATA.read_text(encoding="utf-8"))
     private, _ = generate_keys(ROOT / ".local" / "keys")
-    token = issue_token(private.read_bytes(), role="coordinator", subject="demo-coordinator")
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(headers=headers, timeout=10) as client:
-        known = _existing_emails(client)
-        added = []
-        for person in data["participants"]:
-            if person["email"] in known:
-                continue
-            r = client.post(f"{PARTICIPANTS}/participants", json=person)
-            r.raise_for_status()
-            added.append(r.json()["id"])
-        print(f"demo: {len(added)} participants added, {len(known)} were there already")
-        if added and not _wait_for_welcome(client, added[-1]):
-            print("demo: the welcome message has not arrived yet (see .local/logs)")
+    demo = Demo(private.read_bytes())
+    for service in ORDER:
+        load = _loader(service)
+        if load is None:
+            continue
+        try:
+            print(f"demo: {service}: {load(demo)}")
+        except (httpx.HTTPError, AssertionError) as exc:
+            print(f"demo: {service}: failed ({type(exc).__name__}: {exc})", file=sys.stderr)
             return 1
-    waiting = {k: len(v) for k, v in data.items() if k not in {"_about", "participants"}}
-    print(
-        "demo: kept for the features that serve them next: "
-        + ", ".join(f"{n} {k}" for k, n in waiting.items())
-    )
     return 0
 
 

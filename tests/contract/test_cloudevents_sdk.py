@@ -4,37 +4,49 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_structured_event
 from voimala_contracts import (
     STRUCTURED,
+    EventData,
     MatchingProfile,
-    ParticipantPersonal,
+    ParticipantContact,
+    ParticipantContactChanged,
     ParticipantRegistered,
     new_event,
 )
 
+PID = uuid.uuid4()
 
-def test_participant_registered_parses_as_cloudevents_1_0() -> None:
-    pid = uuid.uuid4()
-    event = new_event(
-        ParticipantRegistered(
-            participant_id=pid,
-            profile=MatchingProfile(skills=["cleaning"]),
-            personal=ParticipantPersonal(given_name="Juha", family_name="Mäkinen"),
+
+@pytest.mark.parametrize(
+    ("data", "event_type"),
+    [
+        (
+            ParticipantContactChanged(
+                participant_id=PID,
+                personal=ParticipantContact(given_name="Juha", family_name="Mäkinen"),
+            ),
+            "participant.contact_changed.v1",
         ),
-        service="participants",
-        subject=str(pid),
-        correlation_id="corr-1",
-    )
-    message = KafkaMessage(headers=dict(STRUCTURED), key=str(pid).encode(), value=event.to_json())
+        (
+            ParticipantRegistered(participant_id=PID, profile=MatchingProfile(skills=["cleaning"])),
+            "participant.registered.v1",
+        ),
+    ],
+)
+def test_participant_events_parse_as_cloudevents_1_0(data: EventData, event_type: str) -> None:
+    event = new_event(data, service="participants", subject=str(PID), correlation_id="corr-1")
+    message = KafkaMessage(headers=dict(STRUCTURED), key=str(PID).encode(), value=event.to_json())
     parsed = from_structured_event(message)
     assert parsed.get_specversion() == "1.0"
     assert parsed.get_id() == str(event.id)
     assert parsed.get_source() == "/voimala/participants"
-    assert parsed.get_type() == "participant.registered.v1"
-    assert parsed.get_subject() == str(pid)
+    assert parsed.get_type() == event_type
+    assert parsed.get_subject() == str(PID)
     assert parsed.get_datacontenttype() == "application/json"
     assert parsed.get_extension("correlationid") == "corr-1"
-    data = parsed.get_data()
-    assert isinstance(data, dict)
-    assert data["participant_id"] == str(pid)
+    parsed_data = parsed.get_data()
+    assert isinstance(parsed_data, dict)
+    assert parsed_data["participant_id"] == str(PID)
+    assert parsed_data == data.model_dump(mode="json")

@@ -94,20 +94,37 @@ async def test_a_registered_participant_is_welcomed_and_profiled(
         )
         assert r.status_code == 403
 
-    records = await read_topic(kafka_bootstrap, topics.PARTICIPANTS, at_least=1)
-    mine = [r for r in records if r.key == pid.encode()]
-    assert len(mine) == 1
-    event = from_structured_event(
-        KafkaMessage(headers=dict(mine[0].headers), key=mine[0].key, value=mine[0].value)
-    )
-    assert event.get_specversion() == "1.0"
-    assert event.get_type() == "participant.registered.v1"
-    assert event.get_source() == "/voimala/participants"
-    assert event.get_subject() == pid
-    assert event.get_extension("correlationid") == "e2e-flow-1"
-    # Personal data travels only in the one marked place.
-    data = json.loads(mine[0].value)["data"]
-    assert person["email"] not in json.dumps({k: v for k, v in data.items() if k != "personal"})
+    # On the topic, for this participant: the contact first, then the registration.
+    async def published() -> Any:
+        records = await read_topic(kafka_bootstrap, topics.PARTICIPANTS, at_least=2)
+        mine = [r for r in records if r.key == pid.encode()]
+        return mine if len(mine) >= 2 else None
+
+    mine = await wait_for(published)
+    assert len(mine) == 2
+    assert mine[0].partition == mine[1].partition
+    assert mine[0].offset < mine[1].offset
+    events = [
+        from_structured_event(KafkaMessage(headers=dict(r.headers), key=r.key, value=r.value))
+        for r in mine
+    ]
+    assert [e.get_type() for e in events] == [
+        "participant.contact_changed.v1",
+        "participant.registered.v1",
+    ]
+    for event in events:
+        assert event.get_specversion() == "1.0"
+        assert event.get_source() == "/voimala/participants"
+        assert event.get_subject() == pid
+        assert event.get_extension("correlationid") == "e2e-flow-1"
+    # Personal data travels only in the one marked place: contact_changed's data.personal.
+    contact, registered = (json.loads(r.value)["data"] for r in mine)
+    assert contact["personal"]["given_name"] == person["given_name"]
+    assert contact["personal"]["email"] == person["email"]
+    assert "personal" not in registered
+    outside = json.dumps([{k: v for k, v in contact.items() if k != "personal"}, registered])
+    for secret in (person["given_name"], person["family_name"], person["email"], person["phone"]):
+        assert secret not in outside
 
     logs = platform.logs()
     for secret in (person["email"], person["family_name"], person["phone"]):

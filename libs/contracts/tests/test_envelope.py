@@ -7,36 +7,98 @@ from pathlib import Path
 
 import pytest
 from voimala_contracts import (
+    EVENT_MODELS,
     CloudEvent,
+    EventData,
     InvalidEventError,
     MatchingProfile,
-    ParticipantPersonal,
+    ParticipantContact,
+    ParticipantContactChanged,
     ParticipantRegistered,
+    is_known,
     new_event,
     parse_data,
     parse_envelope,
 )
+from voimala_contracts import participants as participant_contracts
 from voimala_contracts.catalogue import render
+
+PID = uuid.uuid4()
 
 
 def _registered() -> ParticipantRegistered:
     return ParticipantRegistered(
-        participant_id=uuid.uuid4(),
+        participant_id=PID,
         preferred_language="sv",
         profile=MatchingProfile(skills=["warehouse work"], youth=True, matching_consent=True),
-        personal=ParticipantPersonal(given_name="Aino", family_name="Laine", email="a@example.fi"),
     )
 
 
-def test_an_event_survives_the_wire_unchanged() -> None:
-    data = _registered()
-    event = new_event(data, service="participants", subject=str(data.participant_id))
+def _contact_changed() -> ParticipantContactChanged:
+    return ParticipantContactChanged(
+        participant_id=PID,
+        preferred_language="sv",
+        personal=ParticipantContact(
+            given_name="Aino", family_name="Laine", email="a@example.fi", preferred_channel="email"
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "event_type"),
+    [
+        (_registered(), "participant.registered.v1"),
+        (_contact_changed(), "participant.contact_changed.v1"),
+    ],
+)
+def test_an_event_survives_the_wire_unchanged(data: EventData, event_type: str) -> None:
+    event = new_event(data, service="participants", subject=str(PID))
     parsed = parse_envelope(event.to_json())
     assert parsed == event
-    assert parse_data(parsed, ParticipantRegistered) == data
+    assert parse_data(parsed, type(data)) == data
     assert parsed.source == "/voimala/participants"
-    assert parsed.type == "participant.registered.v1"
+    assert parsed.type == event_type
     assert parsed.correlationid == str(parsed.id)  # a flow starts here
+
+
+def test_every_event_type_of_the_contracts_is_known() -> None:
+    # A consumer skips a known type it does not handle, but dead-letters an unknown one: a
+    # contract that is not registered would send its events (personal data and all) there.
+    defined = {
+        model.TYPE: model
+        for model in vars(participant_contracts).values()
+        if isinstance(model, type) and issubclass(model, EventData) and model is not EventData
+    }
+    assert "participant.contact_changed.v1" in defined
+    assert defined.items() <= EVENT_MODELS.items()
+    assert all(is_known(t) for t in defined)
+    assert not is_known("participant.nonexistent.v1")
+
+
+def test_personal_data_is_only_in_contact_changed() -> None:
+    with_personal = {t for t, model in EVENT_MODELS.items() if "personal" in model.model_fields}
+    assert with_personal == {"participant.contact_changed.v1"}
+    registered = set(ParticipantRegistered.model_fields)
+    assert registered == {"participant_id", "preferred_language", "profile"}
+    profile = set(MatchingProfile.model_fields)
+    assert not {"given_name", "family_name", "email", "phone", "birth_year"} & profile
+    assert set(ParticipantContact.model_fields) == {
+        "given_name",
+        "family_name",
+        "email",
+        "phone",
+        "preferred_channel",
+    }
+
+
+def test_an_old_registered_event_with_personal_data_parses_without_it() -> None:
+    # Events from before the contract change still carry `personal`: they are read, and the
+    # personal part is dropped, not kept in the model.
+    document = json.loads(new_event(_registered(), service="participants", subject="s").to_json())
+    document["data"]["personal"] = {"given_name": "Aino", "family_name": "Laine"}
+    data = parse_data(parse_envelope(json.dumps(document).encode()), ParticipantRegistered)
+    assert data == _registered()
+    assert "Aino" not in data.model_dump_json()
 
 
 def test_unknown_fields_are_tolerated_in_envelope_and_data() -> None:
@@ -70,11 +132,11 @@ def test_what_cannot_be_read_says_why(raw: bytes | None, reason: str) -> None:
 
 
 def test_the_reason_never_repeats_input_values() -> None:
-    event = new_event(_registered(), service="participants", subject="s")
+    event = new_event(_contact_changed(), service="participants", subject="s")
     document = json.loads(event.to_json())
     document["data"]["personal"]["given_name"] = {"secret": "Aino Laine 010190-123A"}
     with pytest.raises(InvalidEventError) as err:
-        parse_data(CloudEvent.model_validate(document), ParticipantRegistered)
+        parse_data(CloudEvent.model_validate(document), ParticipantContactChanged)
     assert "010190" not in err.value.reason
     assert "personal.given_name" in err.value.reason
 

@@ -1,4 +1,9 @@
-"""Matching keeps a pseudonymous profile from real `participant.registered.v1` events."""
+"""Matching keeps a pseudonymous profile from real `participant.registered.v1` events.
+
+It sees every participant event on the topic, `participant.contact_changed.v1` (sent just
+before each registration) included: a known type it does not handle, so it skips it, and
+keeps none of its contact data.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +21,14 @@ from voimala_contracts import (
     CloudEvent,
     LanguageSkill,
     MatchingProfile,
-    ParticipantPersonal,
+    ParticipantContact,
+    ParticipantContactChanged,
     ParticipantRegistered,
     new_event,
     topics,
 )
 from voimala_kit.kafka import make_producer
-from voimala_kit.testing import running_app, wait_for
+from voimala_kit.testing import read_topic, running_app, wait_for
 from voimala_matching.bootstrap import bootstrap
 from voimala_matching.settings import Settings
 
@@ -60,18 +66,22 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _registered(pid: uuid.UUID, profile: MatchingProfile) -> tuple[CloudEvent, ParticipantPersonal]:
+def _contact_changed(pid: uuid.UUID) -> tuple[CloudEvent, ParticipantContact]:
     tag = uuid.uuid4().hex[:8]
-    personal = ParticipantPersonal(
+    personal = ParticipantContact(
         given_name=f"Aino{tag}",
         family_name=f"Virtanen{tag}",
         email=f"aino.{tag}@example.fi",
         phone="+358409876543",
+        preferred_channel="sms",
     )
-    data = ParticipantRegistered(
-        participant_id=pid, preferred_language="fi", profile=profile, personal=personal
-    )
+    data = ParticipantContactChanged(participant_id=pid, preferred_language="fi", personal=personal)
     return new_event(data, service="participants", subject=str(pid)), personal
+
+
+def _registered(pid: uuid.UUID, profile: MatchingProfile) -> CloudEvent:
+    data = ParticipantRegistered(participant_id=pid, preferred_language="fi", profile=profile)
+    return new_event(data, service="participants", subject=str(pid))
 
 
 async def _send(producer: AIOKafkaProducer, event: CloudEvent) -> None:
@@ -81,6 +91,17 @@ async def _send(producer: AIOKafkaProducer, event: CloudEvent) -> None:
         key=event.subject.encode(),
         headers=list(STRUCTURED),
     )
+
+
+async def _register(
+    producer: AIOKafkaProducer, pid: uuid.UUID, profile: MatchingProfile
+) -> tuple[CloudEvent, CloudEvent, ParticipantContact]:
+    """As the participants service does: the contact first, then the registration."""
+    contact, personal = _contact_changed(pid)
+    registered = _registered(pid, profile)
+    await _send(producer, contact)
+    await _send(producer, registered)
+    return contact, registered, personal
 
 
 async def _profile_of(
@@ -107,20 +128,23 @@ PROFILE = MatchingProfile(
 )
 
 
+#: The participant, their contact and registration events, the contact, the profile kept.
+Profiled = tuple[uuid.UUID, CloudEvent, CloudEvent, ParticipantContact, dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
 async def profiled(
     client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
-) -> tuple[uuid.UUID, ParticipantPersonal, dict[str, Any]]:
+) -> Profiled:
     pid = uuid.uuid4()
-    event, personal = _registered(pid, PROFILE)
-    await _send(producer, event)
-    return pid, personal, await _profile_of(client, pid, token)
+    contact, registered, personal = await _register(producer, pid, PROFILE)
+    return pid, contact, registered, personal, await _profile_of(client, pid, token)
 
 
 async def test_a_registered_participant_gets_a_pseudonymous_profile(
-    profiled: tuple[uuid.UUID, ParticipantPersonal, dict[str, Any]],
+    profiled: Profiled,
 ) -> None:
-    pid, personal, profile = profiled
+    pid, _, _, personal, profile = profiled
 
     assert set(profile) == {
         "participant_id",
@@ -147,10 +171,8 @@ async def test_a_registered_participant_gets_a_pseudonymous_profile(
         assert value not in text
 
 
-async def test_matching_stores_nothing_personal(
-    profiled: tuple[uuid.UUID, ParticipantPersonal, dict[str, Any]], settings: Settings
-) -> None:
-    pid, personal, _ = profiled
+async def test_matching_stores_nothing_personal(profiled: Profiled, settings: Settings) -> None:
+    pid, _, _, personal, _ = profiled
     conn = await asyncpg.connect(settings.database_url)
     try:
         row = await conn.fetchval(
@@ -172,17 +194,45 @@ async def test_matching_stores_nothing_personal(
         assert all(value not in table for table in everything)
 
 
+async def test_contact_changed_is_skipped_not_applied_nor_dead_lettered(
+    profiled: Profiled, settings: Settings, kafka_bootstrap: str
+) -> None:
+    # The profile is there, so the consumer has read past the contact change before it.
+    pid, contact, registered, _, _ = profiled
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        applied = {
+            r["event_id"]
+            for r in await conn.fetch(
+                "SELECT event_id FROM inbox WHERE event_id = ANY($1::uuid[])",
+                [contact.id, registered.id],
+            )
+        }
+    finally:
+        await conn.close()
+    assert applied == {registered.id}
+    # A known type it does not handle is no poison: this consumer dead-lettered nothing of the
+    # participant (which would also be contact data kept outside notifications). The topic is
+    # shared with any other matching consumer on this broker: count only this one's.
+    dead = await read_topic(kafka_bootstrap, topics.dead_letter("matching"))
+    ours = [
+        r
+        for r in dead
+        if r.key == str(pid).encode()
+        and dict(r.headers).get("dlq.consumer") == settings.group_id.encode()
+    ]
+    assert ours == []
+
+
 async def test_a_later_registration_event_updates_the_profile(
     client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
 ) -> None:
     pid = uuid.uuid4()
-    first, _ = _registered(pid, PROFILE)
-    await _send(producer, first)
+    await _register(producer, pid, PROFILE)
     assert (await _profile_of(client, pid, token))["skills"] == ["forklift", "warehouse"]
 
     changed = MatchingProfile(skills=["cooking"], municipality="Turku", youth=False)
-    second, _ = _registered(pid, changed)
-    await _send(producer, second)
+    await _send(producer, _registered(pid, changed))
 
     async def updated() -> dict[str, Any] | None:
         profile = await _profile_of(client, pid, token)
@@ -198,9 +248,9 @@ async def test_a_later_registration_event_updates_the_profile(
 async def test_staff_read_profiles_others_get_403(
     client: httpx.AsyncClient,
     token: Callable[..., str],
-    profiled: tuple[uuid.UUID, ParticipantPersonal, dict[str, Any]],
+    profiled: Profiled,
 ) -> None:
-    pid, _, _ = profiled
+    pid, _, _, _, _ = profiled
     url = f"/profiles/{pid}"
 
     r = await client.get(url, headers=_auth(token("coordinator")))

@@ -1,4 +1,6 @@
-"""The in-app inbox, fed by real `participant.registered.v1` events from Kafka."""
+"""The in-app inbox, fed by real participant events from Kafka, as the producer sends them:
+`participant.contact_changed.v1` (kept as the recipient's contact), then
+`participant.registered.v1` (the welcome, greeting by the name kept)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from voimala_contracts import (
     CloudEvent,
     LanguageSkill,
     MatchingProfile,
-    ParticipantPersonal,
+    ParticipantContact,
+    ParticipantContactChanged,
     ParticipantRegistered,
     new_event,
     topics,
@@ -59,14 +62,23 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _registered(pid: uuid.UUID, language: str) -> tuple[CloudEvent, ParticipantPersonal]:
+def _contact_changed(pid: uuid.UUID, language: str) -> tuple[CloudEvent, ParticipantContact]:
     tag = uuid.uuid4().hex[:8]
-    personal = ParticipantPersonal(
+    personal = ParticipantContact(
         given_name=f"Ebba{tag}",
         family_name=f"Lindqvist{tag}",
         email=f"ebba.{tag}@example.fi",
         phone="+358401234567",
     )
+    data = ParticipantContactChanged(
+        participant_id=pid,
+        preferred_language=language,  # type: ignore[arg-type]
+        personal=personal,
+    )
+    return new_event(data, service="participants", subject=str(pid)), personal
+
+
+def _registered(pid: uuid.UUID, language: str) -> CloudEvent:
     data = ParticipantRegistered(
         participant_id=pid,
         preferred_language=language,  # type: ignore[arg-type]
@@ -77,9 +89,8 @@ def _registered(pid: uuid.UUID, language: str) -> tuple[CloudEvent, ParticipantP
             youth=True,
             matching_consent=True,
         ),
-        personal=personal,
     )
-    return new_event(data, service="participants", subject=str(pid)), personal
+    return new_event(data, service="participants", subject=str(pid))
 
 
 async def _send(producer: AIOKafkaProducer, event: CloudEvent, partition: int | None = None) -> int:
@@ -91,6 +102,17 @@ async def _send(producer: AIOKafkaProducer, event: CloudEvent, partition: int | 
         partition=partition,
     )
     return int(meta.partition)
+
+
+async def _register(
+    producer: AIOKafkaProducer, pid: uuid.UUID, language: str, partition: int | None = None
+) -> tuple[CloudEvent, CloudEvent, ParticipantContact, int]:
+    """As the participants service does: the contact first, then the registration."""
+    contact, personal = _contact_changed(pid, language)
+    registered = _registered(pid, language)
+    partition = await _send(producer, contact, partition)
+    assert await _send(producer, registered, partition) == partition
+    return contact, registered, personal, partition
 
 
 async def _inbox(client: httpx.AsyncClient, pid: uuid.UUID, token: Callable[..., str]) -> Any:
@@ -112,21 +134,24 @@ async def _welcomed(
     return found
 
 
+#: The participant, their contact and registration events, the contact, the partition, the inbox.
+Welcomed = tuple[uuid.UUID, CloudEvent, CloudEvent, ParticipantContact, int, list[Any]]
+
+
 @pytest.fixture(scope="module")
 async def welcomed(
     client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
-) -> tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]]:
+) -> Welcomed:
     """One participant registered in Swedish, and their inbox once the welcome arrived."""
     pid = uuid.uuid4()
-    event, personal = _registered(pid, "sv")
-    partition = await _send(producer, event)
-    return pid, event, personal, partition, await _welcomed(client, pid, token)
+    contact, registered, personal, partition = await _register(producer, pid, "sv")
+    return pid, contact, registered, personal, partition, await _welcomed(client, pid, token)
 
 
 async def test_a_registered_participant_gets_one_welcome_in_their_language(
-    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+    welcomed: Welcomed,
 ) -> None:
-    _, _, personal, _, items = welcomed
+    _, _, _, personal, _, items = welcomed
 
     (message,) = items
     assert message["template"] == "welcome"
@@ -151,19 +176,19 @@ async def test_the_welcome_follows_the_preferred_language(
     subject: str,
 ) -> None:
     pid = uuid.uuid4()
-    event, _ = _registered(pid, language)
-    await _send(producer, event)
+    _, _, personal, _ = await _register(producer, pid, language)
 
     (message,) = await _welcomed(client, pid, token)
     assert message["language"] == language
     assert message["subject"].startswith(subject)
+    assert personal.given_name in message["body"]
 
 
 async def test_the_recipient_is_kept_with_contact_data(
-    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+    welcomed: Welcomed,
     settings: Settings,
 ) -> None:
-    pid, _, personal, _, _ = welcomed
+    pid, _, _, personal, _, _ = welcomed
     conn = await asyncpg.connect(settings.database_url)
     try:
         row = await conn.fetchrow("SELECT * FROM recipient WHERE id = $1", pid)
@@ -177,32 +202,97 @@ async def test_the_recipient_is_kept_with_contact_data(
     assert row["phone"] == personal.phone
 
 
-async def test_the_same_event_again_adds_no_second_message(
+async def test_the_same_events_again_add_no_second_message(
     client: httpx.AsyncClient,
     producer: AIOKafkaProducer,
     token: Callable[..., str],
     settings: Settings,
-    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+    welcomed: Welcomed,
 ) -> None:
-    pid, event, _, partition, first = welcomed
+    pid, contact, registered, _, partition, first = welcomed
 
-    # The same event (same id) again, then a marker event on the same partition: once the
-    # marker's welcome is there, the consumer has read past the redelivery.
-    assert await _send(producer, event) == partition
+    # The same two events (same ids) again, then a marker registration on the same partition:
+    # once the marker's welcome is there, the consumer has read past the redelivery.
+    assert await _send(producer, contact) == partition
+    assert await _send(producer, registered) == partition
     marker_pid = uuid.uuid4()
-    marker, _ = _registered(marker_pid, "fi")
-    await _send(producer, marker, partition=partition)
+    await _register(producer, marker_pid, "fi", partition=partition)
     await _welcomed(client, marker_pid, token)
 
     again = await _inbox(client, pid, token)
     assert [m["id"] for m in again] == [m["id"] for m in first]
     conn = await asyncpg.connect(settings.database_url)
     try:
-        messages = await conn.fetchval("SELECT count(*) FROM message WHERE event_id = $1", event.id)
-        inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", event.id)
+        messages = await conn.fetchval(
+            "SELECT count(*) FROM message WHERE event_id = $1", registered.id
+        )
+        inbox = await conn.fetch(
+            "SELECT event_type, count(*) AS n FROM inbox WHERE event_id = ANY($1::uuid[])"
+            " GROUP BY event_type",
+            [contact.id, registered.id],
+        )
     finally:
         await conn.close()
-    assert (messages, inbox) == (1, 1)
+    assert messages == 1
+    assert {r["event_type"]: r["n"] for r in inbox} == {
+        "participant.contact_changed.v1": 1,
+        "participant.registered.v1": 1,
+    }
+
+
+async def test_a_registration_without_a_known_contact_is_welcomed_without_a_name(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    settings: Settings,
+) -> None:
+    pid = uuid.uuid4()
+    await _send(producer, _registered(pid, "fi"))
+
+    (message,) = await _welcomed(client, pid, token)
+    assert message["template"] == "welcome"
+    assert message["language"] == "fi"
+    assert message["subject"] == "Tervetuloa VOITTO-ohjelmaan"
+    assert message["body"].startswith("Hei!\n")
+    assert "None" not in message["body"]
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        row = await conn.fetchrow("SELECT * FROM recipient WHERE id = $1", pid)
+    finally:
+        await conn.close()
+    assert row is not None
+    assert (row["kind"], row["preferred_language"]) == ("participant", "fi")
+    assert (row["given_name"], row["email"], row["phone"]) == (None, None, None)
+
+
+async def test_a_contact_change_alone_keeps_the_contact_and_sends_nothing(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    settings: Settings,
+) -> None:
+    pid = uuid.uuid4()
+    contact, personal = _contact_changed(pid, "en")
+    partition = await _send(producer, contact)
+    # A marker registration after it on the same partition: once that is welcomed, the
+    # consumer has handled the contact change.
+    marker_pid = uuid.uuid4()
+    await _register(producer, marker_pid, "fi", partition=partition)
+    await _welcomed(client, marker_pid, token)
+
+    assert await _inbox(client, pid, token) == []
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        row = await conn.fetchrow("SELECT * FROM recipient WHERE id = $1", pid)
+    finally:
+        await conn.close()
+    assert row is not None
+    assert row["preferred_language"] == "en"
+    assert (row["given_name"], row["email"], row["phone"]) == (
+        personal.given_name,
+        personal.email,
+        personal.phone,
+    )
 
 
 async def test_the_owner_marks_a_message_read_others_may_not(
@@ -211,8 +301,7 @@ async def test_the_owner_marks_a_message_read_others_may_not(
     token: Callable[..., str],
 ) -> None:
     pid = uuid.uuid4()
-    event, _ = _registered(pid, "en")
-    await _send(producer, event)
+    await _register(producer, pid, "en")
     (message,) = await _welcomed(client, pid, token)
     url = f"/recipients/{pid}/messages/{message['id']}/read"
 
@@ -244,9 +333,9 @@ async def test_the_owner_marks_a_message_read_others_may_not(
 async def test_an_unknown_message_is_a_404(
     client: httpx.AsyncClient,
     token: Callable[..., str],
-    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+    welcomed: Welcomed,
 ) -> None:
-    pid, _, _, _, (message,) = welcomed
+    pid, _, _, _, _, (message,) = welcomed
 
     own = _auth(token("participant", subject=str(pid)))
     r = await client.post(f"/recipients/{pid}/messages/{uuid.uuid4()}/read", headers=own)
@@ -263,9 +352,9 @@ async def test_an_unknown_message_is_a_404(
 async def test_only_the_owner_and_staff_read_an_inbox(
     client: httpx.AsyncClient,
     token: Callable[..., str],
-    welcomed: tuple[uuid.UUID, CloudEvent, ParticipantPersonal, int, list[Any]],
+    welcomed: Welcomed,
 ) -> None:
-    pid, _, _, _, items = welcomed
+    pid, _, _, _, _, items = welcomed
     url = f"/recipients/{pid}/messages"
 
     for role in ("coordinator", "counsellor", "ops"):

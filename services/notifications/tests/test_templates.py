@@ -54,6 +54,31 @@ def test_every_template_renders_in_every_language(
     assert "{%" not in rendered.text
 
 
+GREETINGS = {"fi": "Hei", "sv": "Hej", "en": "Hi"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_welcome_greets_by_name(templates: Templates, lang: str) -> None:
+    rendered = templates.render("welcome", lang, {"given_name": "Aino-Testname"})
+    assert rendered.text.startswith(f"{GREETINGS[lang]} Aino-Testname!\n")
+
+
+@pytest.mark.parametrize("given_name", [None, ""])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_welcome_without_a_known_name_greets_without_one(
+    templates: Templates, lang: str, given_name: str | None
+) -> None:
+    # Notifications may get the registration before any contact: there is no name to use.
+    rendered = templates.render("welcome", lang, {"given_name": given_name})
+    named = templates.render("welcome", lang, {"given_name": "Aino-Testname"})
+
+    assert rendered.text.startswith(f"{GREETINGS[lang]}!\n")
+    assert "None" not in rendered.text
+    assert rendered.subject == named.subject
+    # Only the greeting differs: the rest of the welcome is the same.
+    assert rendered.text.split("\n", 1)[1] == named.text.split("\n", 1)[1]
+
+
 def test_the_languages_really_differ(templates: Templates) -> None:
     subjects = {
         lang: templates.render("welcome", lang, HANDLER_VALUES["welcome"]).subject

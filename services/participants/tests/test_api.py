@@ -127,16 +127,21 @@ async def test_only_name_is_required(client: httpx.AsyncClient, staff: dict[str,
     assert body["matching_consent"] is False
 
 
-async def _records_for(kafka_bootstrap: str, pid: str) -> list[ConsumerRecord[bytes, bytes]]:
-    async def published() -> list[ConsumerRecord[bytes, bytes]]:
+async def _records_for(
+    kafka_bootstrap: str, pid: str, at_least: int = 2
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """The participant's records on the topic, once at least `at_least` of them are there."""
+
+    async def published() -> list[ConsumerRecord[bytes, bytes]] | None:
         records = await read_topic(kafka_bootstrap, topics.PARTICIPANTS)
-        return [r for r in records if r.key == pid.encode()]
+        mine = [r for r in records if r.key == pid.encode()]
+        return mine if len(mine) >= at_least else None
 
     found: list[ConsumerRecord[bytes, bytes]] = await wait_for(published, timeout=60)
     return found
 
 
-async def test_registering_publishes_participant_registered_keyed_by_the_id(
+async def test_registering_publishes_contact_changed_then_registered_keyed_by_the_id(
     client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str
 ) -> None:
     person = _person(preferred_language="sv")
@@ -146,35 +151,58 @@ async def test_registering_publishes_participant_registered_keyed_by_the_id(
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
 
-    (record,) = await _records_for(kafka_bootstrap, pid)
-    assert dict(record.headers)["content-type"].startswith(b"application/cloudevents+json")
-    event = json.loads(record.value)
-    assert event["specversion"] == "1.0"
-    assert event["type"] == "participant.registered.v1"
-    assert event["source"] == "/voimala/participants"
-    assert event["subject"] == pid
-    assert event["correlationid"] == "reg-test-1"
-    data = event["data"]
-    assert data["participant_id"] == pid
-    assert data["preferred_language"] == "sv"
-    assert data["personal"] == {
+    records = await _records_for(kafka_bootstrap, pid)
+    # Same key, so the same partition, in the order they were written: the contact first.
+    assert len({r.partition for r in records}) == 1
+    assert [r.offset for r in records] == sorted(r.offset for r in records)
+    events = [json.loads(r.value) for r in records]
+    assert [e["type"] for e in events] == [
+        "participant.contact_changed.v1",
+        "participant.registered.v1",
+    ]
+    assert len({e["id"] for e in events}) == 2
+    for record, event in zip(records, events, strict=True):
+        assert dict(record.headers)["content-type"].startswith(b"application/cloudevents+json")
+        assert event["specversion"] == "1.0"
+        assert event["source"] == "/voimala/participants"
+        assert event["subject"] == pid
+        assert event["correlationid"] == "reg-test-1"
+        assert event["data"]["participant_id"] == pid
+        assert event["data"]["preferred_language"] == "sv"
+    contact, registered = events
+
+    assert set(contact["data"]) == {"participant_id", "preferred_language", "personal"}
+    assert contact["data"]["personal"] == {
         "given_name": person["given_name"],
         "family_name": person["family_name"],
         "email": person["email"],
         "phone": person["phone"],
+        "preferred_channel": "in_app",
     }
-    assert data["profile"] == {
+    assert set(registered["data"]) == {"participant_id", "preferred_language", "profile"}
+    assert registered["data"]["profile"] == {
         "skills": person["skills"],
         "languages": person["languages"],
         "municipality": "Salo",
         "youth": True,
+        "education_level": None,
+        "availability": [],
+        "goals": None,
+        "target_group": None,
+        "wants_mentor": False,
         "matching_consent": True,
     }
-    # The personal data is nowhere but under data.personal: not in the envelope either.
-    outside = json.dumps({**event, "data": {k: v for k, v in data.items() if k != "personal"}})
+    # The personal data is nowhere but under contact_changed's data.personal: not in its
+    # envelope, and not anywhere in the registration.
+    outside = json.dumps(
+        [
+            {**contact, "data": {k: v for k, v in contact["data"].items() if k != "personal"}},
+            registered,
+        ]
+    )
     for personal in (person["given_name"], person["family_name"], person["email"], person["phone"]):
         assert personal not in outside
-    assert "birth_year" not in outside  # only the computed youth travels
+    assert "birth_year" not in json.dumps(events)  # only the computed youth travels
 
 
 async def test_the_outbox_is_empty_once_the_relay_published(

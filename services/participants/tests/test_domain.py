@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
-from voimala_contracts import LanguageSkill
+from voimala_contracts import LanguageSkill, ParticipantContactChanged, ParticipantRegistered
 from voimala_participants.domain import YOUTH_UNDER, Participant, is_youth
 
 TODAY = date(2025, 6, 15)
@@ -63,7 +63,18 @@ def test_the_matching_profile_carries_no_name_or_contact() -> None:
     profile = p.matching_profile(TODAY)
 
     dumped = profile.model_dump(mode="json")
-    assert set(dumped) == {"skills", "languages", "municipality", "youth", "matching_consent"}
+    assert set(dumped) == {
+        "skills",
+        "languages",
+        "municipality",
+        "youth",
+        "education_level",
+        "availability",
+        "goals",
+        "target_group",
+        "wants_mentor",
+        "matching_consent",
+    }
     text = profile.model_dump_json()
     for personal in (p.given_name, p.family_name, p.email, p.phone, str(p.birth_year), str(p.id)):
         assert personal is not None
@@ -73,6 +84,11 @@ def test_the_matching_profile_carries_no_name_or_contact() -> None:
         "languages": [{"code": "fi", "level": "native"}],
         "municipality": "Salo",
         "youth": True,
+        "education_level": None,
+        "availability": [],
+        "goals": None,
+        "target_group": None,
+        "wants_mentor": False,
         "matching_consent": True,
     }
 
@@ -83,19 +99,36 @@ def test_the_matching_profile_computes_youth_for_the_given_day() -> None:
     assert _participant(birth_year=None).matching_profile(TODAY).youth is False
 
 
-def test_the_registered_event_keeps_personal_data_only_under_personal() -> None:
+def test_registering_is_the_contact_first_then_the_registration() -> None:
     p = _participant(preferred_language="sv")
-    event = p.registered(TODAY)
+    contact, registered = p.registered(TODAY)
 
-    assert event.participant_id == p.id
-    assert event.preferred_language == "sv"
-    assert event.personal.model_dump() == {
+    assert isinstance(contact, ParticipantContactChanged)
+    assert isinstance(registered, ParticipantRegistered)
+    for event in (contact, registered):
+        assert event.participant_id == p.id
+        assert event.preferred_language == "sv"
+    assert registered.profile == p.matching_profile(TODAY)
+
+
+def test_personal_data_is_only_under_personal_in_contact_changed() -> None:
+    # A fixed id, so that the birth year cannot turn up in it by chance.
+    p = _participant(id=uuid.UUID("0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd"), preferred_language="sv")
+    contact, registered = p.registered(TODAY)
+
+    assert isinstance(contact, ParticipantContactChanged)
+    assert contact == p.contact_changed()
+    assert contact.personal.model_dump() == {
         "given_name": p.given_name,
         "family_name": p.family_name,
         "email": p.email,
         "phone": p.phone,
+        "preferred_channel": "in_app",
     }
-    outside = event.model_dump_json(exclude={"personal"})
-    for personal in (p.given_name, p.family_name, p.email, p.phone):
+    outside = contact.model_dump_json(exclude={"personal"})
+    everywhere = registered.model_dump_json()
+    for personal in (p.given_name, p.family_name, p.email, p.phone, str(p.birth_year)):
         assert personal is not None
         assert personal not in outside
+        assert personal not in everywhere  # the registration carries none at all
+    assert "personal" not in registered.model_dump()

@@ -11,10 +11,16 @@ from ._registry import (
     schema_of,
 )
 from .participants import (
+    IdeaSubmitted,
     LanguageSkill,
     MatchingProfile,
-    ParticipantPersonal,
+    ParticipantConsentChanged,
+    ParticipantContact,
+    ParticipantContactChanged,
+    ParticipantExited,
+    ParticipantProfileUpdated,
     ParticipantRegistered,
+    VisitRecorded,
 )
 
 __all__ = [
@@ -22,11 +28,17 @@ __all__ = [
     "STRUCTURED",
     "CloudEvent",
     "EventData",
+    "IdeaSubmitted",
     "InvalidEventError",
     "LanguageSkill",
     "MatchingProfile",
-    "ParticipantPersonal",
+    "ParticipantConsentChanged",
+    "ParticipantContact",
+    "ParticipantContactChanged",
+    "ParticipantExited",
+    "ParticipantProfileUpdated",
     "ParticipantRegistered",
+    "VisitRecorded",
     "is_known",
     "new_event",
     "parse_data",

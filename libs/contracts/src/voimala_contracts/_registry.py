@@ -7,10 +7,20 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from . import participants
 from ._envelope import CloudEvent, EventData
-from .participants import ParticipantRegistered
 
-EVENT_MODELS: dict[str, type[EventData]] = {model.TYPE: model for model in (ParticipantRegistered,)}
+#: The contract modules: every EventData subclass defined in one is a known event type.
+_MODULES = (participants,)
+
+EVENT_MODELS: dict[str, type[EventData]] = {
+    model.TYPE: model
+    for module in _MODULES
+    for model in vars(module).values()
+    if isinstance(model, type)
+    and issubclass(model, EventData)
+    and model.__module__ == module.__name__
+}
 
 DataT = TypeVar("DataT", bound=EventData)
 

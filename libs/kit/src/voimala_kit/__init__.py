@@ -8,7 +8,7 @@ from .http import Page, Problem, decode_cursor, encode_cursor
 from .logging import configure_logging, get_logger
 from .outbox import Outbox
 from .relay import Relay
-from .service import Platform, PlatformDep, ServiceSpec, create_app, serve
+from .service import Platform, PlatformDep, ServiceSpec, Worker, create_app, serve
 from .settings import ServiceSettings
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "ServiceSpec",
     "TokenVerifier",
     "TransientError",
+    "Worker",
     "configure_logging",
     "create_app",
     "decode_cursor",

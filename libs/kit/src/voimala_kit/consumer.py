@@ -37,9 +37,13 @@ __all__ = ["Consumer", "Handler", "Stopping"]
 
 log = get_logger(__name__)
 DataT = TypeVar("DataT", bound=EventData)
+# One statement for a whole batch; an id already there (or twice in the batch) comes back
+# only once, or not at all.
 _INBOX = """
-INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-ON CONFLICT DO NOTHING RETURNING true
+INSERT INTO inbox (consumer, event_id, event_type)
+SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS batch(id, type)
+ON CONFLICT DO NOTHING
+RETURNING event_id
 """
 
 
@@ -198,13 +202,18 @@ class Consumer:
     async def _apply_once(self, work: list[_Work]) -> list[bool]:
         outcomes = []
         async with self._db.transaction() as conn:
+            rows = await conn.fetch(
+                _INBOX, self._group_id, [w.event.id for w in work], [w.event.type for w in work]
+            )
+            fresh = {r["event_id"] for r in rows}
             for item in work:
                 event = item.event
-                with work_context(event.correlationid, str(event.id), str(event.id)):
-                    fresh = await conn.fetchval(_INBOX, self._group_id, event.id, event.type)
-                    if fresh:
+                new = event.id in fresh
+                if new:
+                    fresh.discard(event.id)  # a second copy in this batch is a duplicate
+                    with work_context(event.correlationid, str(event.id), str(event.id)):
                         await item.handler.apply(conn, item.data, event)
-                outcomes.append(bool(fresh))
+                outcomes.append(new)
         return outcomes
 
     async def _dead_letter(

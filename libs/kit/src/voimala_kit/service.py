@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,9 +32,12 @@ from .outbox import Outbox
 from .relay import Relay
 from .settings import ServiceSettings
 
-__all__ = ["Platform", "PlatformDep", "ServiceSpec", "create_app", "serve"]
+__all__ = ["Platform", "PlatformDep", "ServiceSpec", "Worker", "create_app", "serve"]
 
 log = get_logger(__name__)
+
+
+Worker = Callable[["Platform", asyncio.Event], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class ServiceSpec:
     handlers: Sequence[Handler[Any]] = ()
     unknown_types: str = "dead_letter"
     description: str = ""
+    #: Background jobs of the service (schedulers, expiry sweeps), each run as
+    #: `await job(platform, stop)` and restarted with backoff if it crashes. A job that must
+    #: run once across replicas claims its rows with `FOR UPDATE SKIP LOCKED`.
+    workers: Sequence[tuple[str, Worker]] = ()
 
 
 @dataclass
@@ -127,6 +135,7 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
                 service=settings.service_name,
                 batch_size=settings.relay_batch_size,
                 idle_poll=settings.relay_idle_poll,
+                busy_wait=settings.relay_busy_wait,
                 backoff_base=settings.retry_backoff_base,
                 backoff_cap=settings.retry_backoff_cap,
             )
@@ -149,6 +158,10 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
             )
             platform.workers["consumer"] = asyncio.create_task(
                 _supervise("consumer", platform.consumer.run, stop, settings.service_name)
+            )
+        for name, job in spec.workers:
+            platform.workers[name] = asyncio.create_task(
+                _supervise(name, partial(job, platform), stop, settings.service_name)
             )
         app.state.platform = platform
         log.info("service.started", port=settings.port, workers=sorted(platform.workers))

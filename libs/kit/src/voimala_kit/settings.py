@@ -45,6 +45,7 @@ class ServiceSettings(BaseSettings):
     run_consumer: bool = True
     relay_batch_size: int = Field(500, ge=1, le=10_000)
     relay_idle_poll: float = Field(0.5, gt=0, description="seconds between polls with no news")
+    relay_busy_wait: float = Field(0.01, ge=0, description="pause between batches when busy")
     retry_backoff_base: float = Field(0.2, gt=0)
     retry_backoff_cap: float = Field(30.0, gt=0)
     retry_max_attempts: int = Field(5, ge=1, description="for errors not known to be transient")

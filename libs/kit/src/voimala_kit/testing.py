@@ -26,8 +26,6 @@ from .kafka import ensure_topics
 
 __all__ = ["read_topic", "running_app", "wait_for"]
 
-DEFAULT_ADMIN_DSN = "postgresql://postgres:voimala-dev@127.0.0.1:55432/postgres"
-
 
 def _dsn_for(admin_dsn: str, database: str) -> str:
     base, _, _ = admin_dsn.rpartition("/")
@@ -36,12 +34,16 @@ def _dsn_for(admin_dsn: str, database: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_admin_dsn() -> str:
-    return os.environ.get("VOIMALA_TEST_PG_ADMIN_DSN", DEFAULT_ADMIN_DSN)
+    port = os.environ.get("VOIMALA_PG_PORT", "55432")
+    password = os.environ.get("VOIMALA_PG_SUPERPASSWORD", "voimala-dev")
+    default = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
+    return os.environ.get("VOIMALA_TEST_PG_ADMIN_DSN", default)
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    return os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    default = f"127.0.0.1:{os.environ.get('VOIMALA_KAFKA_PORT', '9092')}"
+    return os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", default)
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from voimala_contracts import ParticipantRegistered, topics
+from voimala_contracts import ParticipantContactChanged, ParticipantRegistered, topics
 from voimala_kit import Handler
 
-from .handlers import welcome_participant
+from .handlers import keep_contact, welcome_participant
 from .templates import Templates
 
 SUBSCRIBE = [topics.PARTICIPANTS]
@@ -16,5 +16,6 @@ SUBSCRIBE = [topics.PARTICIPANTS]
 
 def handlers(templates: Templates) -> list[Handler[Any]]:
     return [
+        Handler(ParticipantContactChanged, keep_contact),
         Handler(ParticipantRegistered, partial(welcome_participant, templates=templates)),
     ]

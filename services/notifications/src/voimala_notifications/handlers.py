@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from voimala_contracts import CloudEvent, ParticipantRegistered
+from voimala_contracts import CloudEvent, ParticipantContactChanged, ParticipantRegistered
 from voimala_kit import Connection
 
 from . import repository
 from .templates import Templates
 
 
-async def welcome_participant(
-    conn: Connection, data: ParticipantRegistered, event: CloudEvent, templates: Templates
+async def keep_contact(
+    conn: Connection, data: ParticipantContactChanged, event: CloudEvent
 ) -> None:
-    """Keep the new participant's contact, and greet them in their inbox, in their language."""
+    """Keep the participant's contact: this service is the only one that does."""
     person = data.personal
     await repository.upsert_recipient(
         conn,
@@ -23,9 +23,15 @@ async def welcome_participant(
         email=person.email,
         phone=person.phone,
     )
-    message = templates.render(
-        "welcome", data.preferred_language, {"given_name": person.given_name}
-    )
+
+
+async def welcome_participant(
+    conn: Connection, data: ParticipantRegistered, event: CloudEvent, templates: Templates
+) -> None:
+    """Greet the new participant in their inbox, in their language."""
+    await repository.set_language(conn, data.participant_id, "participant", data.preferred_language)
+    given_name = await repository.given_name(conn, data.participant_id)
+    message = templates.render("welcome", data.preferred_language, {"given_name": given_name})
     await repository.add_message(
         conn,
         recipient_id=data.participant_id,

@@ -15,6 +15,11 @@ ON CONFLICT (id) DO UPDATE SET preferred_language = EXCLUDED.preferred_language,
     given_name = EXCLUDED.given_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
     updated_at = now()
 """
+_SET_LANGUAGE = """
+INSERT INTO recipient (id, kind, preferred_language) VALUES ($1, $2, $3)
+ON CONFLICT (id) DO UPDATE SET preferred_language = EXCLUDED.preferred_language, updated_at = now()
+"""
+_GIVEN_NAME = "SELECT given_name FROM recipient WHERE id = $1"
 _ADD_MESSAGE = """
 INSERT INTO message (id, recipient_id, event_id, channel, template, language, subject, body,
     status, sent_at)
@@ -47,6 +52,15 @@ async def upsert_recipient(
     phone: str | None,
 ) -> None:
     await conn.execute(_UPSERT_RECIPIENT, recipient_id, kind, language, given_name, email, phone)
+
+
+async def set_language(conn: Connection, recipient_id: uuid.UUID, kind: str, language: str) -> None:
+    await conn.execute(_SET_LANGUAGE, recipient_id, kind, language)
+
+
+async def given_name(conn: Connection, recipient_id: uuid.UUID) -> str | None:
+    name: str | None = await conn.fetchval(_GIVEN_NAME, recipient_id)
+    return name
 
 
 async def add_message(

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from voimala_contracts import (
+    EventData,
     LanguageSkill,
     MatchingProfile,
-    ParticipantPersonal,
+    ParticipantContact,
+    ParticipantContactChanged,
     ParticipantRegistered,
 )
 
@@ -47,15 +49,25 @@ class Participant:
             matching_consent=self.matching_consent,
         )
 
-    def registered(self, today: date) -> ParticipantRegistered:
-        return ParticipantRegistered(
+    def contact_changed(self) -> ParticipantContactChanged:
+        return ParticipantContactChanged(
             participant_id=self.id,
             preferred_language=self.preferred_language,
-            profile=self.matching_profile(today),
-            personal=ParticipantPersonal(
+            personal=ParticipantContact(
                 given_name=self.given_name,
                 family_name=self.family_name,
                 email=self.email,
                 phone=self.phone,
             ),
         )
+
+    def registered(self, today: date) -> list[EventData]:
+        """The contact first, so that notifications knows whom it greets."""
+        return [
+            self.contact_changed(),
+            ParticipantRegistered(
+                participant_id=self.id,
+                preferred_language=self.preferred_language,
+                profile=self.matching_profile(today),
+            ),
+        ]

@@ -37,7 +37,8 @@ async def register_participant(
         matching_consent=d.matching_consent,
     )
     created = await repository.add(conn, participant, cmd.registered_by)
-    await outbox.add(
-        conn, participant.registered(datetime.now(UTC).date()), subject=str(participant.id)
+    subject = str(participant.id)
+    await outbox.add_many(
+        conn, [(event, subject) for event in participant.registered(datetime.now(UTC).date())]
     )
     return participant, created
