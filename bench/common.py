@@ -1,0 +1,243 @@
+"""What every part of the benchmark shares: where the infrastructure is, the event, the writes,
+fresh databases and topics, percentiles, CPU accounting and process hand-offs."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from pathlib import Path
+from queue import Empty
+from typing import Any, ClassVar
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from voimala_contracts import EventData
+from voimala_kit import Database, Outbox, ServiceSettings, configure_logging
+from voimala_kit.kafka import ensure_topics
+from voimala_kit.migrations import KIT_MIGRATIONS, migrate
+
+ADMIN_DSN = os.environ.get(
+    "VOIMALA_TEST_PG_ADMIN_DSN", "postgresql://postgres:voimala-dev@127.0.0.1:55432/postgres"
+)
+BOOTSTRAP = os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+PARTITIONS = 3  # what ensure_topics gives every platform topic
+NOTE = "n" * 320  # pads an event to about the size of a participant.registered.v1
+
+_TABLES = """
+CREATE TABLE bench_state (id uuid PRIMARY KEY, seq integer NOT NULL,
+                          created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE bench_effect (event_id uuid PRIMARY KEY, seq integer NOT NULL);
+"""
+_STATE = "INSERT INTO bench_state (id, seq) VALUES ($1, $2)"
+
+
+class BenchSettings(ServiceSettings):
+    service_name: str = "bench"
+    port: int = 18998
+
+
+class BenchHappened(EventData):
+    """The benchmark's event: which write it was, for whom, and a realistic amount of data."""
+
+    TYPE: ClassVar[str] = "bench.happened.v1"
+    AGGREGATE: ClassVar[str] = "bench"
+
+    seq: int
+    subject_id: uuid.UUID
+    note: str
+
+
+def quiet_logs() -> None:
+    configure_logging("bench", "WARNING")
+
+
+async def connect(dsn: str, pool_max: int) -> Database:
+    return await Database.connect(
+        BenchSettings(database_url=dsn, db_pool_min=min(pool_max, 2), db_pool_max=pool_max)
+    )
+
+
+async def write_one(db: Database, outbox: Outbox, seq: int) -> float:
+    """One business transaction: a state row and its event; return the wall-clock commit time.
+
+    The same as `db.transaction()`, opened in its two steps so that the time is taken when
+    COMMIT returns, before the connection goes back to the pool.
+    """
+    sid = uuid.uuid4()
+    async with db.connection() as conn:
+        async with conn.transaction():
+            await conn.execute(_STATE, sid, seq)
+            data = BenchHappened(seq=seq, subject_id=sid, note=NOTE)
+            await outbox.add(conn, data, subject=str(sid))
+        return time.time()
+
+
+@dataclass
+class WriteRun:
+    commits: dict[int, float] = field(default_factory=dict)  # seq -> wall-clock commit time
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.commits) / (self.finished - self.started)
+
+
+async def run_writers(
+    write: Callable[[int], Awaitable[float]], seqs: range, writers: int, rate: float | None
+) -> WriteRun:
+    """`writers` tasks share the sequence; with a rate, event i is due at start + i / rate."""
+    run = WriteRun(started=time.time())
+    loop = asyncio.get_running_loop()
+    origin = loop.time()
+    pending = iter(seqs)
+
+    async def writer() -> None:
+        for seq in pending:
+            if rate and (delay := origin + (seq - seqs.start) / rate - loop.time()) > 0:
+                await asyncio.sleep(delay)  # behind schedule: write at once
+            run.commits[seq] = await write(seq)
+
+    await asyncio.gather(*(writer() for _ in range(writers)))
+    run.finished = time.time()
+    return run
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """A new database with the kit's tables and the bench tables; dropped at the end."""
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    try:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await migrate(conn, {"kit": KIT_MIGRATIONS})
+            await conn.execute(_TABLES)
+        finally:
+            await conn.close()
+        yield dsn
+    finally:
+        admin = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@asynccontextmanager
+async def fresh_topics(names: Sequence[str]) -> AsyncIterator[list[str]]:
+    """Create the topics (auto-creation is off); delete them at the end."""
+    await ensure_topics(BOOTSTRAP, list(names), partitions=PARTITIONS)
+    try:
+        yield list(names)
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP, client_id="bench-admin")
+        await admin.start()
+        try:
+            await admin.delete_topics(list(names))
+        finally:
+            await admin.close()
+
+
+def unique(label: str) -> str:
+    return f"bench.{label}.{uuid.uuid4().hex[:8]}"
+
+
+async def empty_tables(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("TRUNCATE outbox, inbox, bench_state, bench_effect")
+    finally:
+        await conn.close()
+
+
+def percentile(ordered: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence."""
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Latency:
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Latency:
+        ordered = sorted(seconds)
+        return cls(*(percentile(ordered, p) * 1000 for p in (50, 95, 99, 100)))
+
+
+async def receive(queue: Queue[Any], process: BaseProcess, timeout: float) -> Any:
+    """The next message from a child process; fail if it dies or stays silent too long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return await asyncio.to_thread(queue.get, True, 0.5)
+        except Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"{process.name} exited with {process.exitcode}") from None
+    raise TimeoutError(f"{process.name} said nothing for {timeout:.0f} s")
+
+
+class CpuMeter:
+    """Cores used per component between two readings of /proc (this machine only).
+
+    PostgreSQL backends are grouped as "postgres", the JVM as "kafka", the benchmark's own
+    processes by the names given; "other" is the rest of the machine's busy time (other test
+    runs, running services, the kernel, processes that came and went between the readings).
+    """
+
+    def __init__(self, own: dict[str, int]) -> None:
+        self._own = {pid: name for name, pid in own.items()}
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._start = self._read()
+        self._t0 = time.monotonic()
+
+    def _read(self) -> tuple[dict[str, dict[int, int]], int, int]:
+        groups: dict[str, dict[int, int]] = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                raw = (proc / "stat").read_text()
+            except OSError:
+                continue
+            comm, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :]
+            fields = rest.split()
+            pid = int(proc.name)
+            group = self._own.get(pid) or {"postgres": "postgres", "java": "kafka"}.get(
+                comm, "other"
+            )
+            groups.setdefault(group, {})[pid] = int(fields[11]) + int(fields[12])
+        total = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return groups, sum(total), total[3] + total[4]
+
+    def cores(self) -> dict[str, float]:
+        """Cores used since the meter was made, per component, and "busy" for the machine."""
+        end, total, idle = self._read()
+        start, total0, idle0 = self._start
+        seconds = (time.monotonic() - self._t0) * self._tick
+        used = {
+            group: sum(t - start.get(group, {}).get(pid, 0) for pid, t in pids.items()) / seconds
+            for group, pids in end.items()
+        }
+        used.pop("other", None)
+        busy = (1 - (idle - idle0) / (total - total0)) * (os.cpu_count() or 1)
+        used["other"] = max(0.0, busy - sum(used.values()))
+        used["busy"] = busy
+        return used

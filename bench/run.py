@@ -1,0 +1,149 @@
+"""Outbox → Kafka → consumer: throughput and latency on this machine, into docs/benchmarks.md.
+
+Run by `make bench` (infrastructure up) as `.venv/bin/python bench/run.py`; everything is
+measured in one run, against a fresh database (`bench_<random>`, kit migrations, dropped at
+the end) and fresh topics (3 partitions, deleted at the end).
+
+1. PostgreSQL alone: the writers' transactions (a state row + `Outbox.add`, one commit per
+   event) with the same concurrency and nothing reading them; commits/s.
+2. Kafka alone: messages of the pipeline's size through a producer made by the kit's
+   `make_producer` (idempotent, acks=all), read by a consumer in another process, flat out
+   and at the offered rate; latency from `send()` to the consumer's fetch returning.
+3. The pipeline: writer tasks committing one transaction per event, the kit's `Relay`
+   (LISTEN/NOTIFY) in this process, the kit's `Consumer` in a process of its own applying
+   each event (inbox row + an effect row, one transaction per partition's batch). After a
+   warm-up that runs the whole path, `--events` are written flat out, then again at `--rate`.
+   Throughput is events ÷ (first measured write started → last effect committed). Latency is
+   the consumer's wall clock after its transaction committed minus the writer's wall clock
+   after its commit returned (same machine, same clock), per event.
+
+The report also gives the pipeline's throughput as a share of the lower bound, how the relay
+and the consumer spent their batches, and the CPU each component used (read from /proc, so
+other work on the machine shows as "other"). Nothing here asserts on time: it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+from bounds import DatabaseResult, KafkaResult, database_bound, kafka_bound
+from common import (
+    NOTE,
+    PARTITIONS,
+    BenchHappened,
+    empty_tables,
+    fresh_database,
+    quiet_logs,
+)
+from pipeline import PipelineResult, run_pipeline
+from report import ROOT, Results, machine, render
+from voimala_contracts import new_event
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000, help="measured events per run")
+    parser.add_argument("--warmup", type=int, default=2_000, help="events before measuring")
+    parser.add_argument("--writers", type=int, default=16, help="concurrent writer tasks")
+    parser.add_argument("--rate", type=float, default=2_000, help="offered events/s, run (b)")
+    parser.add_argument(
+        "--output", type=Path, default=ROOT / "docs/benchmarks.md", help="report to write"
+    )
+    return parser.parse_args(argv)
+
+
+def message_size() -> int:
+    sid = uuid.uuid4()
+    event = new_event(
+        BenchHappened(seq=1_000_000, subject_id=sid, note=NOTE), service="bench", subject=str(sid)
+    )
+    return len(event.to_json())
+
+
+async def pg_version(dsn: str) -> str:
+    conn = await asyncpg.connect(dsn)
+    try:
+        version = await conn.fetchval("SHOW server_version")
+        fsync = await conn.fetchval("SHOW fsync")
+        sync = await conn.fetchval("SHOW synchronous_commit")
+    finally:
+        await conn.close()
+    return f"{version}, fsync {fsync}, synchronous_commit {sync}"
+
+
+def step(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+async def measure_database(dsn: str, args: argparse.Namespace) -> DatabaseResult:
+    step(f"PostgreSQL alone, {args.events:,} commits")
+    result = await database_bound(dsn, args.events, args.writers)
+    step(f"  {result.throughput:,.0f} commits/s")
+    await empty_tables(dsn)
+    return result
+
+
+async def measure_kafka(args: argparse.Namespace, size: int) -> list[KafkaResult]:
+    results = []
+    for rate in (None, args.rate):
+        step(f"Kafka alone, {args.events:,} messages of {size} bytes, offered {rate or 'max'}")
+        results.append(await kafka_bound(args.events, size, rate))
+        k = results[-1]
+        step(f"  {k.throughput:,.0f}/s, p50 {k.latency.p50:.1f} ms, p99 {k.latency.p99:.1f} ms")
+    return results
+
+
+async def measure_pipeline(dsn: str, args: argparse.Namespace) -> list[PipelineResult]:
+    results = []
+    for rate in (None, args.rate):
+        step(f"Pipeline, {args.warmup:,} + {args.events:,} events, offered {rate or 'max'}")
+        results.append(await run_pipeline(dsn, args.events, args.warmup, args.writers, rate))
+        p = results[-1]
+        step(f"  {p.throughput:,.0f}/s, p50 {p.latency.p50:.1f} ms, p99 {p.latency.p99:.1f} ms")
+        await empty_tables(dsn)
+    return results
+
+
+async def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    quiet_logs()
+    started = time.monotonic()
+    load = f"1-minute load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    size = message_size()
+    async with fresh_database() as dsn:
+        step(f"database {dsn.rpartition('/')[2]}; {load}")
+        database = await measure_database(dsn, args)
+        kafka = await measure_kafka(args, size)
+        pipeline = await measure_pipeline(dsn, args)
+        version = await pg_version(dsn)
+    results = Results(
+        command=" ".join([".venv/bin/python bench/run.py", *argv]),
+        params={
+            "Measured events per run": f"{args.events:,} (after a warm-up of {args.warmup:,})",
+            "Writer tasks": f"{args.writers} (pool of {args.writers + 2} connections)",
+            "Offered rate, run (b)": f"{args.rate:,.0f} events/s",
+            "Message size": f"{size} bytes (CloudEvents JSON)",
+            "Topic partitions": str(PARTITIONS),
+            "Relay": "kit defaults: batch 500, idle poll 0.5 s, LISTEN/NOTIFY wake-up",
+            "Consumer": "kit defaults: up to 500 records per fetch, one transaction per "
+            "partition batch, offsets committed after it",
+        },
+        machine=machine(version, load),
+        database=database,
+        kafka=kafka,
+        pipeline=pipeline,
+        seconds=time.monotonic() - started,
+    )
+    args.output.write_text(render(results), encoding="utf-8")
+    step(f"wrote {args.output} ({results.seconds:.0f} s)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
