@@ -120,10 +120,14 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         db: Database = await _with_retries("database", lambda: Database.connect(settings))
         async with db.connection() as conn:
             await migrate(conn, {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations})
-        own = [topics.BY_SERVICE[settings.service_name]]
+        # Its own topic, and, as a consumer, its dead letters and what it reads: a consumer may
+        # well start before the service that writes what it subscribes to.
+        needed = [topics.BY_SERVICE[settings.service_name]]
         if spec.handlers:
-            own.append(topics.dead_letter(settings.service_name))
-        await _with_retries("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, own))
+            needed += [topics.dead_letter(settings.service_name), *spec.subscribe]
+        await _with_retries(
+            "kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, needed)
+        )
         producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name)
         await _with_retries("kafka", producer.start)
         platform = Platform(settings, db, producer, Outbox(settings.service_name), verifier)

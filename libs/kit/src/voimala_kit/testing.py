@@ -27,6 +27,13 @@ from .kafka import ensure_topics
 __all__ = ["read_topic", "running_app", "wait_for"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Every Settings made in a test (services in-process, e2e processes) reads the same broker
+    # as the fixtures, also when the infrastructure runs on other ports (VOIMALA_KAFKA_PORT).
+    port = os.environ.get("VOIMALA_KAFKA_PORT", "9092")
+    os.environ.setdefault("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{port}")
+
+
 def _dsn_for(admin_dsn: str, database: str) -> str:
     base, _, _ = admin_dsn.rpartition("/")
     return f"{base}/{database}"
@@ -42,8 +49,7 @@ def pg_admin_dsn() -> str:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    default = f"127.0.0.1:{os.environ.get('VOIMALA_KAFKA_PORT', '9092')}"
-    return os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", default)
+    return os.environ["VOIMALA_KAFKA_BOOTSTRAP_SERVERS"]  # set in pytest_configure
 
 
 @pytest.fixture(scope="session")
