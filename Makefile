@@ -59,8 +59,8 @@ test-fast: install ## unit and integration tests without the end-to-end processe
 lint: install ## ruff, mypy (strict for libs/), import-linter
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy libs/contracts/src libs/kit/src
-	.venv/bin/mypy services/participants/src services/events/src services/matching/src services/notifications/src
+	.venv/bin/mypy -p voimala_contracts -p voimala_kit
+	.venv/bin/mypy -p voimala_participants -p voimala_scheduling -p voimala_matching -p voimala_notifications
 	.venv/bin/lint-imports
 
 fmt: install ## format and autofix
