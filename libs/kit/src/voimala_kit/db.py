@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import TypeAlias
 
 import asyncpg
@@ -11,10 +13,18 @@ from asyncpg.pool import PoolConnectionProxy
 
 from .settings import ServiceSettings
 
-__all__ = ["Connection", "Database"]
+__all__ = ["Connection", "Database", "mark_outbox_written"]
 
 #: What business code receives: a connection inside a transaction (pooled or not).
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+
+_wrote_outbox: ContextVar[bool] = ContextVar("wrote_outbox", default=False)
+
+
+def mark_outbox_written() -> None:
+    """Called by the outbox: this transaction, once committed, has events to publish."""
+    _wrote_outbox.set(True)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -22,7 +32,7 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
     asyncpg still rolls back an open transaction. The platform never changes session state on
     pooled connections: advisory locks are transaction-scoped (migrations unlock their session
-    lock themselves), LISTEN runs on a connection of its own, and nothing calls SET.
+    lock themselves) and nothing calls SET or LISTEN.
     """
 
 
@@ -33,6 +43,9 @@ class Database:
         self.pool = pool
         self.dsn = dsn
         self._acquire_timeout = acquire_timeout
+        #: Set after a transaction that wrote to the outbox has committed: wakes this process's
+        #: relay at once, without a database NOTIFY (which serialises every commit).
+        self.outbox_committed = asyncio.Event()
 
     @classmethod
     async def connect(cls, settings: ServiceSettings) -> Database:
@@ -55,8 +68,14 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self.connection() as conn, conn.transaction():
-            yield conn
+        token = _wrote_outbox.set(False)
+        try:
+            async with self.connection() as conn, conn.transaction():
+                yield conn
+            if _wrote_outbox.get():
+                self.outbox_committed.set()
+        finally:
+            _wrote_outbox.reset(token)
 
     async def ping(self) -> None:
         async with self.connection() as conn:

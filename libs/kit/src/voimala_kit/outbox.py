@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from voimala_contracts import CloudEvent, EventData, new_event, topics
 
 from .context import causation_id, correlation_id
-from .db import Connection
+from .db import Connection, mark_outbox_written
 
 __all__ = ["Outbox"]
 
@@ -42,4 +42,5 @@ class Outbox:
         await conn.executemany(
             _INSERT, [(e.id, self.topic, e.subject, e.to_json()) for e in events]
         )
+        mark_outbox_written()
         return events

@@ -10,9 +10,7 @@ A crash between publishing and deleting publishes the batch again: consumers ded
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import STRUCTURED
 
@@ -49,7 +47,7 @@ class Relay:
         *,
         service: str,
         batch_size: int = 500,
-        idle_poll: float = 0.5,
+        idle_poll: float = 0.25,
         busy_wait: float = 0.01,
         backoff_base: float = 0.2,
         backoff_cap: float = 30.0,
@@ -61,7 +59,6 @@ class Relay:
         self._idle_poll = idle_poll
         self._busy_wait = busy_wait
         self._backoff = (backoff_base, backoff_cap)
-        self._wake = asyncio.Event()
 
     async def publish_batch(self) -> int:
         """Publish up to one batch in one transaction; return how many rows went out."""
@@ -85,50 +82,36 @@ class Relay:
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until asked to stop. Idle, wake at commit through LISTEN (or poll)."""
-        listener = await self._listen()
+        """Publish until asked to stop.
+
+        Idle, it wakes when a transaction of this process that wrote to the outbox commits,
+        and polls every `idle_poll` seconds for what other processes wrote.
+        """
+        wake = self._db.outbox_committed
         attempt = 0
-        try:
-            while not stop.is_set():
-                # Cleared before the claim: a commit during the batch wakes the next round.
-                self._wake.clear()
-                try:
-                    published = await self.publish_batch()
-                    attempt = 0
-                except Exception as exc:  # noqa: BLE001 - the relay outlives any one failure
-                    attempt += 1
-                    RETRIES.labels(self._service, "relay", type(exc).__name__).inc()
-                    level = "warning" if is_transient(exc) else "error"
-                    getattr(log, level)("relay.retry", attempt=attempt, **error_fields(exc))
-                    if await sleep_or_stop(backoff_delay(attempt, *self._backoff), stop):
-                        break
-                    continue
-                if published == 0:
-                    await self._idle(stop)
-                elif published < self._batch_size:
-                    # Busy: gather a few more commits into the next batch rather than running a
-                    # claim, a Kafka round trip and a delete for each one (fewer, fuller batches).
-                    await sleep_or_stop(self._busy_wait, stop)
-        finally:
-            if listener is not None:
-                with suppress(Exception):
-                    await listener.close()
+        while not stop.is_set():
+            # Cleared before the claim: a commit during the batch wakes the next round.
+            wake.clear()
+            try:
+                published = await self.publish_batch()
+                attempt = 0
+            except Exception as exc:  # noqa: BLE001 - the relay outlives any one failure
+                attempt += 1
+                RETRIES.labels(self._service, "relay", type(exc).__name__).inc()
+                level = "warning" if is_transient(exc) else "error"
+                getattr(log, level)("relay.retry", attempt=attempt, **error_fields(exc))
+                if await sleep_or_stop(backoff_delay(attempt, *self._backoff), stop):
+                    break
+                continue
+            if published == 0:
+                await self._idle(wake, stop)
+            elif published < self._batch_size:
+                # Busy: gather a few more commits into the next batch rather than running a
+                # claim, a Kafka round trip and a delete for each one (fewer, fuller batches).
+                await sleep_or_stop(self._busy_wait, stop)
 
-    async def _idle(self, stop: asyncio.Event) -> None:
-        stopping = asyncio.ensure_future(stop.wait())
-        waking = asyncio.ensure_future(self._wake.wait())
-        await asyncio.wait(
-            {stopping, waking}, timeout=self._idle_poll, return_when=asyncio.FIRST_COMPLETED
-        )
-        for f in (stopping, waking):
+    async def _idle(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
+        waiting = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())}
+        await asyncio.wait(waiting, timeout=self._idle_poll, return_when=asyncio.FIRST_COMPLETED)
+        for f in waiting:
             f.cancel()
-
-    async def _listen(self) -> asyncpg.Connection | None:
-        # A connection of its own: pooled connections drop their listeners when released.
-        try:
-            listener: asyncpg.Connection = await asyncpg.connect(self._db.dsn, timeout=5)
-            await listener.add_listener("outbox", lambda *_: self._wake.set())
-        except Exception as exc:  # noqa: BLE001 - polling still works without it
-            log.warning("relay.listen_unavailable", error=type(exc).__name__)
-            return None
-        return listener

@@ -44,7 +44,9 @@ class ServiceSettings(BaseSettings):
     run_relay: bool = True
     run_consumer: bool = True
     relay_batch_size: int = Field(500, ge=1, le=10_000)
-    relay_idle_poll: float = Field(0.5, gt=0, description="seconds between polls with no news")
+    relay_idle_poll: float = Field(
+        0.25, gt=0, description="seconds between polls for what other processes wrote"
+    )
     relay_busy_wait: float = Field(0.01, ge=0, description="pause between batches when busy")
     retry_backoff_base: float = Field(0.2, gt=0)
     retry_backoff_cap: float = Field(30.0, gt=0)
