@@ -228,7 +228,8 @@ def render(r: Results) -> str:
             "",
             "**The pipeline** is the platform's real path: writer tasks each commit one "
             "transaction per event (a state row + `Outbox.add`), the kit's `Relay` publishes "
-            "(woken in-process after each outbox commit), and the kit's `Consumer`, in a separate process, "
+            "(woken in-process after each outbox commit), and the kit's `Consumer`, in a "
+            "separate process, "
             "applies each event (inbox row + an effect row in one transaction per batch). "
             "Latency runs from the writer's COMMIT returning to the consumer's transaction "
             "committing, both on this machine's wall clock. **Kafka alone** uses the same "

@@ -10,9 +10,10 @@ the end) and fresh topics (3 partitions, deleted at the end).
    `make_producer` (idempotent, acks=all), read by a consumer in another process, flat out
    and at the offered rate; latency from `send()` to the consumer's fetch returning.
 3. The pipeline: writer tasks committing one transaction per event, the kit's `Relay`
-   (woken in-process after each outbox commit) in this process, the kit's `Consumer` in a process of its own applying
-   each event (inbox row + an effect row, one transaction per partition's batch). After a
-   warm-up that runs the whole path, `--events` are written flat out, then again at `--rate`.
+   (woken in-process after each outbox commit) in this process, the kit's `Consumer` in a
+   process of its own applying each event (inbox row + an effect row, one transaction per
+   partition's batch). After a warm-up that runs the whole path, `--events` are written
+   flat out, then again at `--rate`.
    Throughput is events ÷ (first measured write started → last effect committed). Latency is
    the consumer's wall clock after its transaction committed minus the writer's wall clock
    after its commit returned (same machine, same clock), per event.
@@ -131,7 +132,8 @@ async def main(argv: list[str]) -> None:
             "Offered rate, run (b)": f"{args.rate:,.0f} events/s",
             "Message size": f"{size} bytes (CloudEvents JSON)",
             "Topic partitions": str(PARTITIONS),
-            "Relay": "kit defaults: batch 500, idle poll 0.25 s, in-process wake-up after an outbox commit, 10 ms gathering between busy batches",
+            "Relay": "kit defaults: batch 500, idle poll 0.25 s, woken in-process after an "
+            "outbox commit, 10 ms gathering between busy batches",
             "Consumer": "kit defaults: up to 500 records per fetch, one transaction per "
             "partition batch, offsets committed after it",
         },
