@@ -13,7 +13,7 @@ LOCAL := deploy/local
 KEYS := .local/keys
 export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
 
-.PHONY: help install run stop status test test-fast lint fmt bench faults token keys topics \
+.PHONY: help install run stop status test test-fast lint fmt bench bench-platform faults token keys topics \
         demo infra-up infra-down infra-status compose-check docs
 
 help: ## list the targets
@@ -67,7 +67,10 @@ fmt: install ## format and autofix
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
-bench: install ## outbox -> Kafka -> consumer throughput and latency, into docs/benchmarks.md
+bench: install ## every benchmark: the services' (bench/<service>_*.py), then the platform's; into docs/benchmarks.md
+	@$(LOCAL)/with-infra.sh bash -c 'for b in bench/*_*.py; do $(PY) "$$b" || exit 1; done; $(PY) bench/run.py'
+
+bench-platform: install ## only the outbox -> Kafka -> consumer pipeline and its bounds
 	@$(LOCAL)/with-infra.sh $(PY) bench/run.py
 
 faults: install ## the long fault runs (broker and database outages)

@@ -273,5 +273,20 @@ def render(r: Results) -> str:
             "## What bounds it",
             "",
             *(line for p in _bounds_paragraphs(r) for line in (p, "")),
+            *_service_sections(),
         ]
     )
+
+
+SERVICE_RESULTS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
+
+
+def _service_sections() -> list[str]:
+    """The services' own benchmarks (bench/<service>_*.py write docs/benchmarks/<service>.md),
+    included here one heading level down, so that every number is in one document."""
+    lines: list[str] = []
+    for path in sorted(SERVICE_RESULTS.glob("*.md")):
+        lines += ["", f"<!-- included from docs/benchmarks/{path.name} -->", ""]
+        for line in path.read_text(encoding="utf-8").splitlines():
+            lines.append("#" + line if line.startswith("#") else line)
+    return lines
