@@ -86,7 +86,7 @@ def _unauthorized(reason: str) -> Problem:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:

@@ -71,7 +71,8 @@ class Platform:
     workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
+    # async, like every dependency here: FastAPI runs a plain `def` in its thread pool.
     platform: Platform = request.app.state.platform
     return platform
 
