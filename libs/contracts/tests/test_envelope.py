@@ -4,6 +4,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from voimala_contracts import (
@@ -75,20 +76,54 @@ def test_every_event_type_of_the_contracts_is_known() -> None:
     assert not is_known("participant.nonexistent.v1")
 
 
-def test_personal_data_is_only_in_contact_changed() -> None:
-    with_personal = {t for t, model in EVENT_MODELS.items() if "personal" in model.model_fields}
-    assert with_personal == {"participant.contact_changed.v1"}
-    registered = set(ParticipantRegistered.model_fields)
-    assert registered == {"participant_id", "preferred_language", "profile"}
-    profile = set(MatchingProfile.model_fields)
-    assert not {"given_name", "family_name", "email", "phone", "birth_year"} & profile
-    assert set(ParticipantContact.model_fields) == {
-        "given_name",
-        "family_name",
-        "email",
-        "phone",
-        "preferred_channel",
+PERSONAL_FIELDS = {"email", "phone", "given_name", "family_name", "birth_date", "birth_year"}
+
+
+def _personal_outside_the_marked_place(schema: dict[str, Any]) -> set[str]:
+    """Property paths named like personal data that are not inside a `personal` object."""
+    defs = schema.get("$defs", {})
+    found: set[str] = set()
+
+    def walk(node: dict[str, Any], path: str, seen: frozenset[str]) -> None:
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                walk(defs[name], path, seen | {name})
+            return
+        for key in ("anyOf", "allOf", "oneOf"):
+            for option in node.get(key, []):
+                walk(option, path, seen)
+        if "items" in node:
+            walk(node["items"], path + "[]", seen)
+        for prop, sub in node.get("properties", {}).items():
+            if prop == "personal":
+                continue
+            if prop in PERSONAL_FIELDS:
+                found.add(f"{path}.{prop}")
+            walk(sub, f"{path}.{prop}", seen)
+
+    walk(schema, "data", frozenset())
+    return found
+
+
+def test_personal_data_travels_only_inside_personal_in_every_event() -> None:
+    for event_type, model in EVENT_MODELS.items():
+        assert _personal_outside_the_marked_place(model.model_json_schema()) == set(), event_type
+
+
+def test_participant_events_other_than_contact_changed_are_pseudonymous() -> None:
+    participant_types = {
+        t for t, m in EVENT_MODELS.items() if m.__module__.endswith("participants")
     }
+    with_personal = {t for t in participant_types if "personal" in EVENT_MODELS[t].model_fields}
+    assert with_personal == {"participant.contact_changed.v1"}
+    assert set(ParticipantRegistered.model_fields) == {
+        "participant_id",
+        "preferred_language",
+        "profile",
+    }
+    assert not PERSONAL_FIELDS & set(MatchingProfile.model_fields)
+    assert {"given_name", "family_name", "email", "phone"} <= set(ParticipantContact.model_fields)
 
 
 def test_an_old_registered_event_with_personal_data_parses_without_it() -> None:

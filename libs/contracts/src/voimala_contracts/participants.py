@@ -27,6 +27,7 @@ ConsentPurpose = Literal[
     "notifications_sms",
     "statistics",
 ]
+ParticipantStatus = Literal["active", "paused", "exited"]
 TargetGroup = Literal["subsidy_500_plus", "subsidy_300_499", "referred_by_staff"]
 ExitOutcome = Literal[
     "employed",
@@ -65,6 +66,9 @@ class MatchingProfile(_Part):
     target_group: TargetGroup | None = None
     wants_mentor: bool = False
     matching_consent: bool = False
+    status: ParticipantStatus = Field(
+        "active", description="paused and exited participants are not to be proposed"
+    )
 
 
 class ParticipantContact(_Part):
@@ -158,6 +162,7 @@ class VisitRecorded(EventData):
     purpose: str
     age_group: str | None = None
     visited_at: datetime
+    count: int = Field(1, ge=1, description="people in an anonymous group visit")
 
 
 class IdeaSubmitted(EventData):
