@@ -128,7 +128,7 @@ async def test_only_name_is_required(client: httpx.AsyncClient, staff: dict[str,
 
 
 async def _records_for(
-    kafka_bootstrap: str, pid: str, at_least: int = 2
+    kafka_bootstrap: str, pid: str, at_least: int = 4
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """The participant's records on the topic, once at least `at_least` of them are there."""
 
@@ -155,19 +155,27 @@ async def test_registering_publishes_contact_changed_then_registered_keyed_by_th
     # Same key, so the same partition, in the order they were written: the contact first.
     assert len({r.partition for r in records}) == 1
     assert [r.offset for r in records] == sorted(r.offset for r in records)
-    events = [json.loads(r.value) for r in records]
-    assert [e["type"] for e in events] == [
+    everything = [json.loads(r.value) for r in records]
+    assert [e["type"] for e in everything] == [
         "participant.contact_changed.v1",
         "participant.registered.v1",
+        "participant.consent_changed.v1",
+        "participant.consent_changed.v1",
     ]
+    assert [(e["data"]["purpose"], e["data"]["granted"]) for e in everything[2:]] == [
+        ("registry", True),
+        ("matching", True),
+    ]
+    events = everything[:2]
     assert len({e["id"] for e in events}) == 2
-    for record, event in zip(records, events, strict=True):
+    for record, event in zip(records, everything, strict=True):
         assert dict(record.headers)["content-type"].startswith(b"application/cloudevents+json")
         assert event["specversion"] == "1.0"
         assert event["source"] == "/voimala/participants"
         assert event["subject"] == pid
         assert event["correlationid"] == "reg-test-1"
         assert event["data"]["participant_id"] == pid
+    for event in events:
         assert event["data"]["preferred_language"] == "sv"
     contact, registered = events
 
@@ -191,6 +199,7 @@ async def test_registering_publishes_contact_changed_then_registered_keyed_by_th
         "target_group": None,
         "wants_mentor": False,
         "matching_consent": True,
+        "status": "active",
     }
     # The personal data is nowhere but under contact_changed's data.personal: not in its
     # envelope, and not anywhere in the registration.
@@ -282,15 +291,31 @@ async def test_an_unknown_field_is_a_422(client: httpx.AsyncClient, staff: dict[
 
 
 @pytest.mark.parametrize(
-    "phone", ["0401234567", "+358 40 123 4567", "+0401234567", "+35840", "358401234567"]
+    "phone", ["+0401234567", "+35840", "040-ABCDEFG", "12", "+358 40 123 4567 ext"]
 )
-async def test_a_phone_not_in_e164_is_a_422(
+async def test_a_phone_that_is_not_a_valid_number_is_a_422(
     client: httpx.AsyncClient, staff: dict[str, str], phone: str
 ) -> None:
     r = await client.post("/participants", json=_person(phone=phone), headers=staff)
 
     body = _assert_problem(r, 422)
     assert [e["loc"] for e in body["errors"]] == [["body", "phone"]]
+
+
+@pytest.mark.parametrize(
+    ("phone", "stored"),
+    [
+        ("0401234567", "+358401234567"),
+        ("+358 40 123 4567", "+358401234567"),
+        ("040-123 4567", "+358401234567"),
+        ("+46 70 123 45 67", "+46701234567"),
+    ],
+)
+async def test_a_phone_is_stored_as_e164_read_in_finland_by_default(
+    client: httpx.AsyncClient, staff: dict[str, str], phone: str, stored: str
+) -> None:
+    body = await _register(client, staff, phone=phone)
+    assert body["phone"] == stored
 
 
 async def test_a_body_that_is_not_json_is_a_422_problem(

@@ -7,7 +7,14 @@ from datetime import date
 
 import pytest
 from voimala_contracts import LanguageSkill, ParticipantContactChanged, ParticipantRegistered
-from voimala_participants.domain import YOUTH_UNDER, Participant, is_youth
+from voimala_participants.domain import (
+    YOUTH_UNDER,
+    Participant,
+    age_group,
+    age_on,
+    is_youth,
+    target_group,
+)
 
 TODAY = date(2025, 6, 15)
 
@@ -74,6 +81,7 @@ def test_the_matching_profile_carries_no_name_or_contact() -> None:
         "target_group",
         "wants_mentor",
         "matching_consent",
+        "status",
     }
     text = profile.model_dump_json()
     for personal in (p.given_name, p.family_name, p.email, p.phone, str(p.birth_year), str(p.id)):
@@ -90,6 +98,7 @@ def test_the_matching_profile_carries_no_name_or_contact() -> None:
         "target_group": None,
         "wants_mentor": False,
         "matching_consent": True,
+        "status": "active",
     }
 
 
@@ -132,3 +141,53 @@ def test_personal_data_is_only_under_personal_in_contact_changed() -> None:
         assert personal not in outside
         assert personal not in everywhere  # the registration carries none at all
     assert "personal" not in registered.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("days", "reason", "group"),
+    [
+        (None, None, None),
+        (0, None, None),
+        (299, None, None),
+        (300, None, "subsidy_300_499"),
+        (499, "also referred", "subsidy_300_499"),
+        (500, None, "subsidy_500_plus"),
+        (2000, None, "subsidy_500_plus"),
+        (120, "long illness", "referred_by_staff"),
+        (None, "", None),
+    ],
+)
+def test_the_target_group_comes_from_subsidy_days_first_then_a_referral(
+    days: int | None, reason: str | None, group: str | None
+) -> None:
+    assert target_group(days, reason) == group
+
+
+def test_youth_by_birth_date_counts_the_birthday() -> None:
+    today = date(2026, 6, 15)
+    assert is_youth(None, today, date(1996, 6, 16)) is True  # 29 until tomorrow
+    assert is_youth(None, today, date(1996, 6, 15)) is False  # 30 today
+    assert age_on(None, today, date(1996, 6, 16)) == 29
+    # A birth date wins over a year that disagrees with it; the record keeps them in step.
+    p = _participant(birth_year=1950, birth_date=date(2000, 1, 1))
+    assert p.birth_year == 2000
+
+
+@pytest.mark.parametrize(
+    ("birth_year", "band"),
+    [(None, "unknown"), (1997, "under_30"), (1996, "30_54"), (1972, "30_54"), (1971, "55_plus")],
+)
+def test_age_groups_are_the_esf_bands(birth_year: int | None, band: str) -> None:
+    assert age_group(birth_year, date(2026, 6, 15)) == band
+
+
+def test_a_change_means_contact_profile_or_both() -> None:
+    p = _participant()
+    kinds = lambda fields: [type(e).__name__ for e in p.changes(fields, TODAY)]  # noqa: E731
+    assert kinds({"phone"}) == ["ParticipantContactChanged"]
+    assert kinds({"skills", "goals"}) == ["ParticipantProfileUpdated"]
+    assert kinds({"preferred_language"}) == [
+        "ParticipantContactChanged",
+        "ParticipantProfileUpdated",
+    ]
+    assert kinds({"gender", "work_history"}) == []  # neither travels

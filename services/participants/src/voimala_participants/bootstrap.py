@@ -7,7 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from voimala_kit import ServiceSpec, create_app
 
-from .api import router
+from .api import ROUTERS
+from .consumer import SUBSCRIBE, handlers
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -20,6 +21,8 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
             title="Voimala participants",
             description="The registry of job seekers in the programme.",
             migrations=MIGRATIONS,
-            routers=[router],
+            routers=ROUTERS,
+            subscribe=SUBSCRIBE,
+            handlers=handlers(),
         )
     )

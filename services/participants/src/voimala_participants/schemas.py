@@ -2,31 +2,148 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 from voimala_contracts import LanguageSkill
+from voimala_contracts.participants import (
+    CefrLevel,
+    Channel,
+    ConsentPurpose,
+    ExitOutcome,
+    Language,
+    ParticipantStatus,
+    TargetGroup,
+)
+
+from .domain import CONSENT_TEXT_VERSION
+
+#: The region a phone number without a country code is read in.
+PHONE_REGION = "FI"
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
+
+
+def _e164(value: str) -> str:
+    # The message names the rule, never the number: it goes back in the problem details.
+    # Letters are refused outright: phonenumbers would read them as a keypad's digits.
+    if not _PHONE_CHARS.match(value):
+        raise ValueError("only digits, spaces, + - ( ) . / are allowed")
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _not_future(value: date) -> date:
+    if value > datetime.now(UTC).date():
+        raise ValueError("the birth date is in the future")
+    return value
+
+
+def _past_year(value: int) -> int:
+    if value > datetime.now(UTC).year:
+        raise ValueError("the birth year is in the future")
+    return value
+
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_e164)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+EscoUri = Annotated[
+    str, StringConstraints(pattern=r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
+]
+BirthDate = Annotated[date, Field(ge=date(1900, 1, 1)), AfterValidator(_not_future)]
+BirthYear = Annotated[int, Field(ge=1900), AfterValidator(_past_year)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Gender = Literal["female", "male", "other", "unknown"]
+ReferralSource = Literal["employment_services", "career_coaching", "self", "other"]
+Availability = Literal[
+    "full_time", "part_time", "mornings", "afternoons", "evenings", "weekends", "shifts", "remote"
+]
+TextVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 
 
-class ParticipantIn(BaseModel):
+class LanguageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] = Field(
+        description="ISO 639 language code, e.g. fi, sv, en, ar"
+    )
+    level: CefrLevel
+
+
+class _ProfileIn(BaseModel):
+    """What a participant's record holds; every field optional for a partial update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr | None = None
+    phone: Phone | None = Field(None, description="any usual form; stored as E.164 (FI default)")
+    preferred_language: Language = "fi"
+    preferred_channel: Channel = "in_app"
+    birth_date: BirthDate | None = None
+    birth_year: BirthYear | None = Field(None, description="when the date itself is not given")
+    gender: Gender | None = None
+    municipality: Annotated[str, StringConstraints(max_length=100)] | None = None
+    languages: list[LanguageIn] = Field(default_factory=list, max_length=20)
+    education_level: int | None = Field(None, ge=0, le=8, description="ISCED 2011 level")
+    skills: list[Skill] = Field(default_factory=list, max_length=100)
+    skill_uris: dict[Skill, EscoUri] = Field(
+        default_factory=dict, description="ESCO skill URI by skill tag, for tags that have one"
+    )
+    work_history: Text | None = None
+    goals: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    availability: list[Availability] = Field(default_factory=list, max_length=8)
+    wants_mentor: bool = False
+    subsidy_days: int | None = Field(
+        None, ge=0, le=20000, description="days on labour-market subsidy (staff only)"
+    )
+    referral_reason: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="why staff referred someone outside the subsidy groups (staff only)"
+    )
+    referral_source: ReferralSource | None = None
+
+
+class ParticipantIn(_ProfileIn):
     given_name: Name
     family_name: Name
-    email: EmailStr | None = None
-    phone: Phone | None = Field(None, description="E.164, e.g. +358401234567")
-    preferred_language: Literal["fi", "sv", "en"] = "fi"
-    birth_year: int | None = Field(None, ge=1900, le=2100)
-    municipality: Annotated[str, StringConstraints(max_length=100)] | None = None
-    skills: list[Skill] = Field(default_factory=list, max_length=100)
-    languages: list[LanguageSkill] = Field(default_factory=list, max_length=20)
-    matching_consent: bool = False
+    matching_consent: bool | None = Field(None, description="shorthand for consents.matching")
+    consents: dict[ConsentPurpose, bool] = Field(
+        default_factory=dict,
+        description="consents given on registration; registry is implied and cannot be false",
+    )
+    consent_text_version: TextVersion = CONSENT_TEXT_VERSION
+    entered_on: date | None = Field(
+        None, description="the day of entry, when recorded later; defaults to today"
+    )
+
+
+class ParticipantPatch(_ProfileIn):
+    """A partial update: only the fields sent change; null clears an optional field."""
+
+    given_name: Name | None = None
+    family_name: Name | None = None
+    status: Literal["active", "paused"] | None = Field(
+        None, description="exiting has its own endpoint (staff only)"
+    )
+
+
+#: Fields only staff may change: eligibility and status.
+STAFF_ONLY_FIELDS = frozenset({"subsidy_days", "referral_reason", "referral_source", "status"})
 
 
 class ParticipantOut(BaseModel):
@@ -36,11 +153,151 @@ class ParticipantOut(BaseModel):
     email: str | None
     phone: str | None
     preferred_language: str
+    preferred_channel: str
+    birth_date: date | None
     birth_year: int | None
     youth: bool
+    age_group: str
+    gender: str | None
     municipality: str | None
-    skills: list[str]
     languages: list[LanguageSkill]
+    education_level: int | None
+    skills: list[str]
+    skill_uris: dict[str, str]
+    work_history: str | None
+    goals: str | None
+    availability: list[str]
+    wants_mentor: bool
+    subsidy_days: int | None
+    referral_reason: str | None
+    target_group: TargetGroup | None
+    referral_source: str | None
     matching_consent: bool
-    status: str
+    status: ParticipantStatus
+    episode: int
     created_at: datetime
+    updated_at: datetime
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: ConsentPurpose
+    granted: bool
+    text_version: TextVersion = Field(
+        CONSENT_TEXT_VERSION, description="the version of the consent text that was shown"
+    )
+
+
+class ConsentOut(BaseModel):
+    purpose: ConsentPurpose
+    granted: bool
+    text_version: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ConsentsOut(BaseModel):
+    current: list[ConsentOut] = Field(description="the newest record per purpose")
+    history: list[ConsentOut] = Field(description="every record, newest first")
+
+
+class TimelineEntryOut(BaseModel):
+    occurred_at: datetime
+    kind: str
+    source: str
+    detail: dict[str, Any]
+
+
+class ExitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exit_date: date
+    outcome: ExitOutcome
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: ExitOutcome
+
+
+class ReturnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    returned_on: date | None = Field(None, description="defaults to today (Europe/Helsinki)")
+
+
+class EpisodeOut(BaseModel):
+    number: int
+    started_on: date
+    age_group: str
+    youth: bool
+    target_group: str | None
+    exit_date: date | None
+    outcome: str | None
+    follow_up_outcome: str | None
+
+
+VisitPurpose = Literal[
+    "job_search",
+    "counselling",
+    "language_cafe",
+    "workshop",
+    "digital_help",
+    "information",
+    "other",
+]
+AgeGroup = Literal["under_30", "30_54", "55_plus", "unknown"]
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    participant_id: uuid.UUID | None = Field(None, description="empty for an anonymous visit")
+    purpose: VisitPurpose
+    age_group: AgeGroup | None = Field(
+        None, description="anonymous visits only; computed for a participant"
+    )
+    count: int = Field(1, ge=1, le=100, description="people in an anonymous group")
+    visited_at: datetime | None = Field(None, description="defaults to now")
+
+
+class VisitOut(BaseModel):
+    id: uuid.UUID
+    participant_id: uuid.UUID | None
+    purpose: str
+    age_group: str
+    count: int
+    visited_at: datetime
+
+
+class IdeaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    language: Language = "fi"
+    anonymous: bool = Field(False, description="a participant may submit without their id")
+
+
+class IdeaStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["submitted", "planned", "realised"]
+
+
+class IdeaOut(BaseModel):
+    id: uuid.UUID
+    text: str
+    language: str
+    status: str
+    submitted_at: datetime
+    from_participant: bool
+
+
+class AuditEntryOut(BaseModel):
+    at: datetime
+    actor: str
+    actor_roles: list[str]
+    action: str
+    purpose: str

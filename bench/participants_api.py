@@ -1,0 +1,666 @@
+"""Benchmark: GET /participants/{id} and the filtered list over 100,000 participants.
+
+Starts the participants service as a real process (or several replicas) on the local
+infrastructure with a fresh database, loads 100,000 fictional participants into it, then
+drives HTTP load from separate generator processes and writes the numbers as the section
+`participants_api` of docs/benchmarks/participants.md.
+
+    .venv/bin/python bench/participants_api.py [--participants 100000] [--seconds 20]
+        [--concurrency 32] [--replicas 1] [--generators 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from common import ADMIN_DSN, CpuMeter, Latency, receive
+from voimala_kit.auth import generate_keys, issue_token
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks" / "participants.md"
+TARGET_RATE, TARGET_P99_MS = 1500, 50
+
+SKILLS = [
+    "customer service",
+    "cleaning",
+    "warehouse work",
+    "forklift",
+    "welding",
+    "cooking",
+    "retail",
+    "bookkeeping",
+    "carpentry",
+    "childcare",
+    "elderly care",
+    "truck driving",
+    "office software",
+    "social media",
+    "electronics assembly",
+    "quality control",
+    "painting",
+    "gardening",
+    "security",
+    "programming",
+    "photography",
+    "construction",
+    "logistics",
+    "hairdressing",
+    "sales",
+    "machine maintenance",
+    "driving licence B",
+    "first aid",
+]
+GIVEN = ["Aino", "Eino", "Sari", "Jari", "Mikael", "Ebba", "Amina", "Oleksandr", "Päivi", "Leo"]
+FAMILY = [
+    "Virtanen",
+    "Korhonen",
+    "Nieminen",
+    "Mäkinen",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Lindqvist",
+    "Sjöberg",
+    "Hassan",
+    "Bondarenko",
+]
+LIST_QUERIES = {
+    "status": {"status": "active"},
+    "status+youth": {"status": "active", "youth": "true"},
+    "target_group": {"target_group": "subsidy_500_plus"},
+    "language": {"language": "uk"},
+    "skill": {"skill": "welding"},
+    "free text": {"q": "lindqvist"},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# The data set
+
+
+def _rows(n: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    rnd = random.Random(3)  # the same data set every run
+    today = datetime.now(UTC).date()
+    start = datetime.now(UTC) - timedelta(days=900)
+    people, episodes = [], []
+    for i in range(n):
+        pid = uuid.UUID(int=rnd.getrandbits(128), version=4)
+        given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
+        email = f"{given.lower()}.{family.lower()}.{i}@example.fi"
+        year = rnd.randint(1960, 2007)
+        skills = rnd.sample(SKILLS, rnd.randint(1, 5))
+        langs = [{"code": "fi", "level": rnd.choice(["A2", "B1", "B2", "C1", "native"])}]
+        if rnd.random() < 0.06:
+            langs.append({"code": "uk", "level": "native"})
+        days = rnd.choice(
+            [None, rnd.randint(0, 299), rnd.randint(300, 499), rnd.randint(500, 1500)]
+        )
+        group = (
+            None
+            if days is None
+            else ("subsidy_500_plus" if days >= 500 else "subsidy_300_499" if days >= 300 else None)
+        )
+        status = rnd.choices(["active", "paused", "exited"], [85, 10, 5])[0]
+        created = start + timedelta(seconds=i * 777 / 1000)
+        people.append(
+            (
+                pid,
+                given,
+                family,
+                email,
+                f"+35840{rnd.randint(1000000, 9999999)}",
+                rnd.choice(["fi", "fi", "fi", "sv", "en"]),
+                "in_app",
+                year,
+                None,
+                rnd.choice(["female", "male"]),
+                "Salo",
+                skills,
+                "{}",
+                json.dumps(langs),
+                rnd.randint(0, 8),
+                None,
+                None,
+                ["full_time"],
+                days,
+                None,
+                group,
+                "employment_services",
+                False,
+                rnd.random() < 0.7,
+                status,
+                " ".join([given, family, email, *skills]).lower(),
+                "bench",
+                created,
+                created,
+            )
+        )
+        episodes.append((pid, 1, created.date(), created, "unknown", today.year - year < 30))
+    return people, episodes
+
+
+_PEOPLE_COLUMNS = [
+    "id",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "preferred_language",
+    "preferred_channel",
+    "birth_year",
+    "birth_date",
+    "gender",
+    "municipality",
+    "skills",
+    "skill_uris",
+    "languages",
+    "education_level",
+    "work_history",
+    "goals",
+    "availability",
+    "subsidy_days",
+    "referral_reason",
+    "target_group",
+    "referral_source",
+    "wants_mentor",
+    "matching_consent",
+    "status",
+    "search_text",
+    "registered_by",
+    "created_at",
+    "updated_at",
+]
+
+
+async def _seed(dsn: str, n: int) -> list[str]:
+    people, episodes = _rows(n)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.copy_records_to_table("participant", records=people, columns=_PEOPLE_COLUMNS)
+        await conn.copy_records_to_table(
+            "episode",
+            records=episodes,
+            columns=["participant_id", "number", "started_on", "started_at", "age_group", "youth"],
+        )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return [str(p[0]) for p in people]
+
+
+# The service under test
+
+
+@dataclass
+class Replica:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _start(dsn: str, public_key: Path, run: str, pool: int) -> Replica:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "VOIMALA_ENV": "test",
+        "VOIMALA_LOG_LEVEL": "WARNING",
+        "VOIMALA_JWT_PUBLIC_KEY_FILE": str(public_key),
+        "PARTICIPANTS_PORT": str(port),
+        "PARTICIPANTS_DATABASE_URL": dsn,
+        "PARTICIPANTS_CONSUMER_GROUP": f"participants-bench-{run}",
+        "PARTICIPANTS_DB_POOL_MAX": str(pool),
+    }
+    log = (ROOT / ".local" / "logs" / f"bench-participants-{port}.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voimala_participants"], env=env, stdout=log, stderr=log
+    )
+    return Replica(port, process)
+
+
+def _wait_ready(replica: Replica, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if replica.process.poll() is not None:
+            raise RuntimeError(f"the service exited with {replica.process.returncode}")
+        try:
+            if httpx.get(f"{replica.url}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError("the service did not become ready")
+
+
+# The load, from processes of its own
+
+
+def _generator(
+    urls: list[str],
+    token: str,
+    ids: list[str],
+    scenario: str,
+    warmup: float,
+    seconds: float,
+    concurrency: int,
+    seed: int,
+    out: mp.Queue,  # type: ignore[type-arg]
+) -> None:
+    out.put(asyncio.run(_drive(urls, token, ids, scenario, warmup, seconds, concurrency, seed)))
+
+
+async def _drive(
+    urls: list[str],
+    token: str,
+    ids: list[str],
+    scenario: str,
+    warmup: float,
+    seconds: float,
+    concurrency: int,
+    seed: int,
+) -> dict[str, Any]:
+    rnd = random.Random(seed)
+    headers = {"Authorization": f"Bearer {token}", "X-Purpose": "benchmark"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies: dict[str, list[float]] = {}
+    errors = 0
+    loop = asyncio.get_running_loop()
+    begin = loop.time() + warmup
+    end = begin + seconds
+
+    async def worker(client: httpx.AsyncClient, n: int) -> None:
+        nonlocal errors
+        base = urls[n % len(urls)]
+        while (now := loop.time()) < end:
+            if scenario == "get":
+                label, path, params = "get", f"/participants/{rnd.choice(ids)}", None
+            else:
+                label = rnd.choice(list(LIST_QUERIES))
+                path, params = "/participants", {**LIST_QUERIES[label], "limit": "20"}
+            started = time.perf_counter()
+            r = await client.get(base + path, params=params)
+            took = time.perf_counter() - started
+            if now >= begin:
+                if r.status_code != 200:
+                    errors += 1
+                latencies.setdefault(label, []).append(took)
+
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as client:
+        await asyncio.gather(*(worker(client, n) for n in range(concurrency)))
+    return {"latencies": latencies, "errors": errors, "seconds": seconds}
+
+
+_WRK_LUA = r"""
+-- Each request: a random participant (get) or a random filter (list). Written by the bench.
+local ids, queries = {}, {}
+local scenario = "get"
+function init(args)
+  scenario = args[1]
+  for line in io.lines(args[2]) do ids[#ids + 1] = line end
+  for line in io.lines(args[3]) do queries[#queries + 1] = line end
+  math.randomseed(tonumber(args[4]))
+end
+function request()
+  if scenario == "get" then
+    return wrk.format("GET", "/participants/" .. ids[math.random(#ids)])
+  end
+  return wrk.format("GET", "/participants?" .. queries[math.random(#queries)])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\nRESULT {"requests": %d, "errors": %d, "micros": %d, "p50": %d, "p95": %d, "p99": %d,'
+    .. ' "max": %d}\n',
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+def _wrk_files(ids: list[str], queries: list[str]) -> tuple[Path, Path, Path]:
+    folder = ROOT / ".local" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    script, id_file, query_file = folder / "load.lua", folder / "ids.txt", folder / "queries.txt"
+    script.write_text(_WRK_LUA)
+    id_file.write_text("\n".join(ids) + "\n")
+    query_file.write_text("\n".join(queries) + "\n")
+    return script, id_file, query_file
+
+
+async def _wrk(
+    urls: list[str],
+    token: str,
+    scenario: str,
+    queries: list[str],
+    ids: list[str],
+    args: argparse.Namespace,
+    pids: dict[str, int],
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """One wrk process per replica (C, event-driven): the load costs little CPU of its own."""
+    script, id_file, query_file = _wrk_files(ids, queries)
+    procs = []
+    per = max(1, args.concurrency // len(urls))
+    for n, url in enumerate(urls):
+        procs.append(
+            await asyncio.create_subprocess_exec(
+                "wrk",
+                "-t1",
+                f"-c{per}",
+                f"-d{args.seconds:.0f}s",
+                "--timeout",
+                "10s",
+                "-H",
+                f"Authorization: Bearer {token}",
+                "-H",
+                "X-Purpose: benchmark",
+                "-s",
+                str(script),
+                url,
+                "--",
+                scenario,
+                str(id_file),
+                str(query_file),
+                str(n + 1),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        )
+    await asyncio.sleep(1.0)  # connections up; then measure CPU over the steady part
+    meter = CpuMeter({**pids, **{f"wrk-{i}": p.pid for i, p in enumerate(procs)}})
+    # Read the meter while wrk still runs: an exited process's CPU is gone from /proc.
+    await asyncio.sleep(max(1.0, args.seconds - 2.5))
+    cores = meter.cores()
+    outs = [await p.communicate() for p in procs]
+    results = []
+    for out, _ in outs:
+        line = next(x for x in out.decode().splitlines() if x.startswith("RESULT "))
+        results.append(json.loads(line.removeprefix("RESULT ")))
+    merged = {
+        "requests": sum(r["requests"] for r in results),
+        "errors": sum(r["errors"] for r in results),
+        "rate": sum(r["requests"] / (r["micros"] / 1e6) for r in results),
+        # Several wrk processes: the worst of their percentiles (an upper bound).
+        "latency": Latency(
+            *(max(r[k] for r in results) / 1000 for k in ("p50", "p95", "p99", "max"))
+        ),
+    }
+    return merged, cores
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    requests: int
+    errors: int
+    rate: float
+    latency: Latency
+    by_query: dict[str, Latency]
+    cores: dict[str, float]
+
+
+async def _scenario_wrk(
+    scenario: str,
+    urls: list[str],
+    token: str,
+    ids: list[str],
+    args: argparse.Namespace,
+    pids: dict[str, int],
+) -> ScenarioResult:
+    queries = [_query(q) for q in LIST_QUERIES.values()]
+    # Warm-up (not measured): caches, connections, the JIT-less but lazy paths.
+    warm = argparse.Namespace(**{**vars(args), "seconds": 3})
+    await _wrk(urls, token, scenario, queries, ids, warm, pids)
+    merged, cores = await _wrk(urls, token, scenario, queries, ids, args, pids)
+    by_query: dict[str, Latency] = {}
+    if scenario == "list":
+        short = argparse.Namespace(**{**vars(args), "seconds": max(3, args.seconds // 4)})
+        for label, q in LIST_QUERIES.items():
+            one, _ = await _wrk(urls, token, scenario, [_query(q)], ids, short, pids)
+            by_query[label] = one["latency"]
+    return ScenarioResult(
+        scenario=scenario,
+        requests=merged["requests"],
+        errors=merged["errors"],
+        rate=merged["rate"],
+        latency=merged["latency"],
+        by_query=by_query,
+        cores=cores,
+    )
+
+
+def _query(params: dict[str, str]) -> str:
+    return str(httpx.QueryParams({**params, "limit": "20"}))
+
+
+async def _scenario(
+    scenario: str,
+    urls: list[str],
+    token: str,
+    ids: list[str],
+    args: argparse.Namespace,
+    pids: dict[str, int],
+) -> ScenarioResult:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    warmup = 3.0
+    procs = [
+        ctx.Process(
+            target=_generator,
+            name=f"load-{i}",
+            args=(urls, token, ids, scenario, warmup, args.seconds, args.concurrency, i, queue),
+        )
+        for i in range(args.generators)
+    ]
+    for p in procs:
+        p.start()
+    await asyncio.sleep(warmup + 1.5)  # the generators' start-up and warm-up are not measured
+    meter = CpuMeter({**pids, **{p.name: p.pid for p in procs if p.pid}})
+    results = [await receive(queue, p, args.seconds + 120) for p in procs]
+    cores = meter.cores()
+    for p in procs:
+        p.join()
+    merged: dict[str, list[float]] = {}
+    for res in results:
+        for label, values in res["latencies"].items():
+            merged.setdefault(label, []).extend(values)
+    every = [v for values in merged.values() for v in values]
+    return ScenarioResult(
+        scenario=scenario,
+        requests=len(every),
+        errors=sum(r["errors"] for r in results),
+        rate=len(every) / args.seconds,
+        latency=Latency.of(every),
+        by_query={label: Latency.of(v) for label, v in sorted(merged.items())},
+        cores=cores,
+    )
+
+
+# The report
+
+
+def _section(args: argparse.Namespace) -> str:
+    """One section per replicas and concurrency: a run in one shape does not hide another."""
+    return f"participants_api.r{args.replicas}.c{args.concurrency}"
+
+
+def _render(results: list[ScenarioResult], args: argparse.Namespace, pg: str, load: str) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    lines = [
+        f"<!-- {_section(args)}:start -->",
+        "## Reading participants: `GET /participants/{id}` and the filtered list, "
+        f"{args.replicas} replica(s), {args.concurrency} connections",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `.venv/bin/python "
+        f"bench/participants_api.py --participants {args.participants} --seconds {args.seconds} "
+        f"--concurrency {args.concurrency} --replicas {args.replicas} "
+        f"--generators {args.generators} --pool {args.pool} --load {args.load}`.",
+        "",
+        f"- Machine: {cpu}, {os.cpu_count()} cores, shared: load average {load} when the run "
+        "started (other engineers' test runs on the same cores).",
+        f"- PostgreSQL {pg}, local (deploy/local); the service as a real process "
+        f"(`python -m voimala_participants`, {args.replicas} replica(s), uvicorn, one event "
+        "loop each) with relay and consumer running; load from separate processes: "
+        + (
+            f"wrk (C; one per replica, {args.concurrency} connections in all, keep-alive)"
+            if args.load == "wrk"
+            else f"{args.generators} httpx process(es), {args.concurrency} concurrent each"
+        )
+        + ".",
+        f"- Data: {args.participants:,} participants (COPY-loaded, ANALYZEd). Every read writes "
+        "its audit row (one per participant returned) in the statement that reads.",
+        f"- Target: ≥ {TARGET_RATE:,} requests/s with p99 ≤ {TARGET_P99_MS} ms.",
+        "",
+        "| scenario | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors | target met |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        met = r.rate >= TARGET_RATE and r.latency.p99 <= TARGET_P99_MS
+        lines.append(
+            f"| {r.scenario} | {r.rate:,.0f} | {r.latency.p50:.1f} | {r.latency.p95:.1f} | "
+            f"{r.latency.p99:.1f} | {r.latency.max:.1f} | {r.errors} | {'yes' if met else 'no'} |"
+        )
+    lines += [
+        "",
+        "Per filter (the list scenario picks one at random per request, 20 a page; with wrk "
+        "each filter also runs alone for a quarter of the time):",
+        "",
+    ]
+    lines += ["| filter | p50 ms | p99 ms |", "|---|---:|---:|"]
+    listed = next((r for r in results if r.scenario == "list"), None)
+    if listed:
+        for label, lat in listed.by_query.items():
+            lines.append(f"| {label} | {lat.p50:.1f} | {lat.p99:.1f} |")
+    lines += ["", "Where the CPU went (cores, over the measured window):", ""]
+    names = sorted({k for r in results for k in r.cores})
+    lines += ["| scenario | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for r in results:
+        lines.append(
+            f"| {r.scenario} | " + " | ".join(f"{r.cores.get(n, 0):.2f}" for n in names) + " |"
+        )
+    lines += ["", f"<!-- {_section(args)}:end -->", ""]
+    return "\n".join(lines)
+
+
+def _write(name: str, section: str) -> None:
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        DOC.read_text("utf-8")
+        if DOC.exists()
+        else (
+            "# Benchmarks of the participants service\n\n"
+            "Each section is written by its script in `bench/participants_*.py`; run it again to "
+            "refresh it. Numbers are from a small shared machine: compare runs, not machines.\n\n"
+        )
+    )
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section.rstrip("\n") + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text, "utf-8")
+
+
+async def main(args: argparse.Namespace) -> None:
+    run = uuid.uuid4().hex[:8]
+    name = f"bench_participants_{run}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        pg = await admin.fetchval("SHOW server_version")
+    finally:
+        await admin.close()
+    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    private, public = generate_keys(ROOT / ".local" / "keys")
+    (ROOT / ".local" / "logs").mkdir(parents=True, exist_ok=True)
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])  # noqa: ASYNC240 - /proc
+    replicas = [_start(dsn, public, run, args.pool) for _ in range(args.replicas)]
+    try:
+        for replica in replicas:
+            await asyncio.to_thread(_wait_ready, replica)
+        print(f"seeding {args.participants:,} participants ...", flush=True)
+        ids = await _seed(dsn, args.participants)
+        token = issue_token(private.read_bytes(), role="coordinator", subject="bench")
+        urls = [r.url for r in replicas]
+        pids = {f"service-{i}": r.process.pid for i, r in enumerate(replicas)}
+        results = []
+        for scenario in ("get", "list"):
+            print(f"{scenario}: {args.seconds} s ...", flush=True)
+            run = _scenario_wrk if args.load == "wrk" else _scenario
+            results.append(await run(scenario, urls, token, ids, args, pids))
+            r = results[-1]
+            print(
+                f"  {r.rate:,.0f} req/s, p50 {r.latency.p50:.1f} ms, p99 {r.latency.p99:.1f} ms,"
+                f" errors {r.errors}",
+                flush=True,
+            )
+        _write(_section(args), _render(results, args, pg, load))
+        print(f"written to {DOC.relative_to(ROOT)}")
+    finally:
+        for replica in replicas:
+            replica.process.send_signal(signal.SIGTERM)
+        for replica in replicas:
+            try:
+                replica.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                replica.process.kill()
+        admin = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--generators", type=int, default=1)
+    parser.add_argument("--pool", type=int, default=10, help="database connections per replica")
+    parser.add_argument(
+        "--load",
+        choices=["wrk", "httpx"],
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="the load generator: wrk (apt-get install wrk) if present, else httpx processes",
+    )
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(_args()))

@@ -1,0 +1,17 @@
+"""HTTP entrypoints: one transaction per request, opened and committed here."""
+
+from .consents import router as consents_router
+from .participants import router as participants_router
+from .path import router as path_router
+from .reports import router as reports_router
+from .service_point import router as service_point_router
+
+ROUTERS = [
+    participants_router,
+    consents_router,
+    path_router,
+    service_point_router,
+    reports_router,
+]
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,1 @@
+"""Use cases. Each runs inside the transaction its caller (the boundary) opened."""

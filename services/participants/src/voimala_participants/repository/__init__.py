@@ -1,0 +1,1 @@
+"""Plain SQL, run on the caller's connection (and transaction): one module per table group."""

@@ -1,0 +1,46 @@
+"""The service path: entries from this service's changes and from other services' events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from voimala_kit import Connection
+
+_ADD = """
+INSERT INTO timeline_entry (participant_id, occurred_at, kind, source, detail, event_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (event_id) DO NOTHING
+"""
+_PAGE = """
+SELECT id, occurred_at, kind, source, detail FROM timeline_entry
+WHERE participant_id = $1
+  AND ($2::timestamptz IS NULL OR (occurred_at, id) < ($2, $3::bigint))
+ORDER BY occurred_at DESC, id DESC
+LIMIT $4
+"""
+
+
+async def add(
+    conn: Connection,
+    participant_id: uuid.UUID,
+    kind: str,
+    occurred_at: datetime,
+    *,
+    source: str = "participants",
+    detail: dict[str, Any] | None = None,
+    event_id: uuid.UUID | None = None,
+) -> None:
+    await conn.execute(
+        _ADD, participant_id, occurred_at, kind, source, json.dumps(detail or {}), event_id
+    )
+
+
+async def page(
+    conn: Connection, participant_id: uuid.UUID, before: tuple[datetime, int] | None, limit: int
+) -> list[dict[str, Any]]:
+    at, eid = before or (None, None)
+    rows = await conn.fetch(_PAGE, participant_id, at, eid, limit)
+    return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
