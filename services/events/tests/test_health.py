@@ -46,7 +46,8 @@ async def test_ready_with_database_and_kafka_ok(client: httpx.AsyncClient) -> No
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["kafka"] == "ok"
     assert body["checks"]["relay"] == "running"
-    assert "consumer" not in body["checks"]  # events consumes nothing yet
+    assert body["checks"]["consumer"] == "running"  # programme ideas from participants
+    assert body["checks"]["scheduler"] == "running"
 
 
 async def test_metrics_count_requests(client: httpx.AsyncClient) -> None:
@@ -98,5 +99,5 @@ async def test_the_platform_migrations_were_applied(
         }
     finally:
         await conn.close()
-    assert scopes == {"kit"}  # events has no migrations of its own yet
-    assert {"outbox", "inbox", "schema_migrations"} <= tables
+    assert scopes == {"kit", "events"}
+    assert {"outbox", "inbox", "schema_migrations", "series", "occurrence"} <= tables

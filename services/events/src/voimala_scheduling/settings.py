@@ -8,3 +8,14 @@ class Settings(ServiceSettings):
     service_name: str = "events"
     port: int = 8002
     database_url: str = "postgresql://events:events-dev@127.0.0.1:55432/events"
+
+    #: How far ahead occurrences are generated (a rolling horizon, extended daily).
+    horizon_days: int = 365
+    #: How long before an occurrence starts its confirmed registrations are reminded.
+    reminder_lead_hours: float = 24.0
+    #: How often the scheduler looks for due reminders, the horizon and ended occurrences.
+    scheduler_poll_seconds: float = 5.0
+    #: No-shows are recorded this long after an occurrence ends (staff may check in late).
+    no_show_after_hours: float = 12.0
+    #: Whether this process runs the scheduler jobs (every replica may: they claim rows).
+    run_scheduler: bool = True

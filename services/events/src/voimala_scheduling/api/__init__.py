@@ -1,0 +1,10 @@
+"""HTTP entrypoints: one transaction per request, opened and committed here."""
+
+from .ideas import router as ideas_router
+from .occurrences import router as occurrences_router
+from .programme import router as programme_router
+from .series import router as series_router
+
+ROUTERS = [series_router, occurrences_router, programme_router, ideas_router]
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,19 @@
+"""The service's problem answers, in the kit's shape; none of them repeats a value sent."""
+
+from __future__ import annotations
+
+from voimala_kit import Problem
+
+
+def invalid(field: str, msg: str) -> Problem:
+    """A 422 for a rule the request breaks, naming the field as request validation does."""
+    errors = [{"loc": ["body", field], "type": "value_error", "msg": msg}]
+    return Problem(422, "Invalid request", "the request does not match the API", errors=errors)
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, "Not found", f"no such {what}")
+
+
+def conflict(title: str, detail: str) -> Problem:
+    return Problem(409, title, detail)

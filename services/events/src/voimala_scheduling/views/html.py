@@ -1,0 +1,80 @@
+"""The monthly programme as one printable A4 poster, in Finnish, Swedish or English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .programme import days_of, pick
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+WORDS: dict[str, dict[str, Any]] = {
+    "fi": {
+        "heading": "Voimalan ohjelma",
+        "months": "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu "
+        "syyskuu lokakuu marraskuu joulukuu",
+        "weekdays": "ma ti ke to pe la su",
+        "cancelled": "PERUTTU",
+        "drop_in": "Vapaa pääsy, ei ilmoittautumista",
+        "register": "Ilmoittaudu",
+        "seats": "paikkaa",
+        "slots": "varattavia aikoja",
+        "youth": "nuorille",
+        "participants": "VOITTO-osallistujille",
+        "empty": "Tälle kuulle ei ole vielä ohjelmaa.",
+        "footer": "Palvelupiste Voimala, Salon pääkirjaston kahvila. Tervetuloa!",
+    },
+    "sv": {
+        "heading": "Voimalas program",
+        "months": "januari februari mars april maj juni juli augusti september oktober "
+        "november december",
+        "weekdays": "må ti on to fr lö sö",
+        "cancelled": "INSTÄLLT",
+        "drop_in": "Fritt inträde, ingen anmälan",
+        "register": "Anmäl dig",
+        "seats": "platser",
+        "slots": "bokningsbara tider",
+        "youth": "för unga",
+        "participants": "för VOITTO-deltagare",
+        "empty": "Programmet för månaden är inte klart ännu.",
+        "footer": "Servicepunkten Voimala, Salo huvudbiblioteks café. Välkommen!",
+    },
+    "en": {
+        "heading": "Voimala programme",
+        "months": "January February March April May June July August September October "
+        "November December",
+        "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+        "cancelled": "CANCELLED",
+        "drop_in": "Drop in, no registration",
+        "register": "Register",
+        "seats": "seats",
+        "slots": "bookable slots",
+        "youth": "for young people",
+        "participants": "for VOITTO participants",
+        "empty": "The programme for this month is not ready yet.",
+        "footer": "Voimala service point, Salo main library café. Welcome!",
+    },
+}
+
+
+def render(year: int, month: int, items: list[dict[str, Any]], lang: str) -> str:
+    words = WORDS[lang]
+    return _ENV.get_template("programme.html").render(
+        lang=lang,
+        w=words,
+        month_name=words["months"].split()[month - 1],
+        year=year,
+        month=f"{year:04d}-{month:02d}",
+        days=days_of(items),
+        weekdays=words["weekdays"].split(),
+        pick=pick,
+        languages=("fi", "sv", "en"),
+    )

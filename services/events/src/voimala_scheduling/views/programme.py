@@ -1,0 +1,67 @@
+"""The monthly programme as public data: no registrations, no names, no contacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ..clock import HELSINKI
+from ..domain.occurrences import is_drop_in, slots
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=HELSINKI)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=HELSINKI)
+    return start, end
+
+
+def pick(texts: dict[str, Any], lang: str) -> str:
+    return str(texts.get(lang) or texts.get("fi") or "")
+
+
+def public_item(occ: dict[str, Any], taken_slots: int = 0) -> dict[str, Any]:
+    start = occ["starts_at"].astimezone(HELSINKI)
+    end = occ["ends_at"].astimezone(HELSINKI)
+    drop_in = is_drop_in(occ)
+    capacity = occ["capacity"]
+    bookable = slots(occ)
+    return {
+        "occurrence_id": str(occ["id"]),
+        "series_id": str(occ["series_id"]),
+        "date": start.date().isoformat(),
+        "weekday": start.isoweekday(),
+        "local_start": start.strftime("%H:%M"),
+        "local_end": end.strftime("%H:%M"),
+        "starts_at": occ["starts_at"].isoformat(),
+        "ends_at": occ["ends_at"].isoformat(),
+        "category": occ["category"],
+        "profession": occ["profession"],
+        "audience": occ["audience"],
+        "title": {k: occ["title"].get(k) for k in LANGUAGES},
+        "description": {k: (occ["description"] or {}).get(k) for k in LANGUAGES},
+        "location": {k: occ["location"].get(k) for k in LANGUAGES},
+        "host_organisation": occ["host_organisation"],
+        "status": occ["status"],
+        "drop_in": drop_in,
+        "capacity": capacity,
+        "seats_left": None if capacity is None else max(capacity - occ["confirmed"], 0),
+        "slots": len(bookable) or None,
+        "slots_left": (len(bookable) - taken_slots) if bookable else None,
+    }
+
+
+def month_document(year: int, month: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "time_zone": "Europe/Helsinki",
+        "occurrences": items,
+    }
+
+
+def days_of(items: list[dict[str, Any]]) -> list[tuple[date, list[dict[str, Any]]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        grouped.setdefault(item["date"], []).append(item)
+    return [(date.fromisoformat(d), grouped[d]) for d in sorted(grouped)]

@@ -1,0 +1,99 @@
+"""Fixtures for the events suites: the service in-process on real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from voimala_kit.testing import running_app
+from voimala_scheduling import clock
+from voimala_scheduling.bootstrap import bootstrap
+from voimala_scheduling.settings import Settings
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+async def settings(
+    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
+) -> Settings:
+    return Settings(
+        database_url=await new_database("events"),
+        jwt_public_key_file=jwt_keys[1],
+        consumer_group=f"events-test-{uuid.uuid4().hex[:8]}",
+        relay_idle_poll=0.2,
+        scheduler_poll_seconds=0.3,
+        db_pool_max=20,
+    )
+
+
+@pytest.fixture(scope="module")
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(bootstrap(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the test's own, to look at what the service stored."""
+    conn = await asyncpg.connect(settings.database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture(scope="module")
+def staff(token: Callable[..., str]) -> dict[str, str]:
+    return auth(token("coordinator"))
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tomorrow() -> date:
+    return clock.today() + timedelta(days=1)
+
+
+def a_series(**overrides: Any) -> dict[str, Any]:
+    """A weekly series that starts tomorrow (every weekday, so tomorrow has one)."""
+    found: dict[str, Any] = {
+        "category": "language_cafe",
+        "title": {"fi": "Kielikahvila", "sv": "Språkcafé", "en": "Language café"},
+        "description": {"fi": "Suomea puhumalla", "en": "Practise Finnish"},
+        "rrule": "FREQ=DAILY;COUNT=3",
+        "first_date": tomorrow().isoformat(),
+        "start_time": "14:00",
+        "end_time": "15:30",
+        "capacity": 12,
+        "skip_holidays": False,
+    }
+    found.update(overrides)
+    return found
+
+
+async def new_series(
+    client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any
+) -> dict[str, Any]:
+    r = await client.post("/series", json=a_series(**overrides), headers=headers)
+    assert r.status_code == 201, r.text
+    series: dict[str, Any] = r.json()
+    return series
+
+
+async def first_occurrence(client: httpx.AsyncClient, series_id: str) -> dict[str, Any]:
+    r = await client.get(f"/series/{series_id}/occurrences")
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert items
+    found: dict[str, Any] = items[0]
+    return found
+
+
+def guest(n: int | str) -> dict[str, Any]:
+    return {"guest": {"name": f"Guest {n}", "email": f"guest{n}.{uuid.uuid4().hex[:6]}@example.fi"}}
