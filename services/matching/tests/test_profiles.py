@@ -1,4 +1,4 @@
-"""Matching keeps a pseudonymous profile from real `participant.registered.v1` events.
+"""Matching keeps a pseudonymous profile from real participant events, and nothing personal.
 
 It sees every participant event on the topic, `participant.contact_changed.v1` (sent just
 before each registration) included: a known type it does not handle, so it skips it, and
@@ -8,62 +8,40 @@ keeps none of its contact data.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import (
-    STRUCTURED,
     CloudEvent,
-    LanguageSkill,
-    MatchingProfile,
     ParticipantContact,
     ParticipantContactChanged,
-    ParticipantRegistered,
     new_event,
     topics,
 )
-from voimala_kit.kafka import make_producer
-from voimala_kit.testing import read_topic, running_app, wait_for
-from voimala_matching.bootstrap import bootstrap
+from voimala_kit.testing import read_topic, wait_for
 from voimala_matching.settings import Settings
 
-PROBLEM_JSON = "application/problem+json"
+from .conftest import (
+    auth,
+    consent,
+    exited,
+    opening,
+    participant,
+    partner,
+    problem,
+    profile,
+    profile_of,
+    registered,
+    send,
+    updated,
+)
+
+#: Skills unique to this run: the topic holds earlier runs' participants too.
+SK = {s: f"{s}-{uuid.uuid4().hex[:6]}" for s in ["crane"]}
 PERSONAL_FIELDS = {"given_name", "family_name", "email", "phone", "birth_year", "personal"}
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
-) -> Settings:
-    return Settings(
-        database_url=await new_database("matching"),
-        jwt_public_key_file=jwt_keys[1],
-        consumer_group=f"matching-test-{uuid.uuid4().hex[:8]}",
-        relay_idle_poll=0.2,
-    )
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "matching-test")
-    await p.start()
-    yield p
-    await p.stop()
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _contact_changed(pid: uuid.UUID) -> tuple[CloudEvent, ParticipantContact]:
@@ -79,141 +57,52 @@ def _contact_changed(pid: uuid.UUID) -> tuple[CloudEvent, ParticipantContact]:
     return new_event(data, service="participants", subject=str(pid)), personal
 
 
-def _registered(pid: uuid.UUID, profile: MatchingProfile) -> CloudEvent:
-    data = ParticipantRegistered(participant_id=pid, preferred_language="fi", profile=profile)
-    return new_event(data, service="participants", subject=str(pid))
-
-
-async def _send(producer: AIOKafkaProducer, event: CloudEvent) -> None:
-    await producer.send_and_wait(
-        topics.PARTICIPANTS,
-        value=event.to_json(),
-        key=event.subject.encode(),
-        headers=list(STRUCTURED),
-    )
-
-
-async def _register(
-    producer: AIOKafkaProducer, pid: uuid.UUID, profile: MatchingProfile
-) -> tuple[CloudEvent, CloudEvent, ParticipantContact]:
-    """As the participants service does: the contact first, then the registration."""
-    contact, personal = _contact_changed(pid)
-    registered = _registered(pid, profile)
-    await _send(producer, contact)
-    await _send(producer, registered)
-    return contact, registered, personal
-
-
-async def _profile_of(
-    client: httpx.AsyncClient, pid: uuid.UUID, token: Callable[..., str]
-) -> dict[str, Any]:
-    async def kept() -> dict[str, Any] | None:
-        r = await client.get(f"/profiles/{pid}", headers=_auth(token("counsellor")))
-        if r.status_code == 404:
-            return None
-        assert r.status_code == 200, r.text
-        found: dict[str, Any] = r.json()
-        return found
-
-    profile: dict[str, Any] = await wait_for(kept, timeout=60)
-    return profile
-
-
-PROFILE = MatchingProfile(
-    skills=["forklift", "warehouse"],
-    languages=[LanguageSkill(code="fi", level="native"), LanguageSkill(code="en", level="B1")],
-    municipality="Salo",
-    youth=True,
-    matching_consent=True,
-)
-
-
-#: The participant, their contact and registration events, the contact, the profile kept.
-Profiled = tuple[uuid.UUID, CloudEvent, CloudEvent, ParticipantContact, dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-async def profiled(
-    client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
-) -> Profiled:
-    pid = uuid.uuid4()
-    contact, registered, personal = await _register(producer, pid, PROFILE)
-    return pid, contact, registered, personal, await _profile_of(client, pid, token)
-
-
-async def test_a_registered_participant_gets_a_pseudonymous_profile(
-    profiled: Profiled,
+async def test_a_registered_participant_gets_a_pseudonymous_profile_and_no_contact(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Connection,
+    settings: Settings,
+    kafka_bootstrap: str,
 ) -> None:
-    pid, _, _, personal, profile = profiled
+    pid = uuid.uuid4()
+    contact, personal = _contact_changed(pid)
+    reg = registered(pid, profile(youth=True, target_group="subsidy_500_plus", wants_mentor=True))
+    await send(producer, contact)
+    await send(producer, reg)
 
-    assert set(profile) == {
-        "participant_id",
-        "skills",
-        "languages",
-        "municipality",
-        "youth",
-        "matching_consent",
-        "updated_at",
-    }
-    assert not PERSONAL_FIELDS & set(profile)
-    assert profile["participant_id"] == str(pid)
-    assert profile["skills"] == ["forklift", "warehouse"]
-    assert profile["languages"] == [
-        {"code": "fi", "level": "native"},
-        {"code": "en", "level": "B1"},
+    async def kept() -> dict[str, Any] | None:
+        return await profile_of(client, token, pid)
+
+    found = await wait_for(kept, timeout=60)
+    assert not PERSONAL_FIELDS & set(found)
+    assert "target_group" not in found  # for ranking only, never shown
+    assert found["skills"] == ["forklift", "warehouse"]
+    assert found["languages"] == [{"code": "fi", "level": "native"}, {"code": "en", "level": "B1"}]
+    assert found["youth"] is True
+    assert found["wants_mentor"] is True
+    assert found["matching_consent"] is True
+
+    # Nothing personal anywhere in matching's database.
+    tables = await db.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    )
+    everything = [
+        await db.fetchval(f'SELECT coalesce(json_agg(t)::text, $$$$) FROM "{name}" t')  # noqa: S608 - names from the catalogue
+        for name in (r["table_name"] for r in tables)
     ]
-    assert profile["municipality"] == "Salo"
-    assert profile["youth"] is True
-    assert profile["matching_consent"] is True
-    text = str(profile)
-    for value in (personal.given_name, personal.family_name, personal.email, personal.phone):
-        assert value is not None
-        assert value not in text
-
-
-async def test_matching_stores_nothing_personal(profiled: Profiled, settings: Settings) -> None:
-    pid, _, _, personal, _ = profiled
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        row = await conn.fetchval(
-            "SELECT row_to_json(p)::text FROM profile p WHERE participant_id = $1", pid
-        )
-        tables = await conn.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        )
-        everything = [
-            await conn.fetchval(f'SELECT coalesce(json_agg(t)::text, $$$$) FROM "{name}" t')  # noqa: S608 - names from the catalogue
-            for name in (r["table_name"] for r in tables)
-        ]
-    finally:
-        await conn.close()
-    assert row is not None
-    assert str(pid) in row
     for value in (personal.given_name, personal.family_name, personal.email, personal.phone):
         assert value is not None
         assert all(value not in table for table in everything)
 
-
-async def test_contact_changed_is_skipped_not_applied_nor_dead_lettered(
-    profiled: Profiled, settings: Settings, kafka_bootstrap: str
-) -> None:
-    # The profile is there, so the consumer has read past the contact change before it.
-    pid, contact, registered, _, _ = profiled
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        applied = {
-            r["event_id"]
-            for r in await conn.fetch(
-                "SELECT event_id FROM inbox WHERE event_id = ANY($1::uuid[])",
-                [contact.id, registered.id],
-            )
-        }
-    finally:
-        await conn.close()
-    assert applied == {registered.id}
-    # A known type it does not handle is no poison: this consumer dead-lettered nothing of the
-    # participant (which would also be contact data kept outside notifications). The topic is
-    # shared with any other matching consumer on this broker: count only this one's.
+    # The contact change was skipped (no inbox row, no dead letter), the registration applied.
+    applied = {
+        r["event_id"]
+        for r in await db.fetch(
+            "SELECT event_id FROM inbox WHERE event_id = ANY($1::uuid[])", [contact.id, reg.id]
+        )
+    }
+    assert applied == {reg.id}
     dead = await read_topic(kafka_bootstrap, topics.dead_letter("matching"))
     ours = [
         r
@@ -224,53 +113,80 @@ async def test_contact_changed_is_skipped_not_applied_nor_dead_lettered(
     assert ours == []
 
 
-async def test_a_later_registration_event_updates_the_profile(
+async def test_profile_updates_apply(
     client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
 ) -> None:
-    pid = uuid.uuid4()
-    await _register(producer, pid, PROFILE)
-    assert (await _profile_of(client, pid, token))["skills"] == ["forklift", "warehouse"]
+    pid = await participant(client, producer, token)
+    await send(producer, updated(pid, profile(skills=["Cooking "], municipality="Turku")))
 
-    changed = MatchingProfile(skills=["cooking"], municipality="Turku", youth=False)
-    await _send(producer, _registered(pid, changed))
+    async def changed() -> dict[str, Any] | None:
+        found = await profile_of(client, token, pid)
+        return found if found and found["skills"] == ["Cooking "] else None
 
-    async def updated() -> dict[str, Any] | None:
-        profile = await _profile_of(client, pid, token)
-        return profile if profile["skills"] == ["cooking"] else None
+    found = await wait_for(changed, timeout=60)
+    assert found["municipality"] == "Turku"
 
-    profile = await wait_for(updated, timeout=60)
-    assert profile["municipality"] == "Turku"
-    assert profile["youth"] is False
-    assert profile["matching_consent"] is False
-    assert profile["languages"] == []
+
+async def test_withdrawn_consent_and_exit_remove_a_candidate_at_once(
+    client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
+) -> None:
+    p = await partner(client, token)
+    o = await opening(client, token, p["id"], required_skills=[SK["crane"]], nice_skills=[])
+    withdrawing = await participant(client, producer, token, skills=[SK["crane"]])
+    leaving = await participant(client, producer, token, skills=[SK["crane"]])
+    staying = await participant(client, producer, token, skills=[SK["crane"]])
+    url = f"/openings/{o['id']}/candidates"
+    coordinator = auth(token("coordinator"))
+
+    r = await client.get(url, headers=coordinator)
+    assert r.status_code == 200, r.text
+    assert {c["participant_id"] for c in r.json()} == {str(withdrawing), str(leaving), str(staying)}
+
+    # A proposal outstanding for the one who withdraws is withdrawn too.
+    r = await client.post(
+        "/proposals",
+        json={"participant_id": str(withdrawing), "opening_id": o["id"]},
+        headers=coordinator,
+    )
+    assert r.status_code == 201, r.text
+    proposal_id = r.json()["id"]
+
+    await send(producer, consent(withdrawing, "matching", False))
+    await send(producer, exited(leaving))
+
+    async def removed() -> list[str] | None:
+        r = await client.get(url, headers=coordinator)
+        ids = [c["participant_id"] for c in r.json()]
+        return ids if ids == [str(staying)] else None
+
+    await wait_for(removed, timeout=60)
+    assert await profile_of(client, token, leaving) is None
+    r = await client.get(f"/proposals/{proposal_id}", headers=coordinator)
+    assert r.json()["status"] == "withdrawn"
+
+    # A late profile event does not bring an exited participant back.
+    await send(producer, updated(leaving, profile(skills=[SK["crane"]])))
+    await send(producer, updated(staying, profile(skills=[SK["crane"], "late"])))
+
+    async def caught_up() -> bool:
+        found = await profile_of(client, token, staying)
+        return bool(found and "late" in found["skills"])
+
+    await wait_for(caught_up, timeout=60)
+    assert await profile_of(client, token, leaving) is None
 
 
 async def test_staff_read_profiles_others_get_403(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    profiled: Profiled,
+    client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
 ) -> None:
-    pid, _, _, _, _ = profiled
+    pid = await participant(client, producer, token)
     url = f"/profiles/{pid}"
-
-    r = await client.get(url, headers=_auth(token("coordinator")))
-    assert r.status_code == 200, r.text
+    assert (await client.get(url, headers=auth(token("counsellor")))).status_code == 200
     for who in (
-        token("participant", subject=str(pid)),  # not even their own: it is matching's view
-        token("participant"),
-        token("employer", org="partner-1"),
+        token("participant", subject=str(pid)),
+        token("employer", org=str(uuid.uuid4())),
         token("mentor"),
     ):
-        r = await client.get(url, headers=_auth(who))
-        assert r.status_code == 403, r.text
-        assert r.headers["content-type"].startswith(PROBLEM_JSON)
+        problem(await client.get(url, headers=auth(who)), 403)
     assert (await client.get(url)).status_code == 401
-
-
-async def test_an_unknown_profile_is_a_404(
-    client: httpx.AsyncClient, token: Callable[..., str]
-) -> None:
-    r = await client.get(f"/profiles/{uuid.uuid4()}", headers=_auth(token("counsellor")))
-    assert r.status_code == 404, r.text
-    assert r.headers["content-type"].startswith(PROBLEM_JSON)
-    assert r.json()["status"] == 404
+    problem(await client.get(f"/profiles/{uuid.uuid4()}", headers=auth(token("counsellor"))), 404)

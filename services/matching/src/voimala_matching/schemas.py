@@ -1,19 +1,258 @@
+"""HTTP input and output models. Inputs forbid unknown fields."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from voimala_contracts import LanguageSkill
+from voimala_contracts.matching import (
+    Explanation,
+    LanguageRequirement,
+    OpeningStatus,
+    OpeningType,
+    Outcome,
+    PartnerKind,
+)
+from voimala_contracts.participants import Channel, Language
+
+Text = Field(min_length=1, max_length=200)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ProfileOut(BaseModel):
-    """A participant as matching sees them: pseudonymous."""
+    """A participant as matching sees them: pseudonymous (staff only)."""
 
     participant_id: uuid.UUID
     skills: list[str]
     languages: list[LanguageSkill]
     municipality: str | None
     youth: bool
+    availability: list[str]
+    goals: str | None
+    wants_mentor: bool
     matching_consent: bool
+    status: str
     updated_at: datetime
+
+
+class CandidateProfile(BaseModel):
+    """What a partner or mentor may see of a participant before confirmation."""
+
+    skills: list[str]
+    languages: list[LanguageSkill]
+    availability: list[str]
+    goals: str | None
+    municipality: str | None
+
+
+class ContactIn(_In):
+    user_id: uuid.UUID | None = Field(None, description="their login subject; new if not given")
+    name: str = Text
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, pattern=r"^\+[1-9][0-9]{6,14}$")
+    preferred_language: Language = "fi"
+    preferred_channel: Channel = "email"
+
+
+class ContactOut(BaseModel):
+    user_id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    preferred_language: str
+    preferred_channel: str
+
+
+class PartnerIn(_In):
+    kind: PartnerKind
+    name: str = Text
+    business_id: str | None = Field(None, max_length=9)
+    municipality: str | None = Field(None, max_length=100)
+    contacts: list[ContactIn] = Field(min_length=1, max_length=20)
+
+
+class PartnerOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    name: str
+    business_id: str | None
+    municipality: str | None
+    created_at: datetime
+    contacts: list[ContactOut]
+
+
+class OpeningIn(_In):
+    type: OpeningType
+    title: str = Text
+    description: str = Field("", max_length=5000)
+    required_skills: list[str] = Field(default_factory=list, max_length=50)
+    nice_skills: list[str] = Field(default_factory=list, max_length=50)
+    languages: list[LanguageRequirement] = Field(default_factory=list, max_length=10)
+    municipality: str | None = Field(None, max_length=100)
+    remote: bool = False
+    hours: str | None = Field(None, max_length=50, description="e.g. full_time, part_time")
+    start_date: date | None = None
+    places: int = Field(1, ge=1, le=1000)
+    deadline: date | None = None
+    status: Literal["draft", "open"] = "open"
+
+
+class OpeningPatch(_In):
+    """Only the fields given change; `status` closes (closed) or publishes (open) a draft."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    required_skills: list[str] | None = Field(None, max_length=50)
+    nice_skills: list[str] | None = Field(None, max_length=50)
+    languages: list[LanguageRequirement] | None = Field(None, max_length=10)
+    municipality: str | None = Field(None, max_length=100)
+    remote: bool | None = None
+    hours: str | None = Field(None, max_length=50)
+    start_date: date | None = None
+    places: int | None = Field(None, ge=1, le=1000)
+    deadline: date | None = None
+    status: Literal["open", "closed"] | None = None
+
+
+class OpeningOut(BaseModel):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    type: str
+    title: str
+    description: str
+    required_skills: list[str]
+    nice_skills: list[str]
+    languages: list[LanguageRequirement]
+    municipality: str | None
+    remote: bool
+    hours: str | None
+    start_date: date | None
+    places: int
+    deadline: date | None
+    status: OpeningStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class MentorIn(_In):
+    user_id: uuid.UUID | None = Field(None, description="their login subject; new if not given")
+    name: str = Text
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, pattern=r"^\+[1-9][0-9]{6,14}$")
+    preferred_language: Language = "fi"
+    fields: list[str] = Field(min_length=1, max_length=20)
+    languages: list[str] = Field(default_factory=list, max_length=10)
+    capacity: int = Field(ge=0, le=100)
+    available: bool = True
+    prefers_youth: bool = False
+    municipality: str | None = Field(None, max_length=100)
+
+
+class MentorOut(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    preferred_language: str
+    fields: list[str]
+    languages: list[str]
+    capacity: int
+    available: bool
+    prefers_youth: bool
+    municipality: str | None
+    active_mentees: int
+    created_at: datetime
+
+
+class AvailabilityIn(_In):
+    available: bool
+    capacity: int | None = Field(None, ge=0, le=100)
+
+
+class ProposalIn(_In):
+    participant_id: uuid.UUID
+    opening_id: uuid.UUID | None = None
+    mentor_id: uuid.UUID | None = None
+
+
+class DeclineIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WithdrawIn(_In):
+    reason: str = Field("withdrawn_by_coordinator", min_length=1, max_length=500)
+
+
+class OutcomeIn(_In):
+    outcome: Outcome
+
+
+class ProposalOut(BaseModel):
+    """A proposal as its reader may see it: the candidate only pseudonymously, always."""
+
+    id: uuid.UUID
+    participant_id: uuid.UUID
+    kind: str
+    opening_id: uuid.UUID | None
+    mentor_id: uuid.UUID | None
+    partner_id: uuid.UUID | None
+    title: str | None
+    score: float
+    explanation: Explanation
+    status: str
+    proposed_by: str
+    proposed_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    reason: str | None
+    confirmed_at: datetime | None
+    outcome: str | None
+    candidate: CandidateProfile | None = None
+    contact_delivery: str | None = Field(
+        None,
+        description="after confirmation: where the participant's contact was sent to you",
+    )
+
+
+class RankedCandidate(BaseModel):
+    participant_id: uuid.UUID
+    score: float
+    explanation: Explanation
+    profile: CandidateProfile
+
+
+class RankedOpening(BaseModel):
+    opening: OpeningOut
+    score: float
+    explanation: Explanation
+
+
+class RankedMentor(BaseModel):
+    mentor_id: uuid.UUID
+    fields: list[str]
+    score: float
+    explanation: Explanation
+
+
+class AssignmentOut(BaseModel):
+    proposed: list[ProposalOut]
+
+
+class UnansweredOut(BaseModel):
+    kind: str
+    answerer_id: uuid.UUID
+    name: str
+    expired: int
+
+
+def candidate_view(profile: dict[str, Any] | None) -> CandidateProfile | None:
+    if profile is None:
+        return None
+    return CandidateProfile.model_validate(profile)

@@ -1,0 +1,171 @@
+"""Profiles, mentors, rankings and the mentor assignment."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from voimala_kit import PlatformDep
+
+from ..domain.scoring import redact
+from ..handlers import assignment, ranking, registry
+from ..handlers.live import LiveIndexes
+from ..problems import forbidden, not_found
+from ..repository import mentors, openings, profiles
+from ..schemas import (
+    AssignmentOut,
+    AvailabilityIn,
+    CandidateProfile,
+    MentorIn,
+    MentorOut,
+    OpeningOut,
+    ProfileOut,
+    RankedCandidate,
+    RankedMentor,
+    RankedOpening,
+)
+from .deps import Anyone, Coordinator, Staff, StaffOrMentor, is_staff, own_partner, settings_of
+from .proposals import proposal_out
+
+router = APIRouter(tags=["matching"])
+TopK = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/profiles/{participant_id}", response_model=ProfileOut)
+async def read_profile(participant_id: uuid.UUID, who: Staff, platform: PlatformDep) -> ProfileOut:
+    """The pseudonymous profile matching keeps of a participant."""
+    async with platform.db.connection() as conn:
+        found = await profiles.get(conn, participant_id)
+    if found is None:
+        raise not_found("profile for this participant (yet)")
+    return ProfileOut.model_validate(found)
+
+
+@router.get("/openings/{opening_id}/candidates", response_model=list[RankedCandidate])
+async def top_candidates(
+    opening_id: uuid.UUID, who: Anyone, platform: PlatformDep, request: Request, k: TopK = 50
+) -> list[RankedCandidate]:
+    """The best k consenting candidates for an opening, each with its explanation. Staff, or
+    the opening's own partner (pseudonymous: skills, languages, availability, goals)."""
+    async with platform.db.connection() as conn:
+        opening = await openings.get(conn, opening_id)
+        if opening is None:
+            raise not_found("opening")
+        if not is_staff(who):
+            if not who.has("employer"):
+                raise forbidden("only staff and the opening's partner see its candidates")
+            own_partner(who, opening["partner_id"])
+        live: LiveIndexes = request.app.state.indexes
+        await live.sync(conn)
+        best = live.profiles.top(openings.to_scoring(opening), k)
+        rows: dict[Any, dict[str, Any]] = await profiles.many(conn, [p for p, _ in best])  # type: ignore[misc]
+    ranked = [(rows[pid], e) for pid, e in best if pid in rows]
+    shown = [(row, e if is_staff(who) else redact(e)) for row, e in ranked]
+    return [
+        RankedCandidate(
+            participant_id=row["participant_id"],
+            score=explanation.score,
+            explanation=explanation,
+            profile=CandidateProfile.model_validate(row),
+        )
+        for row, explanation in shown
+    ]
+
+
+@router.get("/participants/{participant_id}/openings", response_model=list[RankedOpening])
+async def top_openings(
+    participant_id: uuid.UUID, who: Anyone, platform: PlatformDep, request: Request, k: TopK = 50
+) -> list[RankedOpening]:
+    """The best k open openings for a participant: staff, or the participant themself."""
+    if not (is_staff(who) or (who.has("participant") and who.subject == str(participant_id))):
+        raise forbidden("only staff and the participant themself see these")
+    async with platform.db.connection() as conn:
+        profile = await profiles.get(conn, participant_id)
+        if profile is None:
+            raise not_found("profile for this participant (yet)")
+        live: LiveIndexes = request.app.state.indexes
+        await live.sync(conn)
+        best = live.openings.top(profiles.to_scoring(profile), k)
+        rows: dict[Any, dict[str, Any]] = await openings.many(conn, [o for o, _ in best])  # type: ignore[misc]
+    ranked = [(rows[oid], e) for oid, e in best if oid in rows]
+    return [
+        RankedOpening(opening=OpeningOut.model_validate(row), score=e.score, explanation=e)
+        for row, e in ranked
+    ]
+
+
+@router.get("/participants/{participant_id}/mentors", response_model=list[RankedMentor])
+async def top_mentors(
+    participant_id: uuid.UUID, who: Staff, platform: PlatformDep, k: TopK = 20
+) -> list[RankedMentor]:
+    """The best k mentors with free room for a participant (staff)."""
+    async with platform.db.connection() as conn:
+        profile = await profiles.get(conn, participant_id)
+        if profile is None:
+            raise not_found("profile for this participant (yet)")
+        ranked = await ranking.mentors_for(conn, settings_of(platform), profile, k)
+    return [
+        RankedMentor(mentor_id=row["id"], fields=row["fields"], score=e.score, explanation=e)
+        for row, e in ranked
+    ]
+
+
+@router.post("/mentors", status_code=201, response_model=MentorOut)
+async def register_mentor(body: MentorIn, who: Coordinator, platform: PlatformDep) -> MentorOut:
+    """A coordinator registers a volunteer mentor (who then logs in as `mentor`)."""
+    async with platform.db.transaction() as conn:
+        found = await registry.register_mentor(conn, platform.outbox, body)
+    return MentorOut.model_validate(found | {"active_mentees": 0})
+
+
+def _own_mentor(who: StaffOrMentor, mentor: dict[str, object]) -> None:
+    if is_staff(who) or (who.has("mentor") and who.subject == str(mentor["user_id"])):
+        return
+    raise forbidden("mentors see and change only themselves")
+
+
+@router.get("/mentors", response_model=list[MentorOut])
+async def list_mentors(who: Staff, platform: PlatformDep) -> list[MentorOut]:
+    """Every mentor with their active mentees (staff; the programme has tens, not thousands)."""
+    async with platform.db.connection() as conn:
+        rows = await mentors.all_with_active(conn)
+    return [MentorOut.model_validate(r) for r in rows]
+
+
+@router.get("/mentors/{mentor_id}", response_model=MentorOut)
+async def read_mentor(mentor_id: uuid.UUID, who: StaffOrMentor, platform: PlatformDep) -> MentorOut:
+    async with platform.db.connection() as conn:
+        found = await mentors.get(conn, mentor_id)
+        if found is None:
+            raise not_found("mentor")
+        _own_mentor(who, found)
+        active = await mentors.active(conn, mentor_id)
+    return MentorOut.model_validate(found | {"active_mentees": active})
+
+
+@router.put("/mentors/{mentor_id}/availability", response_model=MentorOut)
+async def change_availability(
+    mentor_id: uuid.UUID, body: AvailabilityIn, who: StaffOrMentor, platform: PlatformDep
+) -> MentorOut:
+    """Pause or resume, or change capacity. Pausing withdraws unanswered proposals and assigns
+    their mentees again; a capacity below the active mentees is a 409."""
+    async with platform.db.transaction() as conn:
+        found = await mentors.get(conn, mentor_id)
+        if found is None:
+            raise not_found("mentor")
+        _own_mentor(who, found)
+        row = await registry.change_availability(
+            conn, platform.outbox, settings_of(platform), mentor_id, body
+        )
+        active = await mentors.active(conn, mentor_id)
+    return MentorOut.model_validate(row | {"active_mentees": active})
+
+
+@router.post("/mentor-assignments", status_code=201, response_model=AssignmentOut)
+async def assign_mentors(who: Coordinator, platform: PlatformDep) -> AssignmentOut:
+    """Propose mentors to everyone who wants one and has none: an optimal assignment (maximal
+    total score, no mentor over capacity)."""
+    async with platform.db.transaction() as conn:
+        made = await assignment.reassign(conn, platform.outbox, settings_of(platform))
+    return AssignmentOut(proposed=[proposal_out(p, who) for p in made])

@@ -1,0 +1,121 @@
+"""Partners and their openings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from voimala_kit import Page, PlatformDep
+
+from ..handlers import registry
+from ..problems import not_found
+from ..repository import openings, partners
+from ..schemas import OpeningIn, OpeningOut, OpeningPatch, PartnerIn, PartnerOut
+from .deps import (
+    Anyone,
+    Coordinator,
+    StaffOrEmployer,
+    cursor_of,
+    is_staff,
+    next_cursor,
+    own_partner,
+    settings_of,
+)
+
+router = APIRouter(tags=["partners and openings"])
+
+
+@router.post("/partners", status_code=201, response_model=PartnerOut)
+async def register_partner(body: PartnerIn, who: Coordinator, platform: PlatformDep) -> PartnerOut:
+    """A coordinator registers an employer (business ID validated) or an association, with the
+    contact people who log in as `employer` (token claim `org` = the partner id)."""
+    async with platform.db.transaction() as conn:
+        found = await registry.register_partner(conn, platform.outbox, body)
+    return PartnerOut.model_validate(found)
+
+
+@router.get("/partners/{partner_id}", response_model=PartnerOut)
+async def read_partner(
+    partner_id: uuid.UUID, who: StaffOrEmployer, platform: PlatformDep
+) -> PartnerOut:
+    own_partner(who, partner_id)
+    async with platform.db.connection() as conn:
+        found = await partners.get(conn, partner_id)
+    if found is None:
+        raise not_found("partner")
+    return PartnerOut.model_validate(found)
+
+
+@router.post("/partners/{partner_id}/openings", status_code=201, response_model=OpeningOut)
+async def post_opening(
+    partner_id: uuid.UUID, body: OpeningIn, who: StaffOrEmployer, platform: PlatformDep
+) -> OpeningOut:
+    """Post an opening (open, or draft to publish later). Employers post only their own."""
+    own_partner(who, partner_id)
+    async with platform.db.transaction() as conn:
+        row = await registry.post_opening(
+            conn, platform.outbox, settings_of(platform), partner_id, body
+        )
+    return OpeningOut.model_validate(row)
+
+
+@router.get("/openings", response_model=Page[OpeningOut])
+async def list_openings(
+    who: Anyone,
+    platform: PlatformDep,
+    partner_id: uuid.UUID | None = None,
+    status: Literal["draft", "open", "filled", "closed"] | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[OpeningOut]:
+    """Staff see all; an employer sees their own partner's; others see open openings only."""
+    if who.has("employer") and not is_staff(who):
+        if partner_id is None and who.org:
+            partner_id = uuid.UUID(who.org) if _is_uuid(who.org) else None
+        if partner_id is None:
+            return Page[OpeningOut](items=[], next_cursor=None)
+        own_partner(who, partner_id)
+    elif not is_staff(who):
+        status = "open"
+    async with platform.db.connection() as conn:
+        rows = await openings.page(conn, partner_id, status, cursor_of(cursor), limit + 1)
+    items = [OpeningOut.model_validate(r) for r in rows[:limit]]
+    return Page[OpeningOut](items=items, next_cursor=next_cursor(rows, limit, "created_at"))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@router.get("/openings/{opening_id}", response_model=OpeningOut)
+async def read_opening(opening_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> OpeningOut:
+    async with platform.db.connection() as conn:
+        row = await openings.get(conn, opening_id)
+    if row is None:
+        raise not_found("opening")
+    if row["status"] != "open" and not is_staff(who):
+        if not who.has("employer"):
+            raise not_found("opening")
+        own_partner(who, row["partner_id"])
+    return OpeningOut.model_validate(row)
+
+
+@router.patch("/openings/{opening_id}", response_model=OpeningOut)
+async def change_opening(
+    opening_id: uuid.UUID, body: OpeningPatch, who: StaffOrEmployer, platform: PlatformDep
+) -> OpeningOut:
+    """Change, publish (status open) or close (status closed) an opening of your own."""
+    async with platform.db.transaction() as conn:
+        current = await openings.get(conn, opening_id)
+        if current is None:
+            raise not_found("opening")
+        own_partner(who, current["partner_id"])
+        row = await registry.change_opening(
+            conn, platform.outbox, settings_of(platform), opening_id, body
+        )
+    return OpeningOut.model_validate(row)

@@ -1,0 +1,218 @@
+"""Proposals: made by coordinators or the engine, answered by partners and mentors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from voimala_kit import Page, PlatformDep, Principal
+
+from ..domain.scoring import redact
+from ..handlers import proposals, proposing
+from ..problems import forbidden, invalid, not_found
+from ..repository import mentors, profiles
+from ..repository import proposals as repo
+from ..schemas import (
+    DeclineIn,
+    OutcomeIn,
+    ProposalIn,
+    ProposalOut,
+    UnansweredOut,
+    WithdrawIn,
+    candidate_view,
+)
+from .deps import Anyone, Coordinator, Staff, cursor_of, is_staff, next_cursor, settings_of
+
+router = APIRouter(tags=["proposals"])
+CONTACT_DELIVERY = (
+    "the participant's name and contact were sent to you as a message (see your inbox in the "
+    "notifications service); matching itself never holds them"
+)
+
+
+def proposal_out(
+    p: dict[str, Any], who: Principal, profile: dict[str, Any] | None = None
+) -> ProposalOut:
+    out = ProposalOut.model_validate(p | {"candidate": candidate_view(profile)})
+    if not is_staff(who):
+        shown = redact(out.explanation)
+        out = out.model_copy(update={"explanation": shown, "score": shown.score})
+    if p["status"] == "confirmed" and not who.has("participant"):
+        out = out.model_copy(update={"contact_delivery": CONTACT_DELIVERY})
+    return out
+
+
+async def _visible(conn: Any, who: Principal, p: dict[str, Any]) -> None:
+    """Staff; the partner or mentor it was made to; the participant it is about."""
+    if is_staff(who):
+        return
+    if who.has("employer") and p["partner_id"] is not None and who.org == str(p["partner_id"]):
+        return
+    if who.has("participant") and who.subject == str(p["participant_id"]):
+        return
+    if who.has("mentor") and p["mentor_id"] is not None:
+        mentor = await mentors.get(conn, p["mentor_id"])
+        if mentor and who.subject == str(mentor["user_id"]):
+            return
+    raise forbidden("this proposal is not yours")
+
+
+@router.post("/proposals", status_code=201, response_model=ProposalOut)
+async def propose(body: ProposalIn, who: Coordinator, platform: PlatformDep) -> ProposalOut:
+    """A coordinator proposes a participant to an opening or to a mentor; the score and its
+    explanation are computed, and the hard filters apply (422 with the filter's name)."""
+    if (body.opening_id is None) == (body.mentor_id is None):
+        raise invalid("opening_id", "give exactly one of opening_id and mentor_id")
+    settings = settings_of(platform)
+    async with platform.db.transaction() as conn:
+        if body.opening_id is not None:
+            p = await proposals.propose_opening(
+                conn, platform.outbox, settings, body.participant_id, body.opening_id, "coordinator"
+            )
+        else:
+            assert body.mentor_id is not None
+            p = await proposals.propose_mentor(
+                conn, platform.outbox, settings, body.participant_id, body.mentor_id, "coordinator"
+            )
+    return proposal_out(p, who)
+
+
+@router.post("/openings/{opening_id}/proposals", status_code=201, response_model=list[ProposalOut])
+async def propose_best(
+    opening_id: uuid.UUID, who: Coordinator, platform: PlatformDep
+) -> list[ProposalOut]:
+    """The engine proposes the best candidates not proposed before, one per free place."""
+    async with platform.db.transaction() as conn:
+        await proposing.propose_next(conn, platform.outbox, settings_of(platform), opening_id)
+        rows = await repo.page(
+            conn,
+            partner_id=None,
+            mentor_id=None,
+            participant_id=None,
+            opening_id=opening_id,
+            status="proposed",
+            after=None,
+            limit=1000,
+        )
+    return [proposal_out(p, who) for p in rows]
+
+
+@router.get("/proposals", response_model=Page[ProposalOut])
+async def list_proposals(
+    who: Anyone,
+    platform: PlatformDep,
+    status: Literal["proposed", "accepted", "declined", "withdrawn", "expired", "confirmed"]
+    | None = None,
+    opening_id: uuid.UUID | None = None,
+    participant_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[ProposalOut]:
+    """Newest first. Partners see those made to them, mentors theirs, participants their own."""
+    partner_id = mentor_id = None
+    async with platform.db.connection() as conn:
+        if not is_staff(who):
+            if who.has("employer"):
+                try:
+                    partner_id = uuid.UUID(who.org or "")
+                except ValueError:
+                    return Page[ProposalOut](items=[], next_cursor=None)
+            elif who.has("mentor"):
+                mentor_id = await mentors.by_user(conn, _uuid_or_nil(who.subject))
+                if mentor_id is None:
+                    return Page[ProposalOut](items=[], next_cursor=None)
+            else:
+                participant_id = _uuid_or_nil(who.subject)
+        rows = await repo.page(
+            conn,
+            partner_id=partner_id,
+            mentor_id=mentor_id,
+            participant_id=participant_id,
+            opening_id=opening_id,
+            status=status,
+            after=cursor_of(cursor),
+            limit=limit + 1,
+        )
+        items = []
+        for p in rows[:limit]:
+            shown = (
+                None
+                if who.has("participant") and not is_staff(who)
+                else await profiles.get(conn, p["participant_id"])
+            )
+            items.append(proposal_out(p, who, shown))
+    return Page[ProposalOut](items=items, next_cursor=next_cursor(rows, limit, "proposed_at"))
+
+
+def _uuid_or_nil(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalOut)
+async def read_proposal(proposal_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> ProposalOut:
+    """One proposal with its explanation and, for its partner or mentor, the candidate's
+    pseudonymous profile."""
+    async with platform.db.connection() as conn:
+        p = await repo.get(conn, proposal_id)
+        if p is None:
+            raise not_found("proposal")
+        await _visible(conn, who, p)
+        shown = (
+            None
+            if who.has("participant") and not is_staff(who)
+            else await profiles.get(conn, p["participant_id"])
+        )
+    return proposal_out(p, who, shown)
+
+
+@router.post("/proposals/{proposal_id}/accept", response_model=ProposalOut)
+async def accept(proposal_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> ProposalOut:
+    """The partner or mentor accepts; within the opening's places or the mentor's capacity."""
+    async with platform.db.transaction() as conn:
+        p = await proposals.accept(conn, platform.outbox, settings_of(platform), who, proposal_id)
+    return proposal_out(p, who)
+
+
+@router.post("/proposals/{proposal_id}/decline", response_model=ProposalOut)
+async def decline(
+    proposal_id: uuid.UUID, body: DeclineIn, who: Anyone, platform: PlatformDep
+) -> ProposalOut:
+    """The partner or mentor declines with a reason; the next candidate is proposed."""
+    async with platform.db.transaction() as conn:
+        p = await proposals.decline(
+            conn, platform.outbox, settings_of(platform), who, proposal_id, body.reason
+        )
+    return proposal_out(p, who)
+
+
+@router.post("/proposals/{proposal_id}/withdraw", response_model=ProposalOut)
+async def withdraw(
+    proposal_id: uuid.UUID, body: WithdrawIn, who: Coordinator, platform: PlatformDep
+) -> ProposalOut:
+    async with platform.db.transaction() as conn:
+        p = await proposals.withdraw(conn, platform.outbox, proposal_id, body.reason)
+    return proposal_out(p, who)
+
+
+@router.post("/proposals/{proposal_id}/outcome", response_model=ProposalOut)
+async def record_outcome(
+    proposal_id: uuid.UUID, body: OutcomeIn, who: Anyone, platform: PlatformDep
+) -> ProposalOut:
+    """What came of a confirmed match: by its partner or mentor, or by staff."""
+    if who.has("participant") and not is_staff(who):
+        raise forbidden("the partner, the mentor or staff record outcomes")
+    async with platform.db.transaction() as conn:
+        p = await proposals.record_outcome(conn, platform.outbox, who, proposal_id, body.outcome)
+    return proposal_out(p, who)
+
+
+@router.get("/reports/unanswered", response_model=list[UnansweredOut])
+async def unanswered(who: Staff, platform: PlatformDep) -> list[UnansweredOut]:
+    """Partners and mentors who let proposals expire in the last 90 days, most first."""
+    async with platform.db.connection() as conn:
+        rows = await repo.unanswered_by_partner(conn)
+    return [UnansweredOut.model_validate(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Use cases, run inside the transaction their entrypoint opened."""
