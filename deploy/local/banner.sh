@@ -11,6 +11,8 @@ Voimala is running.
   matching       http://127.0.0.1:${MATCHING_PORT:-8003}/docs
   notifications  http://127.0.0.1:${NOTIFICATIONS_PORT:-8004}/docs
   Kafka          127.0.0.1:$VOIMALA_KAFKA_PORT      PostgreSQL  127.0.0.1:$VOIMALA_PG_PORT
+  programme      http://127.0.0.1:${EVENTS_PORT:-8002}/programme/$(date +%Y-%m)?format=html   (public)
+  e-mail, SMS    handed to local sinks: .local/logs/smtp-sink.log, .local/logs/sms-sink.log
   logs           .local/logs/<service>.log
 
 A token for the APIs (roles: coordinator counsellor employer mentor participant ops):

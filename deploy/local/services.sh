@@ -9,6 +9,11 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 # service:python package:port
 SERVICES=(participants:voimala_participants:8001 events:voimala_scheduling:8002
     matching:voimala_matching:8003 notifications:voimala_notifications:8004)
+# Development stand-ins for the outside world that notifications talks to, so that e-mail and
+# SMS are really handed over (and can be read in .local/logs/smtp-sink.log, sms-sink.log).
+# name|python arguments|port
+SINKS=("smtp-sink|-m aiosmtpd -n -c aiosmtpd.handlers.Debugging -l 127.0.0.1:1025|1025"
+    "sms-sink|-m voimala_notifications.fake_sms|8090")
 LOG_DIR="$LOCAL_DIR/logs"
 export VOIMALA_JWT_PUBLIC_KEY_FILE="${VOIMALA_JWT_PUBLIC_KEY_FILE:-$LOCAL_DIR/keys/jwt-public.pem}"
 export VOIMALA_KAFKA_BOOTSTRAP_SERVERS="${VOIMALA_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$VOIMALA_KAFKA_PORT}"
@@ -19,9 +24,39 @@ port_of() {
     echo "${!var:-$default}"
 }
 
+start_sinks() {
+    local sink name args port pid_file
+    for sink in "${SINKS[@]}"; do
+        IFS='|' read -r name args port <<<"$sink"
+        pid_file="$RUN_DIR/$name.pid"
+        if pid_is "$(cat "$pid_file" 2>/dev/null)" "${args%% *}"; then
+            continue
+        fi
+        port_open "$port" && { echo "$name: port $port already answers; using it"; continue; }
+        # shellcheck disable=SC2086 # the arguments are meant to split
+        setsid nohup "$VENV_PYTHON" $args >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+        echo $! >"$pid_file"
+        for _ in $(seq 1 50); do port_open "$port" && break; sleep 0.1; done
+        echo "$name: listening on 127.0.0.1:$port (log: .local/logs/$name.log)"
+    done
+}
+
+stop_sinks() {
+    local sink name args port pid
+    for sink in "${SINKS[@]}"; do
+        IFS='|' read -r name args port <<<"$sink"
+        pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" && echo "$name: stopped"
+        fi
+        rm -f "$RUN_DIR/$name.pid"
+    done
+}
+
 start() {
     mkdir -p "$LOG_DIR" "$RUN_DIR"
     [[ -r "$VOIMALA_JWT_PUBLIC_KEY_FILE" ]] || die "no public key at $VOIMALA_JWT_PUBLIC_KEY_FILE (make keys)"
+    start_sinks
     local spec name pkg port pid_file waiting=()
     for spec in "${SERVICES[@]}"; do
         IFS=: read -r name pkg port <<<"$spec"
@@ -72,6 +107,7 @@ stop() {
         rm -f "$pid_file"
         echo "$name: stopped"
     done
+    stop_sinks
 }
 
 status() {

@@ -34,12 +34,14 @@ PROBLEM_JSON = "application/problem+json"
 
 @pytest.fixture(scope="module")
 async def settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
+    new_database: Callable[[str], Awaitable[str]],
+    jwt_keys: tuple[Path, Path],
+    group_at_end: Callable[[str], Awaitable[str]],
 ) -> Settings:
     return Settings(
         database_url=await new_database("notifications"),
         jwt_public_key_file=jwt_keys[1],
-        consumer_group=f"notifications-test-{uuid.uuid4().hex[:8]}",
+        consumer_group=await group_at_end("inbox"),
         relay_idle_poll=0.2,
     )
 

@@ -1,23 +1,38 @@
-"""Message templates: every one renders in every language, strictly, or the service won't start."""
+"""Message templates: every rule's message renders in every language, strictly, from a real
+event of its type, or the suite fails; a broken template stops the service at start."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
+from voimala_contracts import EVENT_MODELS, new_event
+from voimala_kit import Outbox
+from voimala_notifications.clock import SetClock
+from voimala_notifications.domain.sms import measure
+from voimala_notifications.handlers import Deps
+from voimala_notifications.handlers.notify import base_values
+from voimala_notifications.rules import RULES
+from voimala_notifications.settings import Settings
 from voimala_notifications.templates import FALLBACK, FOLDER, LANGUAGES, Templates
 
-#: The variables each handler passes to its template: a new template needs a line here.
-HANDLER_VALUES: dict[str, dict[str, Any]] = {
-    "welcome": {"given_name": "Aino-Testname"},
+from .samples import NOW, sample
+
+CONTACT = {
+    "given_name": "Aino",
+    "family_name": "Virtanen",
+    "email": "aino@example.fi",
+    "phone": "+358401234567",
 }
+SENDS = [(event_type, send) for event_type, sends in RULES.items() for send in sends]
 
 
-def _names() -> set[str]:
-    return {path.name.split(".", 1)[0] for path in FOLDER.glob("*.j2")}
+def _id(item: Any) -> str:
+    return f"{item[0]}:{item[1].template}"
 
 
 @pytest.fixture(scope="module")
@@ -25,33 +40,87 @@ def templates() -> Templates:
     return Templates()
 
 
-def test_every_template_is_known_to_this_test() -> None:
-    assert _names() == set(HANDLER_VALUES)
+@pytest.fixture(scope="module")
+def deps(templates: Templates) -> Deps:
+    settings = Settings(link_secret="test-secret-0123456789")
+    return Deps(templates, settings, SetClock(NOW), Outbox("notifications"))
 
 
-@pytest.mark.parametrize("name", sorted(HANDLER_VALUES))
-def test_every_template_exists_in_every_language(name: str) -> None:
+def _values(deps: Deps, event_type: str, send: Any, lang: str, name: str | None) -> dict[str, Any]:
+    data = sample(event_type)
+    event = new_event(data, service="events", subject="x")
+    person = {
+        "id": uuid.uuid4(),
+        "given_name": name,
+        "kind": "participant",
+        "preferred_language": lang,
+    }
+    values = base_values(send, data, event, person, deps)
+    if send.with_contact:
+        values["contact"] = CONTACT
+    return values
+
+
+def test_every_rule_is_for_a_known_event_type() -> None:
+    assert set(RULES) <= set(EVENT_MODELS)
+
+
+def test_every_template_is_used_by_a_rule(templates: Templates) -> None:
+    used = {send.template for _, send in SENDS} | {"digest"}
+    assert templates.names() == used
+
+
+@pytest.mark.parametrize("item", SENDS, ids=_id)
+def test_every_template_exists_in_every_language(item: Any) -> None:
     for lang in LANGUAGES:
-        assert (FOLDER / f"{name}.{lang}.j2").is_file(), f"{name} has no {lang} version"
+        assert (FOLDER / f"{item[1].template}.{lang}.j2").is_file()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("name", sorted(HANDLER_VALUES))
-def test_every_template_renders_in_every_language(
-    templates: Templates, name: str, lang: str
+@pytest.mark.parametrize("item", SENDS, ids=_id)
+@pytest.mark.parametrize("name", ["Aino-Testname", None])
+def test_every_message_renders_from_its_event(
+    templates: Templates, deps: Deps, item: Any, lang: str, name: str | None
 ) -> None:
-    values = HANDLER_VALUES[name]
-    rendered = templates.render(name, lang, values)
+    event_type, send = item
+    rendered = templates.render(send.template, lang, _values(deps, event_type, send, lang, name))
 
     assert rendered.language == lang
     assert rendered.subject
     assert "\n" not in rendered.subject
-    assert rendered.text
     assert rendered.text == rendered.text.strip()
-    for value in values.values():
-        assert str(value) in rendered.text
-    assert "{{" not in rendered.text
-    assert "{%" not in rendered.text
+    for text in (rendered.subject, rendered.text, rendered.sms or ""):
+        assert "None" not in text
+        assert "{{" not in text
+        assert "{%" not in text
+    if name:
+        assert name in rendered.text
+    assert rendered.html.startswith("<!doctype html>")
+    if "sms" in send.channels:
+        assert rendered.sms, f"{send.template} may go by SMS but has no sms block"
+        length = measure(rendered.sms)
+        assert length.encoding == "gsm7", rendered.sms  # Finnish and Swedish letters fit GSM-7
+        assert length.segments <= 2, rendered.sms
+    if send.links:
+        assert "/actions/" in rendered.text
+
+
+def test_the_contact_reaches_the_partner(templates: Templates, deps: Deps) -> None:
+    (_, send) = next(s for s in SENDS if s[1].with_contact)
+    rendered = templates.render(
+        send.template, "fi", _values(deps, "match.confirmed.v1", send, "fi", "Pekka")
+    )
+    for value in CONTACT.values():
+        assert value in rendered.text
+
+
+def test_html_is_escaped_and_links_are_clickable(templates: Templates, deps: Deps) -> None:
+    event_type, send = next(s for s in SENDS if s[1].links)
+    values = _values(deps, event_type, send, "en", "<b>Eve</b>")
+    rendered = templates.render(send.template, "en", values)
+    assert "<b>Eve</b>" not in rendered.html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in rendered.html
+    assert f'<a href="{values["links"]["accept"]}">' in rendered.html
 
 
 GREETINGS = {"fi": "Hei", "sv": "Hej", "en": "Hi"}
@@ -68,21 +137,18 @@ def test_the_welcome_greets_by_name(templates: Templates, lang: str) -> None:
 def test_the_welcome_without_a_known_name_greets_without_one(
     templates: Templates, lang: str, given_name: str | None
 ) -> None:
-    # Notifications may get the registration before any contact: there is no name to use.
     rendered = templates.render("welcome", lang, {"given_name": given_name})
     named = templates.render("welcome", lang, {"given_name": "Aino-Testname"})
 
     assert rendered.text.startswith(f"{GREETINGS[lang]}!\n")
     assert "None" not in rendered.text
     assert rendered.subject == named.subject
-    # Only the greeting differs: the rest of the welcome is the same.
     assert rendered.text.split("\n", 1)[1] == named.text.split("\n", 1)[1]
 
 
 def test_the_languages_really_differ(templates: Templates) -> None:
     subjects = {
-        lang: templates.render("welcome", lang, HANDLER_VALUES["welcome"]).subject
-        for lang in LANGUAGES
+        lang: templates.render("welcome", lang, {"given_name": "A"}).subject for lang in LANGUAGES
     }
     assert subjects == {
         "fi": "Tervetuloa VOITTO-ohjelmaan",
@@ -93,7 +159,7 @@ def test_the_languages_really_differ(templates: Templates) -> None:
 
 @pytest.mark.parametrize("unknown", ["de", "", "FI", "se", "xx"])
 def test_an_unknown_language_falls_back_to_finnish(templates: Templates, unknown: str) -> None:
-    values = HANDLER_VALUES["welcome"]
+    values = {"given_name": "Aino"}
     rendered = templates.render("welcome", unknown, values)
 
     assert FALLBACK == "fi"
@@ -117,6 +183,7 @@ def test_a_language_a_template_lacks_falls_back_to_finnish(tmp_path: Path) -> No
 
     rendered = templates.render("greet", "sv", {"who": "Ebba"})
     assert (rendered.language, rendered.subject, rendered.text) == ("fi", "Hei Ebba", "Moi Ebba!")
+    assert rendered.sms is None
 
 
 def test_a_missing_variable_raises(tmp_path: Path) -> None:
@@ -127,6 +194,8 @@ def test_a_missing_variable_raises(tmp_path: Path) -> None:
                 "greet.fi.j2": GREET_FI,
                 "body.fi.j2": "{% block subject %}Hei{% endblock %}"
                 "{% block text %}Hei {{ given_name }}, {{ missing }}{% endblock %}",
+                "short.fi.j2": "{% block subject %}Hei{% endblock %}"
+                "{% block text %}Hei{% endblock %}{% block sms %}{{ missing }}{% endblock %}",
             },
         )
     )
@@ -135,6 +204,8 @@ def test_a_missing_variable_raises(tmp_path: Path) -> None:
         templates.render("greet", "fi", {})  # missing in the subject
     with pytest.raises(UndefinedError):
         templates.render("body", "fi", {"given_name": "Aino"})  # missing in the text
+    with pytest.raises(UndefinedError):
+        templates.render("short", "fi", {})  # missing in the SMS
     with pytest.raises(UndefinedError):
         templates.render("greet", "fi", {"whom": "Aino"})  # a misspelled name is missing too
     assert templates.render("greet", "fi", {"who": "Aino"}).subject == "Hei Aino"

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+Status = Literal["queued", "held", "sent", "failed", "cancelled"]
+ChannelName = Literal["in_app", "email", "sms"]
+Category = Literal["programme", "reminders", "matching", "ideas"]
+Language = Literal["fi", "sv", "en"]
 
 
 class MessageOut(BaseModel):
@@ -17,3 +23,89 @@ class MessageOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     read_at: datetime | None
+
+
+class DeliveryOut(BaseModel):
+    """A message's delivery, without its body or the address it went to."""
+
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    event_id: uuid.UUID
+    channel: str
+    template: str
+    category: str
+    mandatory: bool
+    status: str
+    attempts: int
+    last_error: str | None
+    not_before: datetime
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class PreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: Language
+    channels: list[ChannelName] | None = Field(
+        None, description="null: the inbox and the preferred channel"
+    )
+    opted_out: list[Category] = Field(default_factory=list)
+    quiet_start: time | None = Field(None, description="null: 21:00 (Helsinki)")
+    quiet_end: time | None = Field(None, description="null: 08:00 (Helsinki)")
+    digest: bool = False
+
+    @field_validator("channels", "opted_out")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted(set(value))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "channels": self.channels,
+            "opted_out": self.opted_out,
+            "quiet_start": self.quiet_start,
+            "quiet_end": self.quiet_end,
+            "digest": self.digest,
+        }
+
+
+class PreferencesOut(BaseModel):
+    recipient_id: uuid.UUID
+    kind: str
+    language: str
+    preferred_channel: str
+    channels: list[str] | None
+    opted_out: list[str]
+    quiet_start: time | None
+    quiet_end: time | None
+    digest: bool
+    email_allowed: bool
+    sms_allowed: bool
+    active: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> PreferencesOut:
+        return cls(
+            recipient_id=row["id"],
+            kind=row["kind"],
+            language=row["preferred_language"],
+            preferred_channel=row["preferred_channel"],
+            channels=row["channels"],
+            opted_out=list(row["opted_out"]),
+            quiet_start=row["quiet_start"],
+            quiet_end=row["quiet_end"],
+            digest=row["digest"],
+            email_allowed=row["email_allowed"],
+            sms_allowed=row["sms_allowed"],
+            active=row["status"] == "active",
+        )
+
+
+class StaffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    language: Language = "fi"

@@ -18,8 +18,8 @@ from voimala_kit import (
     require,
 )
 
-from . import repository
-from .schemas import MessageOut
+from .. import repository
+from ..schemas import MessageOut
 
 router = APIRouter(prefix="/recipients", tags=["inbox"])
 Reader = Annotated[Principal, Depends(require(*STAFF, "ops", "participant", "mentor", "employer"))]

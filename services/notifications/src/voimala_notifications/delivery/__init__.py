@@ -1,0 +1,8 @@
+"""Delivery: the adapters to the outside (SMTP, SMS provider) and the worker that uses them."""
+
+from .channels import Delivery, DeliveryError
+from .email import SmtpMailer
+from .sms import SmsGateway
+from .worker import DeliveryWorker
+
+__all__ = ["Delivery", "DeliveryError", "DeliveryWorker", "SmsGateway", "SmtpMailer"]

@@ -1,0 +1,133 @@
+"""Real outside parties for the delivery tests: an SMTP server (aiosmtpd) and the fake SMS
+provider, each on a free local port, started inside the test session."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from voimala_kit.kafka import ensure_topics
+from voimala_notifications.consumer import SUBSCRIBE
+from voimala_notifications.fake_sms import create_fake_provider
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server accepted. Addresses starting with `refuse` get a 550."""
+
+    mails: list[tuple[str, EmailMessage]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address.startswith("refuse"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        message = email.message_from_bytes(envelope.content, policy=default)  # type: ignore[arg-type]
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.mails.append((rcpt, message))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for rcpt, m in self.mails if rcpt == address]
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class FakeSms:
+    url: str
+    app: Any
+
+    def to(self, phone: str) -> list[dict[str, Any]]:
+        return [m for m in self.app.state.received if m["to"] == phone]
+
+
+@pytest.fixture(scope="session")
+async def sms() -> AsyncIterator[FakeSms]:
+    app = create_fake_provider()
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.05)
+    yield FakeSms(f"http://127.0.0.1:{port}/messages", app)
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(scope="session")
+def group_at_end(kafka_bootstrap: str) -> Callable[[str], Awaitable[str]]:
+    """A new consumer group that starts at the end of the topics the service reads: the
+    history other suites left on this broker is not this suite's input."""
+
+    async def make(label: str) -> str:
+        group = f"notifications-{label}-{uuid.uuid4().hex[:8]}"
+        await ensure_topics(kafka_bootstrap, SUBSCRIBE)
+        consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group)
+        await consumer.start()
+        try:
+            await consumer._client.force_metadata_update()
+            tps = [
+                TopicPartition(topic, p)
+                for topic in SUBSCRIBE
+                for p in consumer.partitions_for_topic(topic) or ()
+            ]
+            consumer.assign(tps)
+            await consumer.commit(dict((await consumer.end_offsets(tps)).items()))
+        finally:
+            await consumer.stop()
+        return group
+
+    return make

@@ -1,0 +1,677 @@
+"""Delivery end to end inside the service: real Kafka events in, a real SMTP server and the
+fake SMS provider out, the service's clock set where each test needs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from voimala_contracts import (
+    STRUCTURED,
+    EventData,
+    MatchingProfile,
+    ParticipantConsentChanged,
+    ParticipantContact,
+    ParticipantContactChanged,
+    ParticipantExited,
+    ParticipantRegistered,
+    new_event,
+    topics,
+)
+from voimala_contracts.matching import (
+    ContactPerson,
+    MentorPersonal,
+    MentorRegistered,
+    PartnerPersonal,
+    PartnerRegistered,
+)
+from voimala_kit.kafka import make_producer
+from voimala_kit.testing import read_topic, running_app, wait_for
+from voimala_notifications.bootstrap import bootstrap
+from voimala_notifications.clock import SetClock
+from voimala_notifications.domain.links import ActionLink, sign
+from voimala_notifications.settings import Settings
+
+from .conftest import FakeSms, SmtpServer
+from .samples import NOW, sample
+
+SERVICE_OF = {
+    "voimala.participants": "participants",
+    "voimala.events": "events",
+    "voimala.matching": "matching",
+}
+SECRET = "delivery-test-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def clock() -> SetClock:
+    return SetClock(NOW)  # 14:00 in Helsinki
+
+
+@pytest.fixture(scope="module")
+async def settings(
+    new_database: Callable[[str], Awaitable[str]],
+    jwt_keys: tuple[Path, Path],
+    smtp: SmtpServer,
+    sms: FakeSms,
+    group_at_end: Callable[[str], Awaitable[str]],
+) -> Settings:
+    return Settings(
+        database_url=await new_database("notifications"),
+        jwt_public_key_file=jwt_keys[1],
+        consumer_group=await group_at_end("delivery"),
+        run_relay=False,  # the outbox rows stay, for the tests to read
+        smtp_port=smtp.port,
+        sms_provider_url=sms.url,
+        link_secret=SECRET,
+        delivery_idle_poll=0.05,
+        delivery_backoff_base=0.1,
+        delivery_backoff_cap=0.5,
+        delivery_max_attempts=200,
+    )
+
+
+@pytest.fixture(scope="module")
+async def client(settings: Settings, clock: SetClock) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(bootstrap(settings, clock=clock)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = make_producer(kafka_bootstrap, "notifications-delivery-test")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture(autouse=True)
+def _daytime(clock: SetClock) -> None:
+    clock.at = NOW
+
+
+async def _send(
+    producer: AIOKafkaProducer,
+    data: EventData,
+    subject: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    event = new_event(
+        data,
+        service=SERVICE_OF[data.TOPIC],
+        subject=subject or str(uuid.uuid4()),
+        event_id=event_id,
+    )
+    await producer.send_and_wait(
+        data.TOPIC, event.to_json(), key=event.subject.encode(), headers=list(STRUCTURED)
+    )
+    return event.id
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _participant(
+    producer: AIOKafkaProducer,
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    *,
+    channels: list[str] | None = None,
+    email: str | None = None,
+    phone: str | None = "+358401112233",
+    language: str = "fi",
+) -> tuple[uuid.UUID, str]:
+    pid = uuid.uuid4()
+    address = email or f"aino.{pid.hex[:8]}@example.fi"
+    await _send(
+        producer,
+        ParticipantContactChanged(
+            participant_id=pid,
+            preferred_language=language,
+            personal=ParticipantContact(
+                given_name="Aino",
+                family_name="Virtanen",
+                email=address,
+                phone=phone,
+                preferred_channel="email",
+            ),
+        ),
+        str(pid),
+    )  # type: ignore[arg-type]
+    headers = _auth(token("participant", subject=str(pid)))
+
+    async def kept() -> bool:
+        return (
+            await client.get(f"/recipients/{pid}/preferences", headers=headers)
+        ).status_code == 200
+
+    await wait_for(kept)
+    if channels is not None:
+        r = await client.put(
+            f"/recipients/{pid}/preferences",
+            headers=headers,
+            json={"language": language, "channels": channels},
+        )
+        assert r.status_code == 200, r.text
+    return pid, address
+
+
+async def _rows(db: asyncpg.Pool, recipient_id: uuid.UUID) -> list[Any]:
+    return list(
+        await db.fetch(
+            "SELECT * FROM message WHERE recipient_id = $1 ORDER BY channel, template", recipient_id
+        )
+    )
+
+
+async def _events(
+    db: asyncpg.Pool, event_type: str, message_ids: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    ids = {str(m) for m in message_ids}
+    return [e for e in await _outbox(db, event_type) if e["data"].get("message_id") in ids]
+
+
+async def _outbox(db: asyncpg.Pool, event_type: str) -> list[dict[str, Any]]:
+    found = [json.loads(r["payload"]) for r in await db.fetch("SELECT payload FROM outbox")]
+    return [e for e in found if e["type"] == event_type]
+
+
+async def test_a_reminder_at_23_goes_by_email_at_once_and_by_sms_at_8(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+    sms: FakeSms,
+    clock: SetClock,
+) -> None:
+    pid, address = await _participant(
+        producer, client, token, channels=["email", "sms"], phone="+358409990001"
+    )
+    clock.at = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)  # 23:00 in Helsinki
+    await _send(producer, sample("reminder.due.v1", pid))
+
+    (mail,) = await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    assert mail["Subject"].startswith("Muistutus: Kielikahvila")
+    assert mail.get_body(("plain",)).get_content().startswith("Hei Aino!")  # type: ignore[union-attr]
+    assert "<p>" in mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    await wait_for(lambda: _channel_sent(db, pid, "email"))  # recorded after the hand-off
+    rows = {r["channel"]: r for r in await _rows(db, pid)}
+    assert rows["email"]["status"] == "sent"
+    assert rows["in_app"]["status"] == "sent"
+    assert rows["sms"]["status"] == "held"
+    assert rows["sms"]["not_before"] == datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 08:00 local
+    assert rows["sms"]["segments"] == 1
+    assert sms.to("+358409990001") == []
+
+    clock.at = datetime(2026, 11, 28, 5, 59, 50, tzinfo=UTC)  # ten seconds before 08:00
+    (text,) = await wait_for(lambda: _async(sms.to("+358409990001")), timeout=30)
+    assert text["text"].startswith("Voimala muistuttaa: Kielikahvila")
+    assert text["segments"] == 1
+    sent = await wait_for(lambda: _sent(db, rows["sms"]["id"]))
+    assert sent["status"] == "sent"
+    assert len(await _events(db, "notification.sent.v1", [r["id"] for r in rows.values()])) == 3
+
+
+async def _async(value: Any) -> Any:
+    return value
+
+
+async def _sent(db: asyncpg.Pool, message_id: uuid.UUID) -> Any:
+    row = await db.fetchrow("SELECT * FROM message WHERE id = $1", message_id)
+    return row if row is not None and row["status"] == "sent" else None
+
+
+async def test_an_smtp_server_down_delays_but_loses_nothing(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+) -> None:
+    people = [await _participant(producer, client, token) for _ in range(4)]
+    smtp.stop()
+    try:
+        for pid, _ in people:
+            await _send(producer, sample("registration.confirmed.v1", pid))
+
+        async def retried() -> bool:
+            rows = await db.fetch(
+                "SELECT attempts, status, last_error FROM message"
+                " WHERE channel = 'email' AND recipient_id = ANY($1::uuid[])",
+                [p for p, _ in people],
+            )
+            return len(rows) == len(people) and all(
+                r["attempts"] >= 2 and r["status"] == "queued" for r in rows
+            )
+
+        await wait_for(retried, timeout=30)
+        # Meanwhile the consumer goes on: a new participant's welcome is in their inbox.
+        late, _ = await _participant(producer, client, token)
+        await _send(
+            producer,
+            ParticipantRegistered(participant_id=late, profile=MatchingProfile()),
+            str(late),
+        )
+        await wait_for(lambda: _inbox_has(db, late), timeout=30)
+    finally:
+        smtp.start()
+    for _, address in people:
+        await wait_for(lambda a=address: _async(smtp.mailbox.to(a)), timeout=30)
+    for pid, address in people:
+        await wait_for(lambda p=pid: _channel_sent(db, p, "email"))
+        assert len(smtp.mailbox.to(address)) == 1
+        (row,) = [r for r in await _rows(db, pid) if r["channel"] == "email"]
+        assert row["status"] == "sent"
+        assert row["attempts"] >= 3
+        assert row["last_error"] is None
+
+
+async def _channel_sent(db: asyncpg.Pool, pid: uuid.UUID, channel: str) -> bool:
+    status = await db.fetchval(
+        "SELECT status FROM message WHERE recipient_id = $1 AND channel = $2", pid, channel
+    )
+    return bool(status == "sent")
+
+
+async def _inbox_has(db: asyncpg.Pool, pid: uuid.UUID) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT count(*) FROM message WHERE recipient_id = $1 AND channel = 'in_app'", pid
+        )
+    )
+
+
+async def test_a_refused_address_fails_with_the_reason_and_delivery_goes_on(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+    sms: FakeSms,
+) -> None:
+    bad, _ = await _participant(
+        producer,
+        client,
+        token,
+        email=f"refuse.{uuid.uuid4().hex[:6]}@example.fi",
+        channels=["email", "sms"],
+        phone="+9991234567",
+    )
+    good, address = await _participant(producer, client, token)
+    await _send(producer, sample("registration.confirmed.v1", bad))
+    await _send(producer, sample("registration.confirmed.v1", good))
+
+    async def failed() -> list[Any]:
+        rows = [r for r in await _rows(db, bad) if r["status"] == "failed"]
+        return rows if len(rows) == 2 else []
+
+    rows = {r["channel"]: r for r in await wait_for(failed, timeout=30)}
+    assert rows["email"]["last_error"] == "smtp_recipient_refused"
+    assert rows["sms"]["last_error"] == "sms_http_400"
+    await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    events = await _events(db, "notification.failed.v1", [r["id"] for r in rows.values()])
+    assert sorted(e["data"]["reason"] for e in events) == ["sms_http_400", "smtp_recipient_refused"]
+    for e in events:  # no address, number or body in the event
+        assert "example.fi" not in str(e)
+        assert "+999" not in str(e)
+        assert "Kielikahvila" not in str(e)
+    # Staff see it with the reason, without the body.
+    r = await client.get(
+        "/messages",
+        params={"status": "failed", "recipient_id": str(bad)},
+        headers=_auth(token("ops")),
+    )
+    assert r.status_code == 200, r.text
+    assert {m["last_error"] for m in r.json()["items"]} == {
+        "smtp_recipient_refused",
+        "sms_http_400",
+    }
+    assert "body" not in r.json()["items"][0]
+
+
+async def test_the_same_events_replayed_past_the_inbox_send_nothing_twice(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+    settings: Settings,
+) -> None:
+    pid, address = await _participant(producer, client, token, channels=["email"])
+    data = sample("registration.confirmed.v1", pid)
+    event_id = await _send(producer, data)
+    await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    before = await _rows(db, pid)
+
+    # As if the inbox were lost (a new consumer group reading from the start): only the
+    # (event, recipient, channel) key stands between a replay and a second message.
+    await db.execute("DELETE FROM inbox WHERE event_id = $1", event_id)
+    await _send(producer, data, event_id=event_id)
+    marker, marker_address = await _participant(producer, client, token, channels=["email"])
+    await _send(producer, sample("registration.confirmed.v1", marker))
+    await wait_for(lambda: _async(smtp.mailbox.to(marker_address)), timeout=30)
+    await wait_for(lambda: db.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", event_id))
+
+    assert [r["id"] for r in await _rows(db, pid)] == [r["id"] for r in before]
+    assert len(smtp.mailbox.to(address)) == 1
+
+
+async def test_an_action_link_answers_once(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+    clock: SetClock,
+) -> None:
+    partner, user = uuid.uuid4(), uuid.uuid4()
+    address = f"rekry.{user.hex[:8]}@yritys.example.fi"
+    await _send(
+        producer,
+        PartnerRegistered(
+            partner_id=partner,
+            kind="employer",
+            name="Salon Kauppa Oy",
+            personal=PartnerPersonal(
+                contacts=[
+                    ContactPerson(
+                        user_id=user, name="Pekka", email=address, preferred_language="en"
+                    )
+                ]
+            ),
+        ),
+        str(partner),
+    )
+    proposal = sample("match.proposed.v1")
+    proposal = proposal.model_copy(update={"notify_id": partner, "partner_id": partner})
+    await _send(producer, proposal)
+
+    (mail,) = await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.startswith("Hi Pekka!")
+    accept = re.search(r"Accept: \S+(/actions/\S+)", text)
+    decline = re.search(r"Decline: \S+(/actions/\S+)", text)
+    assert accept
+    assert decline
+    reminder = await db.fetchrow(
+        "SELECT * FROM message"
+        " WHERE recipient_id = $1 AND template = 'match_expiring' AND channel = 'email'",
+        user,
+    )
+    assert reminder["status"] == "held"
+    assert reminder["not_before"] == proposal.expires_at - timedelta(hours=24)  # type: ignore[attr-defined]
+
+    page = await client.get(accept.group(1))
+    assert page.status_code == 200
+    assert '<form method="post"' in page.text
+    assert "Accept the proposal" in page.text
+
+    first = await client.post(accept.group(1))
+    assert first.status_code == 200, first.text
+    assert first.json() == {
+        "proposal_id": str(proposal.proposal_id),
+        "answer": "accept",
+        "status": "answered",
+    }  # type: ignore[attr-defined]
+    for link in (accept.group(1), decline.group(1)):
+        again = await client.post(link)
+        assert again.status_code == 409, again.text
+        assert again.json()["title"] == "Already answered"
+        assert (await client.post(link, headers={"Accept": "text/html"})).text.count(
+            "already answered"
+        ) == 1
+    (answered,) = [
+        e
+        for e in await _outbox(db, "action.answered.v1")
+        if e["data"]["proposal_id"] == str(proposal.proposal_id)  # type: ignore[attr-defined]
+    ]
+    assert answered["data"]["answer"] == "accept"
+    assert answered["data"]["responder_kind"] == "partner"
+    assert answered["data"]["responder_id"] == str(partner)
+    assert answered["data"]["user_id"] == str(user)
+    assert answered["subject"] == str(proposal.proposal_id)  # type: ignore[attr-defined]
+    reminder = await db.fetchrow("SELECT status FROM message WHERE id = $1", reminder["id"])
+    assert reminder["status"] == "cancelled"
+
+
+async def test_a_bad_or_expired_link_is_refused(client: httpx.AsyncClient) -> None:
+    link = ActionLink(
+        uuid.uuid4(),
+        uuid.uuid4(),
+        "decline",
+        "mentor",
+        uuid.uuid4(),
+        uuid.uuid4(),
+        NOW - timedelta(minutes=1),
+    )
+    expired = sign(link, SECRET)
+    r = await client.post(f"/actions/{expired}")
+    assert r.status_code == 410, r.text
+    assert (await client.get(f"/actions/{expired}")).status_code == 410
+    for bad in (sign(link, "another-secret-0123456789"), expired[:-3] + "abc", "nonsense", "a.b"):
+        r = await client.post(f"/actions/{bad}")
+        assert r.status_code == 400, r.text
+        assert r.json()["title"] == "Invalid link"
+
+
+async def test_consent_withdrawn_and_exit_stop_messages(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+) -> None:
+    withdrawn, address = await _participant(producer, client, token, channels=["email"])
+    await _send(
+        producer,
+        ParticipantConsentChanged(
+            participant_id=withdrawn,
+            purpose="notifications_email",
+            granted=False,
+            text_version="1",
+            recorded_at=NOW,
+        ),
+        str(withdrawn),
+    )
+    exited, exited_address = await _participant(producer, client, token, channels=["email"])
+    await _send(
+        producer,
+        ParticipantExited(participant_id=exited, exit_date=NOW.date(), outcome="employed"),
+        str(exited),
+    )
+    for pid in (withdrawn, exited):
+        await _send(producer, sample("occurrence.cancelled.v1", pid), str(pid))  # mandatory
+    marker, marker_address = await _participant(producer, client, token, channels=["email"])
+    await _send(producer, sample("occurrence.cancelled.v1", marker))
+    await wait_for(lambda: _async(smtp.mailbox.to(marker_address)), timeout=30)
+
+    assert [r["channel"] for r in await _rows(db, withdrawn)] == ["in_app"]  # the record only
+    assert await _rows(db, exited) == []
+    assert smtp.mailbox.to(address) == []
+    assert smtp.mailbox.to(exited_address) == []
+
+
+async def test_a_mentor_digest_gathers_the_day(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+    clock: SetClock,
+) -> None:
+    mentor, user = uuid.uuid4(), uuid.uuid4()
+    address = f"mentori.{user.hex[:8]}@example.fi"
+    await _send(
+        producer,
+        MentorRegistered(
+            mentor_id=mentor,
+            fields=["it"],
+            capacity=2,
+            personal=MentorPersonal(user_id=user, name="Mirja", email=address),
+        ),
+        str(mentor),
+    )
+    headers = _auth(token("mentor", subject=str(user)))
+
+    async def kept() -> bool:
+        return (
+            await client.get(f"/recipients/{user}/preferences", headers=headers)
+        ).status_code == 200
+
+    await wait_for(kept)
+    r = await client.put(
+        f"/recipients/{user}/preferences", headers=headers, json={"language": "fi", "digest": True}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["digest"] is True
+    for _ in range(2):
+        p = sample("match.proposed.v1").model_copy(
+            update={
+                "notify_id": mentor,
+                "notify_kind": "mentor",
+                "kind": "mentor",
+                "mentor_id": mentor,
+            }
+        )
+        await _send(producer, p)
+
+    async def held() -> list[Any]:
+        rows = await db.fetch("SELECT * FROM message WHERE recipient_id = $1 AND digest", user)
+        return list(rows) if len(rows) == 2 else []
+
+    rows = await wait_for(held, timeout=30)
+    assert {r["status"] for r in rows} == {"held"}
+    assert smtp.mailbox.to(address) == []
+    clock.at = rows[0]["not_before"]
+    (mail,) = await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    assert mail["Subject"] == "Voimalan päivän kooste: 2 viestiä"
+    assert mail.get_body(("plain",)).get_content().count("/actions/") == 4  # type: ignore[union-attr]
+
+
+async def test_preferences_refuse_bad_input(
+    client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
+) -> None:
+    pid, _ = await _participant(producer, client, token)
+    url = f"/recipients/{pid}/preferences"
+    own = _auth(token("participant", subject=str(pid)))
+    for body in (
+        {"language": "de"},
+        {"language": "fi", "channels": ["pigeon"]},
+        {"language": "fi", "opted_out": ["everything"]},
+        {"language": "fi", "quiet_start": "25:00"},
+        {"language": "fi", "surprise": 1},
+    ):
+        r = await client.put(url, headers=own, json=body)
+        assert r.status_code == 422, (body, r.text)
+    r = await client.put(url, headers=own, json={"language": "fi", "digest": True})
+    assert r.status_code == 422
+    assert r.json()["title"] == "Digest not offered"
+    other = _auth(token("participant", subject=str(uuid.uuid4())))
+    assert (await client.get(url, headers=other)).status_code == 403
+    assert (await client.put(url, headers=other, json={"language": "fi"})).status_code == 403
+    nobody = uuid.uuid4()
+    r = await client.get(f"/recipients/{nobody}/preferences", headers=_auth(token("coordinator")))
+    assert r.status_code == 404
+    r = await client.put(
+        url,
+        headers=own,
+        json={
+            "language": "sv",
+            "opted_out": ["reminders"],
+            "quiet_start": "22:00",
+            "quiet_end": "07:30",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["opted_out"] == ["reminders"]
+    assert r.json()["quiet_end"] == "07:30:00"
+
+
+async def test_a_proposal_before_its_partner_waits_for_the_partner(
+    producer: AIOKafkaProducer, db: asyncpg.Pool, smtp: SmtpServer
+) -> None:
+    partner, user = uuid.uuid4(), uuid.uuid4()
+    address = f"hr.{user.hex[:8]}@yritys.example.fi"
+    proposal = sample("match.proposed.v1").model_copy(
+        update={"notify_id": partner, "partner_id": partner}
+    )
+    await _send(producer, proposal)
+
+    async def waiting() -> bool:
+        return bool(
+            await db.fetchval("SELECT count(*) FROM waiting_event WHERE owner_id = $1", partner)
+        )
+
+    await wait_for(waiting, timeout=30)
+    person = ContactPerson(user_id=user, name="Hanna", email=address)
+    await _send(
+        producer,
+        PartnerRegistered(
+            partner_id=partner,
+            kind="employer",
+            name="Oy",
+            personal=PartnerPersonal(contacts=[person]),
+        ),
+        str(partner),
+    )
+    (mail,) = await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    assert "/actions/" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert not await waiting()
+
+
+async def test_an_old_event_is_recorded_but_not_sent(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+) -> None:
+    pid, _ = await _participant(producer, client, token, channels=["email", "sms"])
+    data = sample("reminder.due.v1", pid)
+    event = new_event(data, service="events", subject=str(pid), time=NOW - timedelta(days=3))
+    await producer.send_and_wait(
+        data.TOPIC, event.to_json(), key=str(pid).encode(), headers=list(STRUCTURED)
+    )
+    await wait_for(lambda: _inbox_has(db, pid), timeout=30)
+    assert [r["channel"] for r in await _rows(db, pid)] == ["in_app"]
+
+
+async def test_a_malformed_event_goes_to_the_dead_letters(
+    client: httpx.AsyncClient, producer: AIOKafkaProducer, kafka_bootstrap: str, settings: Settings
+) -> None:
+    good = sample("reminder.due.v1")
+    event = new_event(good, service="events", subject="x")
+    broken = event.model_copy(update={"data": {"reminder_id": "not-a-uuid"}})
+    await producer.send_and_wait(
+        topics.EVENTS, broken.to_json(), key=b"x", headers=list(STRUCTURED)
+    )
+
+    async def dead() -> list[Any]:
+        records = await read_topic(kafka_bootstrap, topics.dead_letter("notifications"))
+        return [
+            r
+            for r in records
+            if (b"dlq.event.id", str(event.id).encode()) in [(k.encode(), v) for k, v in r.headers]
+        ]
+
+    (record,) = await wait_for(dead, timeout=30)
+    headers = dict(record.headers)
+    assert headers["dlq.consumer"].decode() == settings.group_id
+    assert headers["dlq.error.class"] == b"InvalidEventError"
+    assert b"not-a-uuid" not in headers["dlq.error.message"]
