@@ -73,8 +73,10 @@ bench: install ## every benchmark: the services' (bench/<service>_*.py), then th
 bench-platform: install ## only the outbox -> Kafka -> consumer pipeline and its bounds
 	@$(LOCAL)/with-infra.sh $(PY) bench/run.py
 
-faults: install ## the long fault runs (broker and database outages)
+faults: install ## the long fault runs: the broker away for 30 s, the SMTP server for 60 s
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m faults tests/faults
+	@VOIMALA_FAULT_SMTP_OUTAGE_SECONDS=60 $(LOCAL)/with-infra.sh $(PY) -m pytest \
+		services/notifications/tests/test_delivery.py -k smtp_server_down
 
 ROLE ?= coordinator
 token: keys ## a signed development token: make token ROLE=<role> [SUB=<id>] [ORG=<partner id>]
