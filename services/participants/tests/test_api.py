@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -15,29 +14,10 @@ import httpx
 import pytest
 from aiokafka import ConsumerRecord
 from voimala_contracts import topics
-from voimala_kit.testing import read_topic, running_app, wait_for
-from voimala_participants.bootstrap import bootstrap
+from voimala_kit.testing import read_topic, wait_for
 from voimala_participants.settings import Settings
 
 PROBLEM_JSON = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
-) -> Settings:
-    return Settings(
-        database_url=await new_database("participants"),
-        jwt_public_key_file=jwt_keys[1],
-        consumer_group=f"participants-test-{uuid.uuid4().hex[:8]}",
-        relay_idle_poll=0.2,
-    )
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings)) as c:
-        yield c
 
 
 def _auth(token: str) -> dict[str, str]:
