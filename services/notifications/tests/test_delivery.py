@@ -16,7 +16,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from voimala_contracts import (
     STRUCTURED,
     EventData,
@@ -40,6 +41,7 @@ from voimala_kit.kafka import make_producer
 from voimala_kit.testing import read_topic, running_app, wait_for
 from voimala_notifications.bootstrap import bootstrap
 from voimala_notifications.clock import SetClock
+from voimala_notifications.consumer import SUBSCRIBE
 from voimala_notifications.domain.links import ActionLink, sign
 from voimala_notifications.settings import Settings
 
@@ -683,3 +685,53 @@ async def test_a_malformed_event_goes_to_the_dead_letters(
     assert headers["dlq.consumer"].decode() == settings.group_id
     assert headers["dlq.error.class"] == b"InvalidEventError"
     assert b"not-a-uuid" not in headers["dlq.error.message"]
+
+
+async def _caught_up(kafka_bootstrap: str, group: str) -> bool:
+    """The group has committed the end of every partition of what notifications reads."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        await consumer._client.force_metadata_update()
+        tps = [
+            TopicPartition(topic, p)
+            for topic in SUBSCRIBE
+            for p in consumer.partitions_for_topic(topic) or ()
+        ]
+        ends = await consumer.end_offsets(tps)
+        return all(tp in committed and committed[tp].offset >= end for tp, end in ends.items())
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def test_replaying_every_topic_from_the_beginning_sends_no_message_twice(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+    settings: Settings,
+    clock: SetClock,
+    kafka_bootstrap: str,
+) -> None:
+    pid, address = await _participant(producer, client, token, channels=["email"])
+    await _send(producer, sample("registration.confirmed.v1", pid))
+    await _send(producer, sample("occurrence.cancelled.v1", pid))
+    await wait_for(lambda: _async(len(smtp.mailbox.to(address)) >= 2), timeout=30)
+    before = {(r["template"], r["channel"]) for r in await _rows(db, pid)}
+
+    # A second process on the same database, in a new group that reads the whole history of
+    # voimala.events (and every topic notifications reads) from the first offset.
+    group = f"notifications-replay-{uuid.uuid4().hex[:8]}"
+    replay = settings.model_copy(update={"consumer_group": group})
+    async with running_app(bootstrap(replay, clock=clock)):
+        await wait_for(lambda: _caught_up(kafka_bootstrap, group), timeout=120, interval=0.5)
+    await asyncio.sleep(1.0)  # a duplicate, had one been queued, would go out now
+
+    assert {(r["template"], r["channel"]) for r in await _rows(db, pid)} == before
+    assert len(await _rows(db, pid)) == len(before)
+    assert len(smtp.mailbox.to(address)) == 2
