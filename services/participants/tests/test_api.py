@@ -17,38 +17,17 @@ from voimala_contracts import topics
 from voimala_kit.testing import read_topic, wait_for
 from voimala_participants.settings import Settings
 
-PROBLEM_JSON = "application/problem+json"
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from .conftest import PROBLEM_JSON, auth
+from .conftest import person as new_person
 
 
 @pytest.fixture
 def staff(token: Callable[..., str]) -> dict[str, str]:
-    return _auth(token("coordinator"))
-
-
-def _person(**overrides: Any) -> dict[str, Any]:
-    tag = uuid.uuid4().hex[:8]
-    person: dict[str, Any] = {
-        "given_name": f"Aino{tag}",
-        "family_name": f"Virtanen{tag}",
-        "email": f"aino.{tag}@example.fi",
-        "phone": "+358401234567",
-        "preferred_language": "fi",
-        "birth_year": 2001,
-        "municipality": "Salo",
-        "skills": ["forklift", "customer service"],
-        "languages": [{"code": "fi", "level": "native"}, {"code": "en", "level": "B2"}],
-        "matching_consent": True,
-    }
-    person.update(overrides)
-    return person
+    return auth(token("coordinator"))
 
 
 async def _register(client: httpx.AsyncClient, staff: dict[str, str], **overrides: Any) -> Any:
-    r = await client.post("/participants", json=_person(**overrides), headers=staff)
+    r = await client.post("/participants", json=new_person(**overrides), headers=staff)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -69,7 +48,7 @@ async def test_register_returns_201_with_the_record_and_computed_youth(
     client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:
     year = datetime.now(UTC).year
-    person = _person(birth_year=year - 29, skills=["forklift", "forklift", "welding"])
+    person = new_person(birth_year=year - 29, skills=["forklift", "forklift", "welding"])
     r = await client.post("/participants", json=person, headers=staff)
 
     assert r.status_code == 201, r.text
@@ -124,7 +103,7 @@ async def _records_for(
 async def test_registering_publishes_contact_changed_then_registered_keyed_by_the_id(
     client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str
 ) -> None:
-    person = _person(preferred_language="sv")
+    person = new_person(preferred_language="sv")
     r = await client.post(
         "/participants", json=person, headers=staff | {"X-Correlation-ID": "reg-test-1"}
     )
@@ -252,7 +231,7 @@ async def test_a_bad_email_is_not_echoed(
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     bad_email = email.format(tag=tag)
-    r = await client.post("/participants", json=_person(email=bad_email), headers=staff)
+    r = await client.post("/participants", json=new_person(email=bad_email), headers=staff)
 
     body = _assert_problem(r, 422)
     assert [e["loc"] for e in body["errors"]] == [["body", "email"]]
@@ -261,7 +240,7 @@ async def test_a_bad_email_is_not_echoed(
 
 
 async def test_an_unknown_field_is_a_422(client: httpx.AsyncClient, staff: dict[str, str]) -> None:
-    r = await client.post("/participants", json=_person(nickname="Ainoska"), headers=staff)
+    r = await client.post("/participants", json=new_person(nickname="Ainoska"), headers=staff)
 
     body = _assert_problem(r, 422)
     assert [(e["loc"], e["type"]) for e in body["errors"]] == [
@@ -276,7 +255,7 @@ async def test_an_unknown_field_is_a_422(client: httpx.AsyncClient, staff: dict[
 async def test_a_phone_that_is_not_a_valid_number_is_a_422(
     client: httpx.AsyncClient, staff: dict[str, str], phone: str
 ) -> None:
-    r = await client.post("/participants", json=_person(phone=phone), headers=staff)
+    r = await client.post("/participants", json=new_person(phone=phone), headers=staff)
 
     body = _assert_problem(r, 422)
     assert [e["loc"] for e in body["errors"]] == [["body", "phone"]]
@@ -318,7 +297,7 @@ async def test_a_participant_reads_their_own_record_but_no_one_elses(
 ) -> None:
     mine = await _register(client, staff)
     theirs = await _register(client, staff)
-    own = _auth(token("participant", subject=mine["id"]))
+    own = auth(token("participant", subject=mine["id"]))
 
     r = await client.get(f"/participants/{mine['id']}", headers=own)
     assert r.status_code == 200, r.text
@@ -335,7 +314,7 @@ async def test_staff_read_any_record(
 ) -> None:
     created = await _register(client, staff)
     for role in ("coordinator", "counsellor"):
-        r = await client.get(f"/participants/{created['id']}", headers=_auth(token(role)))
+        r = await client.get(f"/participants/{created['id']}", headers=auth(token(role)))
         assert r.status_code == 200, r.text
         assert r.json()["id"] == created["id"]
 
@@ -345,7 +324,7 @@ async def test_an_unknown_participant_is_a_404(
 ) -> None:
     unknown = str(uuid.uuid4())
     _assert_problem(await client.get(f"/participants/{unknown}", headers=staff), 404)
-    own = _auth(token("participant", subject=unknown))
+    own = auth(token("participant", subject=unknown))
     _assert_problem(await client.get(f"/participants/{unknown}", headers=own), 404)
 
 
@@ -358,7 +337,7 @@ async def test_only_staff_may_register(
     client: httpx.AsyncClient, token: Callable[..., str], role: str
 ) -> None:
     r = await client.post(
-        "/participants", json=_person(), headers=_auth(token(role, org="partner-1"))
+        "/participants", json=new_person(), headers=auth(token(role, org="partner-1"))
     )
     _assert_problem(r, 403)
 
@@ -367,15 +346,15 @@ async def test_an_employer_may_not_read_or_list_participants(
     client: httpx.AsyncClient, staff: dict[str, str], token: Callable[..., str]
 ) -> None:
     created = await _register(client, staff)
-    employer = _auth(token("employer", org="partner-1"))
+    employer = auth(token("employer", org="partner-1"))
     _assert_problem(await client.get(f"/participants/{created['id']}", headers=employer), 403)
     _assert_problem(await client.get("/participants", headers=employer), 403)
-    own = _auth(token("participant", subject=created["id"]))
+    own = auth(token("participant", subject=created["id"]))
     _assert_problem(await client.get("/participants", headers=own), 403)
 
 
 async def test_no_token_is_a_401(client: httpx.AsyncClient) -> None:
-    r = await client.post("/participants", json=_person())
+    r = await client.post("/participants", json=new_person())
     _assert_problem(r, 401)
     assert r.headers["www-authenticate"].startswith("Bearer")
 
