@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,17 +19,8 @@ PROBLEM_JSON = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-async def settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
-) -> Settings:
-    return Settings(
-        database_url=await new_database("events"),
-        jwt_public_key_file=jwt_keys[1],
-        consumer_group=f"events-test-{uuid.uuid4().hex[:8]}",
-        relay_idle_poll=0.2,
-        scheduler_poll_seconds=0.3,
-        db_pool_max=20,
-    )
+async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Settings:
+    return await service_settings(Settings, scheduler_poll_seconds=0.3, db_pool_max=20)
 
 
 @pytest.fixture(scope="module")

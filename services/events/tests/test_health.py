@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-
 import asyncpg
 import httpx
-import pytest
-from voimala_kit.testing import running_app
-from voimala_scheduling.bootstrap import bootstrap
 from voimala_scheduling.settings import Settings
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
-) -> Settings:
-    return Settings(
-        database_url=await new_database("events"),
-        jwt_public_key_file=jwt_keys[1],
-        consumer_group=f"events-test-{uuid.uuid4().hex[:8]}",
-        relay_idle_poll=0.2,
-    )
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings)) as c:
-        yield c
 
 
 async def test_live(client: httpx.AsyncClient) -> None:

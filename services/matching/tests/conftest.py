@@ -7,7 +7,6 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -44,16 +43,8 @@ def business_id() -> str:
 
 
 @pytest.fixture(scope="session")
-async def settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
-) -> Settings:
-    return Settings(
-        database_url=await new_database("matching"),
-        jwt_public_key_file=jwt_keys[1],
-        consumer_group=f"matching-test-{uuid.uuid4().hex[:8]}",
-        relay_idle_poll=0.2,
-        expiry_poll=0.3,
-    )
+async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Settings:
+    return await service_settings(Settings, expiry_poll=0.3)
 
 
 @pytest.fixture(scope="session")

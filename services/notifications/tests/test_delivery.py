@@ -10,7 +10,6 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -63,15 +62,13 @@ def clock() -> SetClock:
 
 @pytest.fixture(scope="module")
 async def settings(
-    new_database: Callable[[str], Awaitable[str]],
-    jwt_keys: tuple[Path, Path],
+    service_settings: Callable[..., Awaitable[Settings]],
     smtp: SmtpServer,
     sms: FakeSms,
     group_at_end: Callable[[str], Awaitable[str]],
 ) -> Settings:
-    return Settings(
-        database_url=await new_database("notifications"),
-        jwt_public_key_file=jwt_keys[1],
+    return await service_settings(
+        Settings,
         consumer_group=await group_at_end("delivery"),
         run_relay=False,  # the outbox rows stay, for the tests to read
         smtp_port=smtp.port,

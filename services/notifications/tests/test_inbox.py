@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,16 +33,10 @@ PROBLEM_JSON = "application/problem+json"
 
 @pytest.fixture(scope="module")
 async def settings(
-    new_database: Callable[[str], Awaitable[str]],
-    jwt_keys: tuple[Path, Path],
+    service_settings: Callable[..., Awaitable[Settings]],
     group_at_end: Callable[[str], Awaitable[str]],
 ) -> Settings:
-    return Settings(
-        database_url=await new_database("notifications"),
-        jwt_public_key_file=jwt_keys[1],
-        consumer_group=await group_at_end("inbox"),
-        relay_idle_poll=0.2,
-    )
+    return await service_settings(Settings, consumer_group=await group_at_end("inbox"))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -23,6 +23,7 @@ from fastapi import FastAPI
 
 from .auth import Role, generate_keys, issue_token
 from .kafka import ensure_topics
+from .settings import ServiceSettings
 
 __all__ = ["read_topic", "running_app", "wait_for"]
 
@@ -79,6 +80,32 @@ async def new_database(pg_admin_dsn: str) -> AsyncIterator[Callable[[str], Await
 @pytest.fixture(scope="session")
 def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return generate_keys(tmp_path_factory.mktemp("keys"))
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@pytest.fixture(scope="session")
+def service_settings(
+    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
+) -> Callable[..., Awaitable[Any]]:
+    """`await service_settings(Settings, **overrides)`: a service's settings for a test run.
+
+    A database of its own, this session's token key, a consumer group of its own (so that
+    nothing else on the broker shares its partitions) and a relay that polls often.
+    """
+
+    async def make(cls: type[SettingsT], **overrides: Any) -> SettingsT:
+        name = str(cls.model_fields["service_name"].default)
+        values: dict[str, Any] = {
+            "database_url": await new_database(name),
+            "jwt_public_key_file": jwt_keys[1],
+            "consumer_group": f"{name}-test-{uuid.uuid4().hex[:8]}",
+            "relay_idle_poll": 0.2,
+        }
+        return cls(**(values | overrides))
+
+    return make
 
 
 @pytest.fixture(scope="session")
