@@ -97,7 +97,6 @@ class Consumer:
         self._max_records = max_records
         self.dead_letter_topic = topics.dead_letter(service)
         self._stop = asyncio.Event()
-        self.assigned = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -115,8 +114,6 @@ class Consumer:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
-                if consumer.assignment():
-                    self.assigned.set()
                 for tp, records in batches.items():
                     await self.process(tp, records)
                     await self.commit(consumer, tp, records[-1].offset + 1)

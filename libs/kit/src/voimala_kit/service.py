@@ -67,7 +67,6 @@ class Platform:
     producer: AIOKafkaProducer
     outbox: Outbox
     verifier: TokenVerifier
-    consumer: Consumer | None = None
     workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
@@ -148,7 +147,7 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
                 _supervise("relay", relay.run, stop, settings.service_name)
             )
         if settings.run_consumer and spec.handlers:
-            platform.consumer = Consumer(
+            consumer = Consumer(
                 db,
                 producer,
                 service=settings.service_name,
@@ -162,7 +161,7 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
                 max_attempts=settings.retry_max_attempts,
             )
             platform.workers["consumer"] = asyncio.create_task(
-                _supervise("consumer", platform.consumer.run, stop, settings.service_name)
+                _supervise("consumer", consumer.run, stop, settings.service_name)
             )
         for name, job in spec.workers:
             platform.workers[name] = asyncio.create_task(
