@@ -31,8 +31,11 @@ from typing import Any
 
 import asyncpg
 import httpx
-from common import ADMIN_DSN, CpuMeter, Latency, receive
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from common import ADMIN_DSN, BOOTSTRAP, CpuMeter, Latency, receive
 from voimala_kit.auth import generate_keys, issue_token
+from voimala_participants.consumer import SUBSCRIBE
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks" / "participants.md"
@@ -217,6 +220,31 @@ async def _seed(dsn: str, n: int) -> list[str]:
 # The service under test
 
 
+async def _caught_up(group: str) -> None:
+    """Commit the end of every subscribed topic for the bench's consumer group: the service
+    starts as a caught-up consumer does in steady operation, instead of spending the measured
+    window on whatever history the local broker holds from earlier runs."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(SUBSCRIBE)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+    ]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        if partitions:
+            consumer.assign(partitions)
+            await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
+
+
 @dataclass
 class Replica:
     port: int
@@ -225,6 +253,10 @@ class Replica:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def _group(run: str) -> str:
+    return f"participants-bench-{run}"
 
 
 def _start(dsn: str, public_key: Path, run: str, pool: int) -> Replica:
@@ -236,7 +268,7 @@ def _start(dsn: str, public_key: Path, run: str, pool: int) -> Replica:
         "VOIMALA_JWT_PUBLIC_KEY_FILE": str(public_key),
         "PARTICIPANTS_PORT": str(port),
         "PARTICIPANTS_DATABASE_URL": dsn,
-        "PARTICIPANTS_CONSUMER_GROUP": f"participants-bench-{run}",
+        "PARTICIPANTS_CONSUMER_GROUP": _group(run),
         "PARTICIPANTS_DB_POOL_MAX": str(pool),
     }
     log = (ROOT / ".local" / "logs" / f"bench-participants-{port}.log").open("ab")
@@ -608,6 +640,7 @@ async def main(args: argparse.Namespace) -> None:
     private, public = generate_keys(ROOT / ".local" / "keys")
     (ROOT / ".local" / "logs").mkdir(parents=True, exist_ok=True)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])  # noqa: ASYNC240 - /proc
+    await _caught_up(_group(run))
     replicas = [_start(dsn, public, run, args.pool) for _ in range(args.replicas)]
     try:
         for replica in replicas:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -112,3 +113,36 @@ async def test_a_role_that_may_not_is_403(client: httpx.AsyncClient, token) -> N
     r = await client.get("/staff-only", headers=_bearer(token("participant")))
     assert r.status_code == 403
     assert r.json()["title"] == "Forbidden"
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(
+    client: httpx.AsyncClient, jwt_keys: tuple[Path, Path]
+) -> None:
+    # Verified tokens are remembered; the expiry still holds for a remembered one.
+    t = issue_token(jwt_keys[0].read_bytes(), role="coordinator", lifetime=timedelta(seconds=2))
+    assert (await client.get("/staff-only", headers=_bearer(t))).status_code == 200
+    assert (await client.get("/staff-only", headers=_bearer(t))).status_code == 200
+    await asyncio.sleep(2.1)
+    r = await client.get("/staff-only", headers=_bearer(t))
+    assert r.status_code == 401
+    assert "ExpiredSignatureError" in r.json()["detail"]
+
+
+async def test_a_token_differing_in_one_signature_byte_from_a_remembered_one_is_401(
+    client: httpx.AsyncClient, jwt_keys: tuple[Path, Path]
+) -> None:
+    t = issue_token(jwt_keys[0].read_bytes(), role="coordinator")
+    assert (await client.get("/staff-only", headers=_bearer(t))).status_code == 200
+    head, claims, signature = t.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[0] ^= 1
+    forged = f"{head}.{claims}.{base64.urlsafe_b64encode(bytes(raw)).rstrip(b'=').decode()}"
+    assert (await client.get("/staff-only", headers=_bearer(forged))).status_code == 401
+
+
+async def test_a_scheme_other_than_bearer_is_401(
+    client: httpx.AsyncClient, jwt_keys: tuple[Path, Path]
+) -> None:
+    t = issue_token(jwt_keys[0].read_bytes(), role="coordinator")
+    r = await client.get("/staff-only", headers={"Authorization": f"Basic {t}"})
+    assert r.status_code == 401

@@ -456,5 +456,10 @@ async def test_the_openapi_document_describes_every_endpoint(client: httpx.Async
         "/reports/programme",
     ):
         assert path in paths, path
-    read = paths["/participants/{participant_id}"]["get"]["responses"]["200"]
-    assert read["content"]["application/json"]["schema"]["$ref"].endswith("ParticipantOut")
+    read = paths["/participants/{participant_id}"]["get"]
+    schema = read["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["$ref"].endswith("ParticipantOut")
+    # The bearer scheme and the reason for reading are documented on the audited read.
+    assert read["security"] == [{"bearer": []}]
+    assert r.json()["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert {"x-purpose", "purpose"} <= {p["name"].lower() for p in read["parameters"]}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends
 from voimala_kit import STAFF, PlatformDep, Principal, require
+from voimala_kit.auth import authenticate_if_sent
 
 from ..handlers import Policy
 from ..settings import Settings
@@ -15,22 +15,8 @@ from ..settings import Settings
 Staff = Annotated[Principal, Depends(require(*STAFF))]
 StaffOrParticipant = Annotated[Principal, Depends(require(*STAFF, "participant"))]
 
-_bearer = HTTPBearer(auto_error=False)
-
-
-def maybe_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
-    """A caller with a token is checked as everywhere; a caller without one is a guest."""
-    if credentials is None:
-        return None
-    verifier = request.app.state.platform.verifier
-    principal: Principal = verifier.verify(credentials.credentials)
-    return principal
-
-
-MaybePrincipal = Annotated[Principal | None, Depends(maybe_principal)]
+#: A caller with a token is checked as everywhere; a caller without one is a guest.
+MaybePrincipal = Annotated[Principal | None, Depends(authenticate_if_sent)]
 
 
 def policy_of(platform: PlatformDep) -> Policy:
