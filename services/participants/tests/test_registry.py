@@ -13,6 +13,7 @@ import httpx
 import pytest
 from voimala_contracts import topics
 from voimala_kit.testing import read_topic, wait_for
+from voimala_participants.schemas import ParticipantOut
 
 from .conftest import auth, failed_fields, person, problem
 
@@ -67,6 +68,44 @@ async def test_the_full_record_is_kept_and_the_target_group_computed(
     assert body["availability"] == ["full_time", "shifts"]
     assert body["preferred_channel"] == "sms"
     assert body["episode"] == 1
+
+
+async def test_reads_show_exactly_what_the_documented_model_shows(
+    client: httpx.AsyncClient, coordinator: dict[str, str]
+) -> None:
+    # GET and the list render straight from the row (the hot path); registering answers with
+    # the validated ParticipantOut. Same participant, same JSON, field for field.
+    uri = "http://data.europa.eu/esco/skill/0e5dd2c4-0f0a-4d1c-8f38-3f6f1d1f7e8b"
+    full = await _register(
+        client,
+        coordinator,
+        birth_year=None,
+        birth_date="1990-12-31",
+        gender="other",
+        education_level=6,
+        skills=["welding", "Forklift"],
+        skill_uris={"welding": uri},
+        languages=[{"code": "sv", "level": "C1"}, {"code": "uk", "level": "native"}],
+        work_history='Ääkköset ja "lainausmerkit" säilyvät',
+        goals="Hitsaajaksi",
+        availability=["part_time"],
+        subsidy_days=300,
+        referral_source="career_coaching",
+        wants_mentor=True,
+    )
+    sparse = await _register(
+        client, coordinator, birth_year=None, phone=None, skills=[], languages=[]
+    )
+    for created in (full, sparse):
+        r = await client.get(f"/participants/{created['id']}", headers=coordinator)
+        assert r.status_code == 200, r.text
+        assert r.json() == created
+        assert set(r.json()) == set(ParticipantOut.model_fields)
+        assert ParticipantOut.model_validate_json(r.content).model_dump(mode="json") == r.json()
+        listed = await client.get(
+            "/participants", params={"q": created["family_name"]}, headers=coordinator
+        )
+        assert listed.json() == {"items": [created], "next_cursor": None}
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from .auth import STAFF, Principal, Role, TokenVerifier, issue_token, require
 from .consumer import Consumer, Handler
 from .db import Connection, Database
 from .errors import PermanentError, TransientError
-from .http import Page, Problem, decode_cursor, encode_cursor
+from .http import Page, Problem, decode_cursor, encode_cursor, json_response
 from .logging import configure_logging, get_logger
 from .outbox import Outbox
 from .relay import Relay
@@ -37,6 +37,7 @@ __all__ = [
     "encode_cursor",
     "get_logger",
     "issue_token",
+    "json_response",
     "require",
     "serve",
 ]

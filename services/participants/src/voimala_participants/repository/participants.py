@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from voimala_contracts import LanguageSkill
 from voimala_kit import Connection
 
@@ -16,7 +17,7 @@ from ..domain import CEFR_ORDER, Participant
 _COLUMNS = """id, given_name, family_name, email, phone, preferred_language, preferred_channel,
     birth_year, birth_date, gender, municipality, skills, skill_uris, languages, education_level,
     work_history, goals, availability, subsidy_days, referral_reason, referral_source,
-    wants_mentor, matching_consent, status, created_at, updated_at,
+    target_group, wants_mentor, matching_consent, status, created_at, updated_at,
     (SELECT max(number) FROM episode e WHERE e.participant_id = participant.id) AS episode"""
 
 # Columns a save writes, in order ($1 is the id).
@@ -201,11 +202,14 @@ class Reader:
     action: str = "read_profile"
 
 
-async def get_audited(conn: Connection, participant_id: uuid.UUID, reader: Reader) -> Row | None:
-    row = await conn.fetchrow(
+async def read_audited(
+    conn: Connection, participant_id: uuid.UUID, reader: Reader
+) -> asyncpg.Record | None:
+    """The participant's row as stored (for the API to show), its reading audited."""
+    found: asyncpg.Record | None = await conn.fetchrow(
         _GET_AUDITED, participant_id, reader.actor, reader.roles, reader.action, reader.purpose
     )
-    return _from_row(row) if row else None
+    return found
 
 
 async def exists(conn: Connection, participant_id: uuid.UUID) -> bool:
@@ -231,11 +235,12 @@ async def page(
     filters: Filters,
     today: date,
     reader: Reader,
-) -> list[Row]:
-    """Up to `limit` + 1 rows (the extra one says a next page exists); `limit` are audited."""
+) -> list[asyncpg.Record]:
+    """Up to `limit` + 1 rows as stored (the extra one says a next page exists); `limit` of
+    them are audited."""
     created, pid = after or (None, None)
     language = json.dumps([{"code": filters.language}]) if filters.language else None
-    rows = await conn.fetch(
+    return await conn.fetch(
         _PAGE_AUDITED,
         created,
         pid,
@@ -254,4 +259,3 @@ async def page(
         filters.language_level,
         list(CEFR_ORDER),
     )
-    return [_from_row(r) for r in rows]
