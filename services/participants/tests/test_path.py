@@ -198,6 +198,8 @@ async def test_exit_follow_up_and_return_keep_the_first_episode(
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["episode"]) == ("active", 2)
     problem(await client.post(f"/participants/{pid}/return", json={}, headers=staff), 409)
+    read = (await client.get(f"/participants/{pid}", headers=staff)).json()
+    assert read["episode"] == 2
 
     episodes = (await client.get(f"/participants/{pid}/episodes", headers=staff)).json()
     assert [

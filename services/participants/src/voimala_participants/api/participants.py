@@ -98,7 +98,7 @@ def participant_view(row: asyncpg.Record, today: date) -> dict[str, Any]:
         "referral_source": row["referral_source"],
         "matching_consent": row["matching_consent"],
         "status": row["status"],
-        "episode": row["episode"] or 1,
+        "episode": row["episode"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

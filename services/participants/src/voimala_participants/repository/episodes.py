@@ -8,10 +8,16 @@ from typing import Any
 
 from voimala_kit import Connection
 
+# The participant row carries its current episode (migration 0003): set with the insert.
 _INSERT = """
-INSERT INTO episode (participant_id, number, started_on, gender, age_group, youth,
-    education_level, target_group)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+WITH started AS (
+    INSERT INTO episode (participant_id, number, started_on, gender, age_group, youth,
+        education_level, target_group)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    RETURNING participant_id, number
+)
+UPDATE participant SET episode = started.number
+FROM started WHERE participant.id = started.participant_id
 """
 _LIST = """
 SELECT number, started_on, age_group, youth, target_group, exit_date, outcome,

@@ -17,8 +17,7 @@ from ..domain import CEFR_ORDER, Participant
 _COLUMNS = """id, given_name, family_name, email, phone, preferred_language, preferred_channel,
     birth_year, birth_date, gender, municipality, skills, skill_uris, languages, education_level,
     work_history, goals, availability, subsidy_days, referral_reason, referral_source,
-    target_group, wants_mentor, matching_consent, status, created_at, updated_at,
-    (SELECT max(number) FROM episode e WHERE e.participant_id = participant.id) AS episode"""
+    target_group, wants_mentor, matching_consent, status, created_at, updated_at, episode"""
 
 # Columns a save writes, in order ($1 is the id).
 _FIELDS = (
@@ -145,7 +144,7 @@ def _from_row(row: Any) -> Row:
         matching_consent=row["matching_consent"],
         status=row["status"],
     )
-    return Row(participant, row["episode"] or 1, row["created_at"], row["updated_at"])
+    return Row(participant, row["episode"], row["created_at"], row["updated_at"])
 
 
 def _values(p: Participant) -> list[Any]:
