@@ -71,6 +71,24 @@ async def test_replicas_starting_together_migrate_once(
             await c.close()
 
 
+async def test_a_migration_may_run_longer_than_the_pools_statement_limit(
+    new_database: Callable[[str], Awaitable[str]], tmp_path: Path
+) -> None:
+    # Services connect with a short per-statement limit; rewriting a large table takes longer.
+    _write(tmp_path, "0001_slow.sql", "SELECT pg_sleep(0.6); CREATE TABLE t (n int);")
+    conn = await asyncpg.connect(await new_database("mig"), command_timeout=0.2)
+    try:
+        with pytest.raises(asyncio.TimeoutError):
+            await conn.execute("SELECT pg_sleep(0.6)")
+        assert [m.version for m in await migrate(conn, {"svc": tmp_path})] == [1]
+        assert await conn.fetchval("SELECT to_regclass('t') IS NOT NULL")
+        _write(tmp_path, "0002_slower.sql", "SELECT pg_sleep(0.6);")
+        with pytest.raises(asyncio.TimeoutError):
+            await migrate(conn, {"svc": tmp_path}, timeout=0.3)
+    finally:
+        await conn.close()
+
+
 def test_rejects_badly_named_files(tmp_path: Path) -> None:
     _write(tmp_path, "create_things.sql", "SELECT 1;")
     with pytest.raises(MigrationError, match="0001_what_it_does"):

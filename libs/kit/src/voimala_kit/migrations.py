@@ -65,10 +65,15 @@ _APPLIED = "SELECT scope, version, checksum FROM schema_migrations"
 _RECORD = "INSERT INTO schema_migrations (scope, version, name, checksum) VALUES ($1, $2, $3, $4)"
 
 
-async def migrate(conn: Connection, folders: dict[str, Path]) -> list[Migration]:
-    """Apply what is new of each scope's folder (in the order given); return what was applied."""
+async def migrate(
+    conn: Connection, folders: dict[str, Path], timeout: float = 3600
+) -> list[Migration]:
+    """Apply what is new of each scope's folder (in the order given); return what was applied.
+
+    `timeout` bounds waiting for another process's migrations and each migration itself,
+    instead of the pool's per-statement limit: rewriting a large table takes minutes."""
     wanted = [m for scope, folder in folders.items() for m in load(scope, folder)]
-    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY, timeout=timeout)
     try:
         await conn.execute(_CREATE_HISTORY)
         applied = {(r["scope"], r["version"]): r["checksum"] for r in await conn.fetch(_APPLIED)}
@@ -83,7 +88,7 @@ async def migrate(conn: Connection, folders: dict[str, Path]) -> list[Migration]
                     )
                 continue
             async with conn.transaction():
-                await conn.execute(migration.sql)
+                await conn.execute(migration.sql, timeout=timeout)
                 await conn.execute(
                     _RECORD, migration.scope, migration.version, migration.name, migration.checksum
                 )

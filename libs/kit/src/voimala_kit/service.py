@@ -120,7 +120,11 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         )
         db: Database = await _with_retries("database", lambda: Database.connect(settings))
         async with db.connection() as conn:
-            await migrate(conn, {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations})
+            await migrate(
+                conn,
+                {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations},
+                settings.db_migration_timeout,
+            )
         # Its own topic, and, as a consumer, its dead letters and what it reads: a consumer may
         # well start before the service that writes what it subscribes to.
         needed = [topics.BY_SERVICE[settings.service_name]]

@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = Field(10, ge=1)
     db_acquire_timeout: float = Field(5.0, gt=0, description="seconds to wait for a connection")
     db_command_timeout: float = Field(10.0, gt=0, description="seconds one statement may take")
+    db_migration_timeout: float = Field(
+        3600.0, gt=0, description="seconds the migrations at start-up may take (and wait)"
+    )
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
