@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from common import ADMIN_DSN, BOOTSTRAP, CpuMeter, Latency, receive
+from openloop import run_open_loop
 from voimala_kit.auth import generate_keys, issue_token
 from voimala_participants.consumer import SUBSCRIBE
 
@@ -212,6 +214,9 @@ async def _seed(dsn: str, n: int) -> list[str]:
             columns=["participant_id", "number", "started_on", "started_at", "age_group", "youth"],
         )
         await conn.execute("ANALYZE")
+        # Flush the bulk load now: otherwise its checkpoint runs during the measurement and
+        # every audited read's commit waits on a disk busy writing it (stalls of 0.2-0.4 s).
+        await conn.execute("CHECKPOINT")
     finally:
         await conn.close()
     return [str(p[0]) for p in people]
@@ -535,6 +540,108 @@ async def _scenario(
     )
 
 
+async def _settle() -> None:
+    """Between phases: the last answers drained, the machine quiet again."""
+    await asyncio.sleep(5)
+
+
+# At the target rate: an open loop (bench/openloop.py) in a process of its own
+
+
+def _paced(
+    urls: list[str],
+    token: str,
+    ids: list[str],
+    scenario: str,
+    rate: float,
+    seconds: float,
+    out: mp.Queue,  # type: ignore[type-arg]
+) -> None:
+    out.put(asyncio.run(_paced_run(urls, token, ids, scenario, rate, seconds)))
+
+
+async def _paced_run(
+    urls: list[str], token: str, ids: list[str], scenario: str, rate: float, seconds: float
+) -> dict[str, Any]:
+    rnd = random.Random(7)
+    queries = [_query(q) for q in LIST_QUERIES.values()]
+
+    def next_path() -> str:
+        if scenario == "get":
+            return f"/participants/{rnd.choice(ids)}"
+        return f"/participants?{rnd.choice(queries)}"
+
+    headers = {"Authorization": f"Bearer {token}", "X-Purpose": "benchmark"}
+    parts = [urlsplit(u) for u in urls]
+    runs = await asyncio.gather(
+        *(
+            run_open_loop(
+                p.hostname or "127.0.0.1",
+                p.port or 80,
+                next_path,
+                headers,
+                rate / len(urls),
+                seconds,
+            )
+            for p in parts
+        )
+    )
+    return {
+        "latencies": [x for r in runs for x in r.latencies],
+        "delivered": sum(r.delivered for r in runs),
+        "failed": sum(r.failed for r in runs),
+    }
+
+
+@dataclass
+class PacedResult:
+    scenario: str
+    offered: float
+    delivered: float
+    failed: int
+    latency: Latency
+    cores: dict[str, float]
+
+    @property
+    def met(self) -> bool:
+        return (
+            self.failed == 0
+            and self.delivered >= 0.98 * self.offered
+            and self.latency.p99 <= TARGET_P99_MS
+        )
+
+
+async def _scenario_paced(
+    scenario: str,
+    urls: list[str],
+    token: str,
+    ids: list[str],
+    args: argparse.Namespace,
+    pids: dict[str, int],
+    rate: float = TARGET_RATE,
+) -> PacedResult:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(
+        target=_paced, name="paced", args=(urls, token, ids, scenario, rate, args.seconds, queue)
+    )
+    proc.start()
+    await asyncio.sleep(2.0)  # the generator's start-up is not measured
+    meter = CpuMeter({**pids, **({"generator": proc.pid} if proc.pid else {})})
+    await asyncio.sleep(max(1.0, args.seconds - 3.0))
+    cores = meter.cores()
+    res = await receive(queue, proc, args.seconds + 60)
+    proc.join()
+    return PacedResult(
+        scenario,
+        rate,
+        res["delivered"],
+        res["failed"],
+        Latency.of(res["latencies"]),
+        cores,
+    )
+
+
 # The report
 
 
@@ -543,7 +650,13 @@ def _section(args: argparse.Namespace) -> str:
     return f"participants_api.r{args.replicas}.c{args.concurrency}"
 
 
-def _render(results: list[ScenarioResult], args: argparse.Namespace, pg: str, load: str) -> str:
+def _render(
+    results: list[ScenarioResult],
+    paced: list[PacedResult],
+    args: argparse.Namespace,
+    pg: str,
+    load: str,
+) -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -562,8 +675,8 @@ def _render(results: list[ScenarioResult], args: argparse.Namespace, pg: str, lo
         f"--concurrency {args.concurrency} --replicas {args.replicas} "
         f"--generators {args.generators} --pool {args.pool} --load {args.load}`.",
         "",
-        f"- Machine: {cpu}, {os.cpu_count()} cores, shared: load average {load} when the run "
-        "started (other engineers' test runs on the same cores).",
+        f"- Machine: {cpu}, {os.cpu_count()} cores; load average {load} when the run "
+        "started (whatever else ran shows as `other` in the CPU table).",
         f"- PostgreSQL {pg}, local (deploy/local); the service as a real process "
         f"(`python -m voimala_participants`, {args.replicas} replica(s), uvicorn, one event "
         "loop each) with relay and consumer running; load from separate processes: "
@@ -575,17 +688,41 @@ def _render(results: list[ScenarioResult], args: argparse.Namespace, pg: str, lo
         + ".",
         f"- Data: {args.participants:,} participants (COPY-loaded, ANALYZEd). Every read writes "
         "its audit row (one per participant returned) in the statement that reads.",
-        f"- Target: ≥ {TARGET_RATE:,} requests/s with p99 ≤ {TARGET_P99_MS} ms.",
+        f"- Target: ≥ {TARGET_RATE:,} requests/s with p99 ≤ {TARGET_P99_MS} ms: the capacity "
+        "below (closed loop, as fast as the connections go) must reach the rate, and at that "
+        "rate offered on a fixed schedule (open loop) p99 must stay within the limit.",
         "",
-        "| scenario | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors | target met |",
+        "Capacity (closed loop: each connection sends its next request when the last is "
+        "answered, so latency here is queueing at saturation):",
+        "",
+        f"| scenario | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors "
+        f"| ≥ {TARGET_RATE:,}/s |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for r in results:
-        met = r.rate >= TARGET_RATE and r.latency.p99 <= TARGET_P99_MS
-        lines.append(
-            f"| {r.scenario} | {r.rate:,.0f} | {r.latency.p50:.1f} | {r.latency.p95:.1f} | "
-            f"{r.latency.p99:.1f} | {r.latency.max:.1f} | {r.errors} | {'yes' if met else 'no'} |"
-        )
+    lines.extend(
+        f"| {r.scenario} | {r.rate:,.0f} | {r.latency.p50:.1f} | {r.latency.p95:.1f} | "
+        f"{r.latency.p99:.1f} | {r.latency.max:.1f} | {r.errors} | "
+        f"{'yes' if r.rate >= TARGET_RATE else 'no'} |"
+        for r in results
+    )
+    lines += [
+        "",
+        f"At the target rate (open loop, `bench/openloop.py`: {TARGET_RATE:,} requests/s "
+        "started on a fixed schedule whatever the server does, over at most 64 keep-alive "
+        "connections; each latency counts from the moment its request was due, so stalls "
+        "are not hidden). A scenario whose capacity falls short of the target is offered 80 % "
+        "of its capacity instead (beyond it the queue only grows):",
+        "",
+        "| scenario | offered/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | failed "
+        "| target met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    lines.extend(
+        f"| {p.scenario} | {p.offered:,.0f} | {p.delivered:,.0f} | {p.latency.p50:.1f} | "
+        f"{p.latency.p95:.1f} | {p.latency.p99:.1f} | {p.latency.max:.1f} | {p.failed} | "
+        f"{('yes' if p.met else 'no') if p.offered == TARGET_RATE else 'no (capacity)'} |"
+        for p in paced
+    )
     lines += [
         "",
         "Per filter (the list scenario picks one at random per request, 20 a page; with wrk "
@@ -598,12 +735,12 @@ def _render(results: list[ScenarioResult], args: argparse.Namespace, pg: str, lo
         for label, lat in listed.by_query.items():
             lines.append(f"| {label} | {lat.p50:.1f} | {lat.p99:.1f} |")
     lines += ["", "Where the CPU went (cores, over the measured window):", ""]
-    names = sorted({k for r in results for k in r.cores})
+    shares = [(r.scenario, r.cores) for r in results]
+    shares += [(f"{p.scenario} at {p.offered:,.0f}/s", p.cores) for p in paced]
+    names = sorted({k for _, cores in shares for k in cores})
     lines += ["| scenario | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    for r in results:
-        lines.append(
-            f"| {r.scenario} | " + " | ".join(f"{r.cores.get(n, 0):.2f}" for n in names) + " |"
-        )
+    for label, cores in shares:
+        lines.append(f"| {label} | " + " | ".join(f"{cores.get(n, 0):.2f}" for n in names) + " |")
     lines += ["", f"<!-- {_section(args)}:end -->", ""]
     return "\n".join(lines)
 
@@ -652,6 +789,7 @@ async def main(args: argparse.Namespace) -> None:
         pids = {f"service-{i}": r.process.pid for i, r in enumerate(replicas)}
         results = []
         for scenario in ("get", "list"):
+            await _settle()
             print(f"{scenario}: {args.seconds} s ...", flush=True)
             run = _scenario_wrk if args.load == "wrk" else _scenario
             results.append(await run(scenario, urls, token, ids, args, pids))
@@ -661,7 +799,26 @@ async def main(args: argparse.Namespace) -> None:
                 f" errors {r.errors}",
                 flush=True,
             )
-        _write(_section(args), _render(results, args, pg, load))
+        paced = []
+        # At the target rate; where the capacity falls short, also at 80 % of the capacity
+        # (what the scenario sustains, and its latency there).
+        # At the target rate where the capacity reaches it; otherwise offering it would only
+        # show a growing queue, so at 80 % of the capacity: the latency at what it sustains.
+        rates = [
+            (r.scenario, float(TARGET_RATE) if r.rate >= TARGET_RATE else 0.8 * r.rate)
+            for r in results
+        ]
+        for scenario, rate in rates:
+            await _settle()
+            print(f"{scenario} at {rate:,.0f}/s offered: {args.seconds} s ...", flush=True)
+            paced.append(await _scenario_paced(scenario, urls, token, ids, args, pids, rate))
+            p = paced[-1]
+            print(
+                f"  delivered {p.delivered:,.0f}/s, p50 {p.latency.p50:.1f} ms, "
+                f"p99 {p.latency.p99:.1f} ms, failed {p.failed}",
+                flush=True,
+            )
+        _write(_section(args), _render(results, paced, args, pg, load))
         print(f"written to {DOC.relative_to(ROOT)}")
     finally:
         for replica in replicas:
