@@ -452,6 +452,17 @@ async def _wrk(
     return merged, cores
 
 
+@dataclass(frozen=True)
+class Target:
+    """What every scenario loads: the replicas' URLs, the token, the participants to read,
+    and the service processes whose CPU is measured."""
+
+    urls: list[str]
+    token: str
+    ids: list[str]
+    pids: dict[str, int]
+
+
 @dataclass
 class ScenarioResult:
     scenario: str
@@ -465,12 +476,10 @@ class ScenarioResult:
 
 async def _scenario_wrk(
     scenario: str,
-    urls: list[str],
-    token: str,
-    ids: list[str],
+    target: Target,
     args: argparse.Namespace,
-    pids: dict[str, int],
 ) -> ScenarioResult:
+    urls, token, ids, pids = target.urls, target.token, target.ids, target.pids
     queries = [_query(q) for q in LIST_QUERIES.values()]
     # Warm-up (not measured): caches, connections, the JIT-less but lazy paths.
     warm = argparse.Namespace(**{**vars(args), "seconds": 3})
@@ -499,12 +508,10 @@ def _query(params: dict[str, str]) -> str:
 
 async def _scenario(
     scenario: str,
-    urls: list[str],
-    token: str,
-    ids: list[str],
+    target: Target,
     args: argparse.Namespace,
-    pids: dict[str, int],
 ) -> ScenarioResult:
+    urls, token, ids, pids = target.urls, target.token, target.ids, target.pids
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     warmup = 3.0
@@ -613,13 +620,11 @@ class PacedResult:
 
 async def _scenario_paced(
     scenario: str,
-    urls: list[str],
-    token: str,
-    ids: list[str],
+    target: Target,
     args: argparse.Namespace,
-    pids: dict[str, int],
     rate: float = TARGET_RATE,
 ) -> PacedResult:
+    urls, token, ids, pids = target.urls, target.token, target.ids, target.pids
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(
@@ -785,14 +790,18 @@ async def main(args: argparse.Namespace) -> None:
         print(f"seeding {args.participants:,} participants ...", flush=True)
         ids = await _seed(dsn, args.participants)
         token = issue_token(private.read_bytes(), role="coordinator", subject="bench")
-        urls = [r.url for r in replicas]
-        pids = {f"service-{i}": r.process.pid for i, r in enumerate(replicas)}
+        target = Target(
+            urls=[r.url for r in replicas],
+            token=token,
+            ids=ids,
+            pids={f"service-{i}": r.process.pid for i, r in enumerate(replicas)},
+        )
         results = []
         for scenario in ("get", "list"):
             await _settle()
             print(f"{scenario}: {args.seconds} s ...", flush=True)
             run = _scenario_wrk if args.load == "wrk" else _scenario
-            results.append(await run(scenario, urls, token, ids, args, pids))
+            results.append(await run(scenario, target, args))
             r = results[-1]
             print(
                 f"  {r.rate:,.0f} req/s, p50 {r.latency.p50:.1f} ms, p99 {r.latency.p99:.1f} ms,"
@@ -811,7 +820,7 @@ async def main(args: argparse.Namespace) -> None:
         for scenario, rate in rates:
             await _settle()
             print(f"{scenario} at {rate:,.0f}/s offered: {args.seconds} s ...", flush=True)
-            paced.append(await _scenario_paced(scenario, urls, token, ids, args, pids, rate))
+            paced.append(await _scenario_paced(scenario, target, args, rate))
             p = paced[-1]
             print(
                 f"  delivered {p.delivered:,.0f}/s, p50 {p.latency.p50:.1f} ms, "
