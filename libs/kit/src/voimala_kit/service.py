@@ -230,6 +230,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version="0.1.0",
         lifespan=_lifespan(spec),
+        # Observability is the kit's (Prometheus metrics, JSON logs with correlation ids);
+        # FastAPI's native OpenTelemetry would otherwise look for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_http(app, spec.settings.service_name)
     app.include_router(_health_router())
