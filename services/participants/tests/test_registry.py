@@ -73,8 +73,9 @@ async def test_the_full_record_is_kept_and_the_target_group_computed(
 async def test_reads_show_exactly_what_the_documented_model_shows(
     client: httpx.AsyncClient, coordinator: dict[str, str]
 ) -> None:
-    # GET and the list render straight from the row (the hot path); registering answers with
-    # the validated ParticipantOut. Same participant, same JSON, field for field.
+    # Every answer renders straight from the stored row, not through ParticipantOut (the
+    # documented model): each must validate as it, round-trip unchanged and hold its fields,
+    # and registering, reading and listing must show the same JSON.
     uri = "http://data.europa.eu/esco/skill/0e5dd2c4-0f0a-4d1c-8f38-3f6f1d1f7e8b"
     full = await _register(
         client,

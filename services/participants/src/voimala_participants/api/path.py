@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from voimala_kit import Page, PlatformDep, Problem, encode_cursor
+from fastapi import APIRouter, Path, Query, Response
+from voimala_kit import Page, PlatformDep, Problem, encode_cursor, json_response
 
+from .. import clock
 from ..handlers.episodes import (
     ExitParticipant,
     RecordFollowUp,
@@ -28,7 +29,7 @@ from ..schemas import (
     TimelineEntryOut,
 )
 from .deps import AuditReaders, Purpose, Staff, StaffOrSelf, audited, own_or_staff, time_cursor
-from .participants import participant_out
+from .participants import participant_view
 
 router = APIRouter(prefix="/participants/{participant_id}", tags=["service path"])
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -88,7 +89,7 @@ async def read_episodes(
 @router.post("/exit", response_model=ParticipantOut)
 async def exit_programme(
     participant_id: uuid.UUID, body: ExitIn, who: Staff, purpose: Purpose, platform: PlatformDep
-) -> ParticipantOut:
+) -> Response:
     """Record the exit and its outcome; emits `participant.exited.v1`. The answer (the record)
     is an audited read."""
     async with platform.db.transaction() as conn:
@@ -98,7 +99,7 @@ async def exit_programme(
             platform.outbox,
         )
         await audited(conn, who, [participant_id], "exit", purpose)
-    return participant_out(row)
+    return json_response(participant_view(row.stored, clock.today()))
 
 
 @router.post("/episodes/{episode}/follow-up", status_code=204)
@@ -117,13 +118,13 @@ async def follow_up(
 @router.post("/return", response_model=ParticipantOut)
 async def come_back(
     participant_id: uuid.UUID, body: ReturnIn, who: Staff, purpose: Purpose, platform: PlatformDep
-) -> ParticipantOut:
+) -> Response:
     """An exited participant returns: a new episode, the first kept as it was. The answer (the
     record) is an audited read."""
     async with platform.db.transaction() as conn:
         row = await return_participant(participant_id, body.returned_on, conn, platform.outbox)
         await audited(conn, who, [participant_id], "return", purpose)
-    return participant_out(row)
+    return json_response(participant_view(row.stored, clock.today()))
 
 
 @router.get("/audit", response_model=Page[AuditEntryOut])

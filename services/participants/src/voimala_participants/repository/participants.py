@@ -100,10 +100,14 @@ SELECT * FROM page ORDER BY created_at, id
 
 @dataclass(frozen=True)
 class Row:
+    """A participant as the domain works with it, and the row as stored (what the API shows)."""
+
     participant: Participant
-    episode: int
-    created_at: datetime
-    updated_at: datetime
+    stored: asyncpg.Record
+
+    @property
+    def episode(self) -> int:
+        return int(self.stored["episode"])
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ def _from_row(row: Any) -> Row:
         matching_consent=row["matching_consent"],
         status=row["status"],
     )
-    return Row(participant, row["episode"], row["created_at"], row["updated_at"])
+    return Row(participant, row)
 
 
 def _values(p: Participant) -> list[Any]:
