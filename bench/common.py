@@ -111,16 +111,37 @@ async def run_writers(
     return run
 
 
-@asynccontextmanager
-async def fresh_database() -> AsyncIterator[str]:
-    """A new database with the kit's tables and the bench tables; dropped at the end."""
-    name = f"bench_{uuid.uuid4().hex[:8]}"
+async def create_database(label: str) -> tuple[str, str]:
+    """A new, empty database (a service under test migrates it itself): (name, dsn)."""
+    name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    return name, f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+
+
+async def drop_database(name: str) -> None:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def server_version() -> str:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        return str(await admin.fetchval("SHOW server_version"))
+    finally:
+        await admin.close()
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """A new database with the kit's tables and the bench tables; dropped at the end."""
+    name, dsn = await create_database("pipeline")
     try:
         conn = await asyncpg.connect(dsn)
         try:
@@ -130,11 +151,30 @@ async def fresh_database() -> AsyncIterator[str]:
             await conn.close()
         yield dsn
     finally:
-        admin = await asyncpg.connect(ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_database(name)
+
+
+def write_section(service: str, name: str, section: str) -> Path:
+    """Put `section` between its markers in docs/benchmarks/<service>.md (replacing the last
+    run's, or appended), so that each run of each shape keeps its own place."""
+    doc = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / f"{service}.md"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        doc.read_text("utf-8")
+        if doc.exists()
+        else (
+            f"# Benchmarks of the {service} service\n\n"
+            f"Each section is written by its script in `bench/{service}_*.py`; run it again to "
+            "refresh it. Numbers are from a small shared machine: compare runs, not machines.\n\n"
+        )
+    )
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section.rstrip("\n") + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    doc.write_text(text, "utf-8")
+    return doc
 
 
 @asynccontextmanager

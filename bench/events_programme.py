@@ -30,11 +30,10 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-from common import ADMIN_DSN, Latency
+from common import Latency, create_database, drop_database, server_version, write_section
 from voimala_kit.auth import generate_keys, issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks" / "events.md"
 SECTION = "events_programme"
 RULES = [
     "FREQ=WEEKLY;BYDAY=MO",
@@ -140,14 +139,8 @@ def _lat(latency: Latency) -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    name = f"bench_events_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        pg = await admin.fetchval("SHOW server_version")
-    finally:
-        await admin.close()
-    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    name, dsn = await create_database("events")
+    pg = await server_version()
     private, public = generate_keys(ROOT / ".local" / "keys")
     (ROOT / ".local" / "logs").mkdir(parents=True, exist_ok=True)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])  # noqa: ASYNC240 - /proc
@@ -258,28 +251,10 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-        admin = await asyncpg.connect(ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_database(name)
     section = "\n".join(lines) + "\n"
     print(section)
-    text = (
-        DOC.read_text("utf-8")
-        if DOC.exists()
-        else (
-            "# Benchmarks of the events service\n\n"
-            "Each section is written by its script in `bench/events_*.py`; run it again to "
-            "refresh it. Numbers are from a small shared machine: compare runs, not machines.\n\n"
-        )
-    )
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section.rstrip("\n") + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, "utf-8")
+    write_section("events", SECTION, section)
 
 
 if __name__ == "__main__":

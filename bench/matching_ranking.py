@@ -27,12 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from common import write_section
 from voimala_matching.domain.assignment import Edge, assign, total
 from voimala_matching.domain.index import OpeningIndex, ProfileIndex
 from voimala_matching.domain.scoring import LEVELS, Opening, Profile, Weights
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks" / "matching.md"
 SECTION = "matching_ranking"
 
 SKILLS = [f"skill {i}" for i in range(400)] + [
@@ -209,27 +209,8 @@ def main(args: argparse.Namespace) -> None:
         f"<!-- {SECTION}:end -->",
         "",
     ]
-    _write("\n".join(lines))
+    write_section("matching", SECTION, "\n".join(lines))
     print("\n".join(lines))
-
-
-def _write(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = (
-        DOC.read_text("utf-8")
-        if DOC.exists()
-        else (
-            "# Benchmarks of the matching service\n\n"
-            "Each section is written by its script in `bench/matching_*.py`; run it again to "
-            "refresh it. Numbers are from a small shared machine: compare runs, not machines.\n\n"
-        )
-    )
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section.rstrip("\n") + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, "utf-8")
 
 
 if __name__ == "__main__":

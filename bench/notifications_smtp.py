@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiosmtpd.controller import Controller
+from common import BOOTSTRAP, create_database, drop_database
 from voimala_contracts import STRUCTURED, new_event, topics
 from voimala_contracts.scheduling import OccurrenceInfo, RegistrationConfirmed, Texts
 from voimala_kit import configure_logging
@@ -40,10 +41,6 @@ from voimala_kit.kafka import ensure_topics, make_producer
 from voimala_notifications.bootstrap import bootstrap
 from voimala_notifications.settings import Settings
 
-ADMIN_DSN = os.environ.get(
-    "VOIMALA_TEST_PG_ADMIN_DSN", "postgresql://postgres:voimala-dev@127.0.0.1:55432/postgres"
-)
-BOOTSTRAP = os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "notifications.md"
 CONNECTIONS = 10
 KEY = Path(__file__).resolve().parents[1] / ".local" / "keys" / "jwt-public.pem"
@@ -103,24 +100,6 @@ def _free_port() -> int:
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-async def _database() -> tuple[str, str]:
-    name = f"bench_notifications_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return name, ADMIN_DSN.rpartition("/")[0] + "/" + name
-
-
-async def _drop(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _skip_history(group: str) -> None:
@@ -287,7 +266,7 @@ async def main(messages: int, events: int, rates: list[float]) -> None:
             break
         except OSError:
             await asyncio.sleep(0.1)
-    name, dsn = await _database()
+    name, dsn = await create_database("notifications")
     group = f"bench-notifications-{uuid.uuid4().hex[:8]}"
     await _skip_history(group)
     settings = Settings(
@@ -312,7 +291,7 @@ async def main(messages: int, events: int, rates: list[float]) -> None:
         _write(delivery, phases)
     finally:
         sink.stop()
-        await _drop(name)
+        await drop_database(name)
 
 
 if __name__ == "__main__":

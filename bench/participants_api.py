@@ -34,13 +34,22 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from common import ADMIN_DSN, BOOTSTRAP, CpuMeter, Latency, receive
+from common import (
+    BOOTSTRAP,
+    CpuMeter,
+    Latency,
+    create_database,
+    drop_database,
+    receive,
+    server_version,
+    write_section,
+)
 from openloop import run_open_loop
 from voimala_kit.auth import generate_keys, issue_token
 from voimala_participants.consumer import SUBSCRIBE
+from voimala_participants.repository.participants import SAVED_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks" / "participants.md"
 TARGET_RATE, TARGET_P99_MS = 1500, 50
 
 SKILLS = [
@@ -170,37 +179,9 @@ def _rows(n: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     return people, episodes
 
 
-_PEOPLE_COLUMNS = [
-    "id",
-    "given_name",
-    "family_name",
-    "email",
-    "phone",
-    "preferred_language",
-    "preferred_channel",
-    "birth_year",
-    "birth_date",
-    "gender",
-    "municipality",
-    "skills",
-    "skill_uris",
-    "languages",
-    "education_level",
-    "work_history",
-    "goals",
-    "availability",
-    "subsidy_days",
-    "referral_reason",
-    "target_group",
-    "referral_source",
-    "wants_mentor",
-    "matching_consent",
-    "status",
-    "search_text",
-    "registered_by",
-    "created_at",
-    "updated_at",
-]
+# The order of the tuples above: the repository's saved fields between the id and the
+# registration facts.
+_PEOPLE_COLUMNS = ["id", *SAVED_FIELDS, "registered_by", "created_at", "updated_at"]
 
 
 async def _seed(dsn: str, n: int) -> list[str]:
@@ -750,35 +731,10 @@ def _render(
     return "\n".join(lines)
 
 
-def _write(name: str, section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = (
-        DOC.read_text("utf-8")
-        if DOC.exists()
-        else (
-            "# Benchmarks of the participants service\n\n"
-            "Each section is written by its script in `bench/participants_*.py`; run it again to "
-            "refresh it. Numbers are from a small shared machine: compare runs, not machines.\n\n"
-        )
-    )
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section.rstrip("\n") + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, "utf-8")
-
-
 async def main(args: argparse.Namespace) -> None:
     run = uuid.uuid4().hex[:8]
-    name = f"bench_participants_{run}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        pg = await admin.fetchval("SHOW server_version")
-    finally:
-        await admin.close()
-    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    name, dsn = await create_database("participants")
+    pg = await server_version()
     private, public = generate_keys(ROOT / ".local" / "keys")
     (ROOT / ".local" / "logs").mkdir(parents=True, exist_ok=True)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])  # noqa: ASYNC240 - /proc
@@ -827,8 +783,8 @@ async def main(args: argparse.Namespace) -> None:
                 f"p99 {p.latency.p99:.1f} ms, failed {p.failed}",
                 flush=True,
             )
-        _write(_section(args), _render(results, paced, args, pg, load))
-        print(f"written to {DOC.relative_to(ROOT)}")
+        doc = write_section("participants", _section(args), _render(results, paced, args, pg, load))
+        print(f"written to {doc.relative_to(ROOT)}")
     finally:
         for replica in replicas:
             replica.process.send_signal(signal.SIGTERM)
@@ -837,11 +793,7 @@ async def main(args: argparse.Namespace) -> None:
                 replica.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 replica.process.kill()
-        admin = await asyncpg.connect(ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_database(name)
 
 
 def _args() -> argparse.Namespace:

@@ -19,8 +19,8 @@ _COLUMNS = """id, given_name, family_name, email, phone, preferred_language, pre
     work_history, goals, availability, subsidy_days, referral_reason, referral_source,
     target_group, wants_mentor, matching_consent, status, created_at, updated_at, episode"""
 
-# Columns a save writes, in order ($1 is the id).
-_FIELDS = (
+#: Columns a save writes, in order ($1 is the id).
+SAVED_FIELDS = (
     "given_name",
     "family_name",
     "email",
@@ -48,12 +48,12 @@ _FIELDS = (
     "search_text",
 )
 _INSERT = f"""
-INSERT INTO participant (id, {", ".join(_FIELDS)}, registered_by)
-VALUES ({", ".join(f"${i}" for i in range(1, len(_FIELDS) + 3))})
+INSERT INTO participant (id, {", ".join(SAVED_FIELDS)}, registered_by)
+VALUES ({", ".join(f"${i}" for i in range(1, len(SAVED_FIELDS) + 3))})
 RETURNING created_at
 """  # noqa: S608 - constant columns
 _UPDATE = f"""
-UPDATE participant SET {", ".join(f"{f} = ${i}" for i, f in enumerate(_FIELDS, start=2))},
+UPDATE participant SET {", ".join(f"{f} = ${i}" for i, f in enumerate(SAVED_FIELDS, start=2))},
     updated_at = now()
 WHERE id = $1
 """  # noqa: S608 - constant columns
