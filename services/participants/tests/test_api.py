@@ -200,7 +200,7 @@ async def test_invalid_input_is_a_422_problem_that_does_not_echo_the_values(
         "given_name": f"Secretname{tag}" * 20,  # too long
         "family_name": f"Family{tag}",
         "email": f"not-an-email-{tag}",
-        "phone": f"040-{tag}",
+        "phone": f"040-x{tag}",  # a letter: never a number, whatever the tag
         "preferred_language": f"de{tag}",
         "birth_year": 1800,
         "municipality": "Salo",
