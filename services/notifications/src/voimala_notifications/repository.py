@@ -133,11 +133,15 @@ SELECT DISTINCT recipient_id FROM message
 WHERE digest AND status = 'held' AND not_before <= $1
 LIMIT $2
 """
+# One gatherer per recipient at a time (delivery loops and replicas run side by side): with
+# row locks alone, SKIP LOCKED let two of them split one recipient's day into two e-mails.
+_DIGEST_LOCK = 7_305_116  # the advisory-lock namespace of digests (the relay's is 7_305_115)
+_CLAIM_DIGEST = "SELECT pg_try_advisory_xact_lock($1, hashtext($2::uuid::text))"
 _DIGEST_ITEMS = """
 SELECT id, subject, body, created_at FROM message
 WHERE recipient_id = $1 AND digest AND status = 'held' AND not_before <= $2
 ORDER BY created_at, id
-FOR UPDATE SKIP LOCKED
+FOR UPDATE
 """
 _DIGESTED = """
 UPDATE message SET status = 'sent', sent_at = $2, digest_id = $3 WHERE id = ANY($1::uuid[])
@@ -362,6 +366,11 @@ async def mark_failed(conn: Connection, message_id: uuid.UUID, reason: str) -> N
 
 async def due_digests(conn: Connection, now: datetime, limit: int) -> list[uuid.UUID]:
     return [r["recipient_id"] for r in await conn.fetch(_DUE_DIGESTS, now, limit)]
+
+
+async def claim_digest(conn: Connection, recipient_id: uuid.UUID) -> bool:
+    """Whether this transaction gathers the recipient's digest (False: another one is)."""
+    return bool(await conn.fetchval(_CLAIM_DIGEST, _DIGEST_LOCK, recipient_id))
 
 
 async def digest_items(conn: Connection, recipient_id: uuid.UUID, now: datetime) -> list[Any]:

@@ -204,6 +204,8 @@ class DeliveryWorker:
             due = await repository.due_digests(conn, now, 50)
         for recipient_id in due:
             async with db.transaction() as conn:
+                if not await repository.claim_digest(conn, recipient_id):
+                    continue  # another loop or replica is gathering this one
                 items = await repository.digest_items(conn, recipient_id, now)
                 if not items:
                     continue
