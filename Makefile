@@ -32,7 +32,7 @@ infra-status:
 	@$(LOCAL)/infra.sh status
 
 keys: install ## development JWT keys in .local/keys
-	@$(PY) -c "from pathlib import Path; from voimala_kit.auth import generate_keys; generate_keys(Path('$(KEYS)'))"
+	@$(PY) -c "from pathlib import Path; from voimala_kit.auth import generate_keys; generate_keys(Path('$(KEYS)')); generate_keys(Path('$(KEYS)/portal'))"
 
 topics: install ## create every Kafka topic (the services also create their own)
 	@$(PY) $(LOCAL)/create_topics.py
@@ -60,7 +60,7 @@ lint: install ## ruff, mypy (strict for libs/), import-linter
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy -p voimala_contracts -p voimala_kit
-	.venv/bin/mypy -p voimala_participants -p voimala_scheduling -p voimala_matching -p voimala_notifications
+	.venv/bin/mypy -p voimala_participants -p voimala_scheduling -p voimala_matching -p voimala_notifications -p voimala_portal
 	.venv/bin/lint-imports
 
 fmt: install ## format and autofix

@@ -72,6 +72,7 @@ def load(demo: Any) -> str:
     data = demo.data("matching")
     with demo.client("coordinator") as client:
         partners = _partners(client, base, data)
+        demo.created["partners"] = partners
         openings = _openings(demo, base, data, partners)
         mentors_added = _mentors(client, base, data)
         _wait_for_profiles(client, base, openings)

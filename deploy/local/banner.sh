@@ -6,6 +6,9 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 cat <<TXT
 
 Voimala is running.
+  portal         http://127.0.0.1:${PORTAL_PORT:-8000}/     <- start here
+                 sign in as any demo person (participant, employer, mentor, counsellor,
+                 coordinator, ops): http://127.0.0.1:${PORTAL_PORT:-8000}/sign-in/dev
   participants   http://127.0.0.1:${PARTICIPANTS_PORT:-8001}/docs
   events         http://127.0.0.1:${EVENTS_PORT:-8002}/docs
   matching       http://127.0.0.1:${MATCHING_PORT:-8003}/docs

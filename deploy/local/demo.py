@@ -72,7 +72,47 @@ def main() -> int:
         except (httpx.HTTPError, AssertionError) as exc:
             print(f"demo: {service}: failed ({type(exc).__name__}: {exc})", file=sys.stderr)
             return 1
+    _write_people(demo)
     return 0
+
+
+#: The programme's demo staff (fictional): who the portal's development sign-in offers.
+STAFF = [
+    ("coordinator", "6f1d2c1e-0000-4000-8000-000000000001", "Sanna Koordinaattori"),
+    ("counsellor", "6f1d2c1e-0000-4000-8000-000000000002", "Johan Handledare"),
+    ("ops", "6f1d2c1e-0000-4000-8000-000000000003", "Pekka Ylläpito"),
+]
+
+
+def _write_people(demo: Demo) -> None:
+    """The demo people of every role, for the portal's development sign-in (make run only)."""
+    people: list[dict[str, Any]] = [
+        {"role": role, "subject": subject, "name": name} for role, subject, name in STAFF
+    ]
+    names = {
+        p["email"]: f"{p['given_name']} {p['family_name']}"
+        for p in demo.data("participants")["participants"]
+    }
+    people.extend(
+        {"role": "participant", "subject": participant_id, "name": names.get(email, email)}
+        for email, participant_id in demo.created.get("participants", {}).items()
+    )
+    people.extend(
+        {
+            "role": "employer",
+            "subject": contact["user_id"],
+            "org": partner["id"],
+            "name": f"{contact['name']} ({partner['name']})",
+        }
+        for partner in demo.created.get("partners", {}).values()
+        for contact in partner.get("contacts", [])
+    )
+    people.extend(
+        {"role": "mentor", "subject": m["user_id"], "name": m["name"]}
+        for m in demo.data("matching")["mentors"]
+    )
+    target = ROOT / ".local" / "demo-people.json"
+    target.write_text(json.dumps(people, ensure_ascii=False, indent=1), "utf-8")
 
 
 if __name__ == "__main__":

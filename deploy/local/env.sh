@@ -29,7 +29,7 @@ PG_STATE="$LOCAL_DIR/pg"
 
 # One database per service, owned by a login role of the same name (password "<name>-dev").
 # Tests do not use these: they create their own databases as the superuser.
-VOIMALA_SERVICES=(participants events matching notifications)
+VOIMALA_SERVICES=(participants events matching notifications portal)
 
 # Used by the wait script; optional, a port probe is the fallback.
 VENV_PYTHON="$ROOT/.venv/bin/python"

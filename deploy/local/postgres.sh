@@ -146,6 +146,8 @@ server_pid() { head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null || echo "?"; }
 
 start() {
     if running; then
+        # A service added since the cluster was made gets its database now.
+        ensure_databases
         echo "postgres: already running on $ADDR (pid $(server_pid))"
         return 0
     fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The four services as background processes (make run). Each is one process: HTTP API,
-# consumer and outbox relay together. Logs: .local/logs/<service>.log (JSON lines).
+# The four services and the portal as background processes (make run). Each is one process:
+# HTTP API, consumer and outbox relay together. Logs: .local/logs/<service>.log (JSON lines).
 # Usage: services.sh {start|stop|status}
 set -euo pipefail
 # shellcheck source=deploy/local/env.sh
@@ -8,7 +8,8 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 
 # service:python package:port
 SERVICES=(participants:voimala_participants:8001 events:voimala_scheduling:8002
-    matching:voimala_matching:8003 notifications:voimala_notifications:8004)
+    matching:voimala_matching:8003 notifications:voimala_notifications:8004
+    portal:voimala_portal:8000)
 # Development stand-ins for the outside world that notifications talks to, so that e-mail and
 # SMS are really handed over (and can be read in .local/logs/smtp-sink.log, sms-sink.log).
 # name|python arguments|port
@@ -17,6 +18,14 @@ SINKS=("smtp-sink|-m aiosmtpd -n -c aiosmtpd.handlers.Debugging -l 127.0.0.1:102
 LOG_DIR="$LOCAL_DIR/logs"
 export VOIMALA_JWT_PUBLIC_KEY_FILE="${VOIMALA_JWT_PUBLIC_KEY_FILE:-$LOCAL_DIR/keys/jwt-public.pem}"
 export VOIMALA_KAFKA_BOOTSTRAP_SERVERS="${VOIMALA_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$VOIMALA_KAFKA_PORT}"
+# The portal signs the services' tokens for the people it signs in with a key of its own, which
+# the services trust beside the development key; `make run` also turns on its development
+# sign-in page (the demo people of every role, from the demo loader).
+export VOIMALA_JWT_EXTRA_PUBLIC_KEY_FILES="${VOIMALA_JWT_EXTRA_PUBLIC_KEY_FILES:-$LOCAL_DIR/keys/portal/jwt-public.pem}"
+export PORTAL_SIGNING_KEY_FILE="${PORTAL_SIGNING_KEY_FILE:-$LOCAL_DIR/keys/portal/jwt-private.pem}"
+export PORTAL_DEV_SIGN_IN="${PORTAL_DEV_SIGN_IN:-true}"
+export PORTAL_DEV_PEOPLE_FILE="${PORTAL_DEV_PEOPLE_FILE:-$LOCAL_DIR/demo-people.json}"
+export PORTAL_PUBLIC_URL="${PORTAL_PUBLIC_URL:-http://127.0.0.1:${PORTAL_PORT:-8000}}"
 
 port_of() {
     local name=$1 default=$2 var

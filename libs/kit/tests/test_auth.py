@@ -15,7 +15,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from voimala_kit import Principal, TokenVerifier, issue_token, require
 from voimala_kit.auth import generate_keys
-from voimala_kit.http import install_http
+from voimala_kit.http import Problem, install_http
 
 router = APIRouter()
 
@@ -146,3 +146,21 @@ async def test_a_scheme_other_than_bearer_is_401(
     t = issue_token(jwt_keys[0].read_bytes(), role="coordinator")
     r = await client.get("/staff-only", headers={"Authorization": f"Basic {t}"})
     assert r.status_code == 401
+
+
+def test_a_second_trusted_key_is_accepted_and_an_untrusted_one_is_not(
+    jwt_keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The portal signs with a key of its own, which the services trust beside the first one.
+    portal_private, portal_public = generate_keys(tmp_path / "portal")
+    stranger_private, _ = generate_keys(tmp_path / "stranger")
+    verifier = TokenVerifier.from_file(
+        jwt_keys[1], "voimala-dev", "voimala", extra=(portal_public,)
+    )
+    first = issue_token(jwt_keys[0].read_bytes(), role="ops", subject="a")
+    portal = issue_token(portal_private.read_bytes(), role="mentor", subject="b")
+    assert verifier.verify(first).subject == "a"
+    assert verifier.verify(portal).roles == frozenset({"mentor"})
+    with pytest.raises(Problem) as refused:
+        verifier.verify(issue_token(stranger_private.read_bytes(), role="ops"))
+    assert refused.value.status == 401

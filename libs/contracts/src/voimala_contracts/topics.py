@@ -6,6 +6,7 @@ PARTICIPANTS: Final = "voimala.participants"
 EVENTS: Final = "voimala.events"
 MATCHING: Final = "voimala.matching"
 NOTIFICATIONS: Final = "voimala.notifications"
+PORTAL: Final = "voimala.portal"
 
 #: Every service's own topic, by service name.
 BY_SERVICE: Final[dict[str, str]] = {
@@ -13,6 +14,7 @@ BY_SERVICE: Final[dict[str, str]] = {
     "events": EVENTS,
     "matching": MATCHING,
     "notifications": NOTIFICATIONS,
+    "portal": PORTAL,
 }
 
 

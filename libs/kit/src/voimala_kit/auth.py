@@ -52,16 +52,26 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, public_key_pem: bytes, issuer: str, audience: str) -> None:
-        self._key = serialization.load_pem_public_key(public_key_pem)
+    """Verifies tokens signed by any of the trusted keys: the identity provider's (or in
+    development the `make token` key) and the portal's, which mints tokens for signed-in people.
+    """
+
+    def __init__(
+        self, public_key_pem: bytes, issuer: str, audience: str, *extra_keys_pem: bytes
+    ) -> None:
+        self._keys = [
+            serialization.load_pem_public_key(pem) for pem in (public_key_pem, *extra_keys_pem)
+        ]
         self._issuer = issuer
         self._audience = audience
         # token -> (principal, expiry as a Unix time); the key is the whole signed token.
         self._verified: dict[str, tuple[Principal, float]] = {}
 
     @classmethod
-    def from_file(cls, path: Path, issuer: str, audience: str) -> TokenVerifier:
-        return cls(path.read_bytes(), issuer, audience)
+    def from_file(
+        cls, path: Path, issuer: str, audience: str, extra: tuple[Path, ...] = ()
+    ) -> TokenVerifier:
+        return cls(path.read_bytes(), issuer, audience, *(p.read_bytes() for p in extra))
 
     def verify(self, token: str) -> Principal:
         """The caller of a valid token; a token seen before is not verified again until it
@@ -78,17 +88,24 @@ class TokenVerifier:
         return principal
 
     def _verify(self, token: str) -> tuple[Principal, float]:
-        try:
-            claims = jwt.decode(
-                token,
-                self._key,  # type: ignore[arg-type]
-                algorithms=_ALGORITHMS,
-                issuer=self._issuer,
-                audience=self._audience,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-            )
-        except jwt.PyJWTError as exc:
-            raise _unauthorized(type(exc).__name__) from None
+        claims: dict[str, Any] | None = None
+        for key in self._keys:
+            try:
+                claims = jwt.decode(
+                    token,
+                    key,  # type: ignore[arg-type]
+                    algorithms=_ALGORITHMS,
+                    issuer=self._issuer,
+                    audience=self._audience,
+                    options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                )
+                break
+            except jwt.InvalidSignatureError:
+                continue  # perhaps signed by the next trusted key
+            except jwt.PyJWTError as exc:
+                raise _unauthorized(type(exc).__name__) from None
+        if claims is None:
+            raise _unauthorized("InvalidSignatureError")
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not set(roles) <= ROLES:
             raise _unauthorized("UnknownRole")

@@ -116,7 +116,10 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
         if settings.jwt_public_key_file is None:
             raise RuntimeError("VOIMALA_JWT_PUBLIC_KEY_FILE is not set (make token creates keys)")
         verifier = TokenVerifier.from_file(
-            settings.jwt_public_key_file, settings.jwt_issuer, settings.jwt_audience
+            settings.jwt_public_key_file,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            settings.extra_public_keys,
         )
         db: Database = await _with_retries("database", lambda: Database.connect(settings))
         async with db.connection() as conn:

@@ -56,8 +56,17 @@ class ServiceSettings(BaseSettings):
     retry_max_attempts: int = Field(5, ge=1, description="for errors not known to be transient")
 
     jwt_public_key_file: Path | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY_FILE"))
+    #: More trusted public keys, separated by ":" (the portal's, which signs tokens for the
+    #: people it has signed in).
+    jwt_extra_public_key_files: str = Field(
+        "", validation_alias=_shared("JWT_EXTRA_PUBLIC_KEY_FILES")
+    )
     jwt_issuer: str = Field("voimala-dev", validation_alias=_shared("JWT_ISSUER"))
     jwt_audience: str = Field("voimala", validation_alias=_shared("JWT_AUDIENCE"))
+
+    @property
+    def extra_public_keys(self) -> tuple[Path, ...]:
+        return tuple(Path(p) for p in self.jwt_extra_public_key_files.split(":") if p.strip())
 
     @property
     def group_id(self) -> str:

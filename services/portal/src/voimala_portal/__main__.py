@@ -1,0 +1,7 @@
+from voimala_kit import serve
+
+from .bootstrap import bootstrap
+from .settings import Settings
+
+settings = Settings()
+serve(bootstrap(settings), settings)

@@ -1,0 +1,1 @@
+"""What every page shares: languages, templates, the session, CSRF and security headers."""

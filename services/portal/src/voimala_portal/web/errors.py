@@ -1,0 +1,67 @@
+"""Errors as pages: what happened, in the person's language, and what to do next."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+from voimala_kit import get_logger
+from voimala_kit.logging import error_fields
+
+from ..services import ServiceError
+from .forms import CsrfRejectedError
+from .pages import render
+from .session import NotYourPageError, SignInRequiredError
+
+log = get_logger(__name__)
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/health", "/metrics", "/openapi"))
+
+
+def install_errors(app: FastAPI) -> None:
+    kit_http = app.exception_handlers.get(HTTPException)
+
+    @app.exception_handler(SignInRequiredError)
+    async def on_sign_in(request: Request, exc: SignInRequiredError) -> Response:
+        return RedirectResponse(f"/sign-in?next={quote(exc.next_path, safe='')}", 303)
+
+    @app.exception_handler(NotYourPageError)
+    async def on_not_yours(request: Request, exc: NotYourPageError) -> Response:
+        return render(request, "errors/forbidden.html", status_code=403)
+
+    @app.exception_handler(CsrfRejectedError)
+    async def on_csrf(request: Request, exc: CsrfRejectedError) -> Response:
+        return render(request, "errors/csrf.html", status_code=403)
+
+    @app.exception_handler(ServiceError)
+    async def on_service(request: Request, exc: ServiceError) -> Response:
+        if exc.status == 404:
+            return render(request, "errors/not_found.html", status_code=404)
+        if exc.status == 403:
+            return render(request, "errors/forbidden.html", status_code=403)
+        log.warning("portal.service_error", status=exc.status, route=request.url.path)
+        return render(request, "errors/unavailable.html", status_code=503)
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> Response:
+        if not _wants_page(request) and kit_http is not None:
+            return await kit_http(request, exc)  # type: ignore[no-any-return, misc]
+        template = {404: "errors/not_found.html", 405: "errors/not_found.html"}.get(
+            exc.status_code, "errors/bad_request.html"
+        )
+        status = 404 if exc.status_code == 405 and request.method == "GET" else exc.status_code
+        return render(request, template, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        return render(request, "errors/bad_request.html", status_code=400)
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.error("http.unhandled", route=request.url.path, **error_fields(exc))
+        return render(request, "errors/unavailable.html", status_code=500)
