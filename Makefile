@@ -13,7 +13,7 @@ LOCAL := deploy/local
 KEYS := .local/keys
 export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
 
-.PHONY: help install run stop status test test-fast lint fmt bench bench-platform faults token keys topics \
+.PHONY: help install run stop status test test-fast test-browser browser-deps lint fmt bench bench-platform faults token keys topics \
         demo infra-up infra-down infra-status compose-check docs
 
 help: ## list the targets
@@ -50,11 +50,20 @@ status: ## what is running
 	@$(LOCAL)/infra.sh status || true
 	@$(LOCAL)/services.sh status || true
 
-test: install ## install, start infrastructure, run every test, stop what it started
+test: install browser-deps ## install, start infrastructure, run every test, stop what it started
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest
 
+test-browser: install browser-deps ## only the browser tests (Playwright + Chromium + axe-core)
+	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m browser tests/browser
+
+browser-deps: ## Debian's Chromium (for Playwright) and axe-core (npm) for the browser tests
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/browser --no-audit --no-fund --silent
+
 test-fast: install ## unit and integration tests without the end-to-end processes
-	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m "not e2e"
+	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m "not e2e and not browser"
 
 lint: install ## ruff, mypy (strict for libs/), import-linter
 	.venv/bin/ruff check .

@@ -61,7 +61,9 @@ def _loader(service: str) -> Callable[[Demo], str] | None:
 
 
 def main() -> int:
-    private, _ = generate_keys(ROOT / ".local" / "keys")
+    # The browser tests load the same data into their own stack, signed with their own key.
+    given = os.environ.get("VOIMALA_DEMO_PRIVATE_KEY_FILE")
+    private = Path(given) if given else generate_keys(ROOT / ".local" / "keys")[0]
     demo = Demo(private.read_bytes())
     for service in ORDER:
         load = _loader(service)
@@ -111,7 +113,7 @@ def _write_people(demo: Demo) -> None:
         {"role": "mentor", "subject": m["user_id"], "name": m["name"]}
         for m in demo.data("matching")["mentors"]
     )
-    target = ROOT / ".local" / "demo-people.json"
+    target = Path(os.environ.get("VOIMALA_DEMO_PEOPLE_FILE", ROOT / ".local" / "demo-people.json"))
     target.write_text(json.dumps(people, ensure_ascii=False, indent=1), "utf-8")
 
 

@@ -3,6 +3,16 @@ messages in `locales/<lang>/<area>.po`)."""
 
 from fastapi import APIRouter
 
-from . import accessibility, public, signin
+from . import accessibility, answers, employer, me, mentor, ops, public, signin, staff
 
-ROUTERS: list[APIRouter] = [public.router, signin.router, accessibility.router]
+ROUTERS: list[APIRouter] = [
+    public.router,
+    signin.router,
+    accessibility.router,
+    employer.router,
+    mentor.router,
+    answers.router,
+    staff.router,
+    me.router,
+    ops.router,
+]
