@@ -6,7 +6,7 @@
 # To rerun it, drop the volume: docker compose down -v
 set -euo pipefail
 
-for svc in participants events matching notifications; do
+for svc in participants events matching notifications portal; do
     psql -X -q -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
         -v svc="$svc" -v pw="$svc-dev" <<'SQL'
 CREATE ROLE :"svc" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw';
