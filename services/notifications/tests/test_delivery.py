@@ -426,6 +426,25 @@ async def test_an_action_link_answers_once(
     assert reminder["status"] == "held"
     assert reminder["not_before"] == proposal.expires_at - timedelta(hours=24)  # type: ignore[attr-defined]
 
+    # The portal's answer page reads what the link answers as JSON: the link's own content,
+    # the person's language and whether it can still be answered.
+    summary = await client.get(accept.group(1) + "/summary")
+    assert summary.status_code == 200, summary.text
+    assert summary.json() == {
+        "proposal_id": str(proposal.proposal_id),  # type: ignore[attr-defined]
+        "answer": "accept",
+        "responder_kind": "partner",
+        "responder_id": str(partner),
+        "user_id": str(user),
+        # Signed to the second.
+        "expires_at": datetime.fromtimestamp(
+            int(proposal.expires_at.timestamp()),  # type: ignore[attr-defined]
+            UTC,
+        ).isoformat(),
+        "language": "en",
+        "state": "open",
+    }
+
     page = await client.get(accept.group(1))
     assert page.status_code == 200
     assert '<form method="post"' in page.text
@@ -439,6 +458,7 @@ async def test_an_action_link_answers_once(
         "status": "answered",
     }  # type: ignore[attr-defined]
     for link in (accept.group(1), decline.group(1)):
+        assert (await client.get(link + "/summary")).json()["state"] == "answered"
         again = await client.post(link)
         assert again.status_code == 409, again.text
         assert again.json()["title"] == "Already answered"
@@ -473,10 +493,12 @@ async def test_a_bad_or_expired_link_is_refused(client: httpx.AsyncClient) -> No
     r = await client.post(f"/actions/{expired}")
     assert r.status_code == 410, r.text
     assert (await client.get(f"/actions/{expired}")).status_code == 410
+    assert (await client.get(f"/actions/{expired}/summary")).json()["state"] == "expired"
     for bad in (sign(link, "another-secret-0123456789"), expired[:-3] + "abc", "nonsense", "a.b"):
         r = await client.post(f"/actions/{bad}")
         assert r.status_code == 400, r.text
         assert r.json()["title"] == "Invalid link"
+        assert (await client.get(f"/actions/{bad}/summary")).status_code == 400
 
 
 async def test_consent_withdrawn_and_exit_stop_messages(

@@ -17,6 +17,8 @@ Coordinator = Annotated[Principal, Depends(require("coordinator"))]
 Anyone = Annotated[Principal, Depends(require(*STAFF, "employer", "mentor", "participant"))]
 StaffOrEmployer = Annotated[Principal, Depends(require(*STAFF, "employer"))]
 StaffOrMentor = Annotated[Principal, Depends(require(*STAFF, "mentor"))]
+CoordinatorOrEmployer = Annotated[Principal, Depends(require("coordinator", "employer"))]
+Mentor = Annotated[Principal, Depends(require("mentor"))]
 
 
 def settings_of(platform: Platform) -> Settings:

@@ -26,6 +26,7 @@ from ..schemas import (
     RankedOpening,
 )
 from .deps import Anyone, Coordinator, Staff, StaffOrMentor, is_staff, own_partner, settings_of
+from .deps import Mentor as MentorRole
 from .proposals import proposal_out
 
 router = APIRouter(tags=["matching"])
@@ -131,6 +132,23 @@ async def list_mentors(who: Staff, platform: PlatformDep) -> list[MentorOut]:
     async with platform.db.connection() as conn:
         rows = await mentors.all_with_active(conn)
     return [MentorOut.model_validate(r) for r in rows]
+
+
+@router.get("/mentors/me", response_model=MentorOut)
+async def read_own_mentor(who: MentorRole, platform: PlatformDep) -> MentorOut:
+    """The signed-in mentor's own record (found by the token's subject, the `user_id`), so
+    that a mentor's pages need not know their mentor id."""
+    try:
+        user_id = uuid.UUID(who.subject)
+    except ValueError:
+        raise not_found("mentor") from None
+    async with platform.db.connection() as conn:
+        mentor_id = await mentors.by_user(conn, user_id)
+        found = await mentors.get(conn, mentor_id) if mentor_id is not None else None
+        if found is None:
+            raise not_found("mentor")
+        active = await mentors.active(conn, found["id"])
+    return MentorOut.model_validate(found | {"active_mentees": active})
 
 
 @router.get("/mentors/{mentor_id}", response_model=MentorOut)

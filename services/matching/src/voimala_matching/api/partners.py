@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from voimala_kit import Page, PlatformDep
+from voimala_kit import Page, PlatformDep, Problem, decode_cursor, encode_cursor
 
 from ..handlers import registry
 from ..problems import not_found
@@ -15,6 +15,7 @@ from ..schemas import OpeningIn, OpeningOut, OpeningPatch, PartnerIn, PartnerOut
 from .deps import (
     Anyone,
     Coordinator,
+    Staff,
     StaffOrEmployer,
     cursor_of,
     is_staff,
@@ -33,6 +34,36 @@ async def register_partner(body: PartnerIn, who: Coordinator, platform: Platform
     async with platform.db.transaction() as conn:
         found = await registry.register_partner(conn, platform.outbox, body)
     return PartnerOut.model_validate(found)
+
+
+@router.get("/partners", response_model=Page[PartnerOut])
+async def list_partners(
+    who: Staff,
+    platform: PlatformDep,
+    kind: Literal["employer", "association"] | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[PartnerOut]:
+    """Staff: every partner by name, with its contact people (a cursor page)."""
+    async with platform.db.connection() as conn:
+        rows = await partners.page(conn, kind, _name_cursor(cursor), limit + 1)
+    items = [PartnerOut.model_validate(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return Page[PartnerOut](
+        items=items,
+        next_cursor=encode_cursor([last["name"], str(last["id"])]) if last else None,
+    )
+
+
+def _name_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    if not cursor:
+        return None
+    name, pid = decode_cursor(cursor, 2)
+    try:
+        return str(name), uuid.UUID(str(pid))
+    except ValueError:
+        raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerOut)

@@ -11,7 +11,7 @@ from voimala_kit import Page, PlatformDep, Principal
 from ..domain.scoring import redact
 from ..handlers import proposals, proposing
 from ..problems import forbidden, invalid, not_found
-from ..repository import mentors, profiles
+from ..repository import mentors, openings, profiles
 from ..repository import proposals as repo
 from ..schemas import (
     DeclineIn,
@@ -22,7 +22,17 @@ from ..schemas import (
     WithdrawIn,
     candidate_view,
 )
-from .deps import Anyone, Coordinator, Staff, cursor_of, is_staff, next_cursor, settings_of
+from .deps import (
+    Anyone,
+    Coordinator,
+    CoordinatorOrEmployer,
+    Staff,
+    cursor_of,
+    is_staff,
+    next_cursor,
+    own_partner,
+    settings_of,
+)
 
 router = APIRouter(tags=["proposals"])
 CONTACT_DELIVERY = (
@@ -80,10 +90,16 @@ async def propose(body: ProposalIn, who: Coordinator, platform: PlatformDep) -> 
 
 @router.post("/openings/{opening_id}/proposals", status_code=201, response_model=list[ProposalOut])
 async def propose_best(
-    opening_id: uuid.UUID, who: Coordinator, platform: PlatformDep
+    opening_id: uuid.UUID, who: CoordinatorOrEmployer, platform: PlatformDep
 ) -> list[ProposalOut]:
-    """The engine proposes the best candidates not proposed before, one per free place."""
+    """The engine proposes the best candidates not proposed before, one per free place.
+    A coordinator, or the opening's own partner (who asks for candidates to answer)."""
     async with platform.db.transaction() as conn:
+        if not who.has("coordinator"):
+            opening = await openings.get(conn, opening_id)
+            if opening is None:
+                raise not_found("opening")
+            own_partner(who, opening["partner_id"])
         await proposing.propose_next(conn, platform.outbox, settings_of(platform), opening_id)
         rows = await repo.page(
             conn,

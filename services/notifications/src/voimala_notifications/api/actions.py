@@ -71,6 +71,34 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+@router.get("/{token}/summary")
+async def summary(token: str, platform: PlatformDep, deps: DepsDep) -> JSONResponse:
+    """What the link answers, as JSON, for the portal's answer page (which says what is being
+    answered, in the portal's layout). Nothing beyond the link's own signed content, its
+    state and the person's language: the signature is the authority, as for the answer."""
+    link, lang = await _checked(token, platform, deps)
+    async with platform.db.connection() as conn:
+        answered = await repository.answer_of(conn, link.proposal_id)
+    if answered is not None:
+        state = "answered"
+    elif link.expires_at <= deps.clock.now():
+        state = "expired"
+    else:
+        state = "open"
+    return JSONResponse(
+        {
+            "proposal_id": str(link.proposal_id),
+            "answer": link.answer,
+            "responder_kind": link.responder_kind,
+            "responder_id": str(link.responder_id),
+            "user_id": str(link.user_id),
+            "expires_at": link.expires_at.isoformat(),
+            "language": lang,
+            "state": state,
+        }
+    )
+
+
 @router.get("/{token}", response_class=HTMLResponse)
 async def show(token: str, request: Request, platform: PlatformDep, deps: DepsDep) -> Response:
     link, lang = await _checked(token, platform, deps)
