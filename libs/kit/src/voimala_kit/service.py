@@ -24,6 +24,7 @@ from voimala_contracts import topics
 from .auth import TokenVerifier
 from .consumer import Consumer, Handler
 from .db import Database
+from .docs import install_docs
 from .errors import backoff_delay, sleep_or_stop
 from .http import Problem, install_http
 from .kafka import check_kafka, ensure_topics, make_producer
@@ -236,8 +237,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         # Observability is the kit's (Prometheus metrics, JSON logs with correlation ids);
         # FastAPI's native OpenTelemetry would otherwise look for providers on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # FastAPI's own pages load their assets from a CDN: the kit serves its own (docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
-    install_http(app, spec.settings.service_name)
+    install_docs(app)
+    install_http(app, spec.settings.service_name, spec.settings.max_body_bytes)
     app.include_router(_health_router())
     for router in spec.routers:
         app.include_router(router)
