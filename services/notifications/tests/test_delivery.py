@@ -388,6 +388,7 @@ async def test_an_action_link_answers_once(
     db: asyncpg.Pool,
     smtp: SmtpServer,
     clock: SetClock,
+    token: Callable[..., str],
 ) -> None:
     partner, user = uuid.uuid4(), uuid.uuid4()
     address = f"rekry.{user.hex[:8]}@yritys.example.fi"
@@ -425,6 +426,16 @@ async def test_an_action_link_answers_once(
     )
     assert reminder["status"] == "held"
     assert reminder["not_before"] == proposal.expires_at - timedelta(hours=24)  # type: ignore[attr-defined]
+
+    # The inbox copy names the proposal it is about (the portal's pages link them).
+    r = await client.get(
+        f"/recipients/{user}/messages",
+        headers={"Authorization": f"Bearer {token('employer', subject=str(user))}"},
+    )
+    assert r.status_code == 200, r.text
+    assert [(m["template"], m["ref"]) for m in r.json()["items"]] == [
+        ("match_proposed", str(proposal.proposal_id))  # type: ignore[attr-defined]
+    ]
 
     # The portal's answer page reads what the link answers as JSON: the link's own content,
     # the person's language and whether it can still be answered.

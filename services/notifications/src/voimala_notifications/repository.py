@@ -79,7 +79,7 @@ ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
 RETURNING id
 """
 _PAGE = """
-SELECT id, channel, template, language, subject, body, status, created_at, sent_at, read_at
+SELECT id, channel, template, language, subject, body, status, created_at, sent_at, read_at, ref
 FROM message
 WHERE recipient_id = $1 AND channel = 'in_app' AND status = 'sent'
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))

@@ -23,6 +23,9 @@ class MessageOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     read_at: datetime | None
+    ref: uuid.UUID | None = Field(
+        None, description="what the message is about (a proposal's id for match messages)"
+    )
 
 
 class DeliveryOut(BaseModel):
