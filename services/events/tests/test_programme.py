@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from icalendar import Calendar
 
-from .conftest import new_series
+from .conftest import first_occurrence, new_series
 
 # March 2027: summer time starts on Sunday 28 March (UTC+2 -> UTC+3); Easter Monday is 29 March.
 MARCH = "2027-03"
@@ -133,6 +133,10 @@ async def test_the_feed_round_trips_through_an_icalendar_library(
     assert {str(e["UID"]) for e in again.walk("VEVENT")} == set(events)
     r = await client.get("/programme.ics", params={"lang": "en", "days": 400})
     assert "Job-search workshop" in r.text
+    # Each event links back to its page on the portal, in the feed's language.
+    english = {str(e["UID"]): e for e in Calendar.from_ical(r.content).walk("VEVENT")}
+    url = str(english[f"{moved['occurrence_id']}@voimala.salo.fi"]["URL"])
+    assert url == f"http://127.0.0.1:8000/events/{moved['occurrence_id']}?lang=en"
 
     # The JSON month shows the move and the cancellation too.
     doc = (await client.get(f"/programme/{MARCH}")).json()
@@ -160,3 +164,31 @@ async def test_the_feed_is_cached_until_the_programme_changes(
     cal = Calendar.from_ical(r.content)
     (ev,) = [e for e in cal.walk("VEVENT") if str(e["UID"]) == f"{target}@voimala.salo.fi"]
     assert str(ev["STATUS"]) == "CANCELLED"
+
+
+async def test_head_of_the_feed_answers_like_get(client: httpx.AsyncClient) -> None:
+    """Calendar apps and link checkers ask HEAD first: 200 with the feed's headers, not 405."""
+    r = await client.head("/programme.ics", params={"lang": "sv"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/calendar")
+    assert (
+        r.headers["etag"]
+        == (await client.get("/programme.ics", params={"lang": "sv"})).headers["etag"]
+    )
+
+
+async def test_the_poster_shows_seats_left_not_the_capacity(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    series = await new_series(client, staff, capacity=10, title={"fi": "Istumapaikat"})
+    occ = await first_occurrence(client, series["id"])
+    target = occ["occurrence_id"]
+    for n in range(3):
+        body = {"guest": {"name": f"Seat {n}", "email": f"seat{n}@example.fi"}}
+        r = await client.post(f"/occurrences/{target}/registrations", json=body, headers=staff)
+        assert r.status_code == 201, r.text
+    month = occ["date"][:7]
+    r = await client.get(f"/programme/{month}", params={"format": "html", "lang": "en"})
+    assert "Register · 7 seats left" in r.text
+    # Each language's poster links the calendar feed in its own language.
+    assert 'href="/programme.ics?lang=en"' in r.text

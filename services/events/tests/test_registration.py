@@ -154,6 +154,27 @@ async def test_a_guest_cancels_with_their_token(
     assert r.status_code == 200
 
 
+async def test_a_guest_phone_is_normalised_as_people_write_it(
+    client: httpx.AsyncClient, staff: dict[str, str], db: asyncpg.Connection
+) -> None:
+    """`040 123 4567` is a Finnish mobile number: stored as +358401234567 (as the participants
+    service stores numbers); a number that cannot be anyone's is refused without echoing it."""
+    series = await new_series(client, staff, capacity=5)
+    occ = await first_occurrence(client, series["id"])
+    url = f"/occurrences/{occ['occurrence_id']}/registrations"
+    r = await client.post(url, json={"guest": {"name": "Liisa", "phone": "040 123 4567"}})
+    assert r.status_code == 201, r.text
+    stored = await db.fetchval("SELECT guest_phone FROM registration WHERE id = $1", r.json()["id"])
+    assert stored == "+358401234567"
+    r = await client.post(url, json={"guest": {"name": "Liisa", "phone": "+358 40 123 4567"}})
+    assert r.status_code == 409  # the same person: the same normalised number
+    for bad in ("040 12", "call me", "+999 123"):
+        r = await client.post(url, json={"guest": {"name": "X", "phone": bad}})
+        assert r.status_code == 422, bad
+        assert r.json()["errors"][0]["loc"][-1] == "phone"
+        assert bad not in r.text
+
+
 async def test_bookable_slots_hold_one_person_each(
     client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 from voimala_contracts.scheduling import Audience, Category, Language, Texts
 
 DEFAULT_LOCATION = Texts(
@@ -14,6 +16,29 @@ DEFAULT_LOCATION = Texts(
     sv="Servicepunkten Voimala, huvudbibliotekets café, Salo",
     en="Voimala service point, main library café, Salo",
 )
+
+
+#: The region a phone number without a country code is read in (as the participants service).
+PHONE_REGION = "FI"
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
+
+
+def _e164(value: str) -> str:
+    """`040 123 4567` → `+358401234567`, as the participants service normalises numbers.
+    The message names the rule, never the number: it goes back in the problem details."""
+    # Letters are refused outright: phonenumbers would read them as a keypad's digits.
+    if not _PHONE_CHARS.match(value):
+        raise ValueError("only digits, spaces, + - ( ) . / are allowed")
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_e164)]
 
 
 class _In(BaseModel):
@@ -99,7 +124,9 @@ class OccurrenceChangeIn(_In):
 class GuestIn(_In):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
-    phone: str | None = Field(None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")
+    phone: Phone | None = Field(
+        None, description="E.164, or a Finnish number as people write it (040 123 4567)"
+    )
     language: Language = "fi"
 
     @model_validator(mode="after")

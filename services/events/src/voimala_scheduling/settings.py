@@ -17,5 +17,8 @@ class Settings(ServiceSettings):
     scheduler_poll_seconds: float = 5.0
     #: No-shows are recorded this long after an occurrence ends (staff may check in late).
     no_show_after_hours: float = 12.0
+    #: Where people reach the portal: each event of the calendar feed links back to its page
+    #: there (`<portal_url>/events/<id>`). Empty: the feed carries no links.
+    portal_url: str = "http://127.0.0.1:8000"
     #: Whether this process runs the scheduler jobs (every replica may: they claim rows).
     run_scheduler: bool = True

@@ -14,6 +14,7 @@ from voimala_kit import PlatformDep
 from .. import clock
 from ..problems import invalid
 from ..repository import occurrences
+from ..settings import Settings
 from ..views import html, ics
 from ..views.programme import month_bounds, month_document, public_item
 
@@ -62,7 +63,7 @@ def _json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode()
 
 
-@router.get("/programme.ics", response_class=Response)
+@router.api_route("/programme.ics", methods=["GET", "HEAD"], response_class=Response)
 async def feed(
     request: Request,
     platform: PlatformDep,
@@ -70,8 +71,9 @@ async def feed(
     days: Annotated[int, Query(ge=1, le=MAX_FEED_DAYS)] = 365,
 ) -> Response:
     """iCalendar feed for subscription: from 30 days back to `days` ahead; stable UIDs,
-    cancelled occurrences with STATUS:CANCELLED, VTIMEZONE for Europe/Helsinki. Answers 304 to
-    an `If-None-Match` with the current ETag; built once per change of the programme."""
+    cancelled occurrences with STATUS:CANCELLED, VTIMEZONE for Europe/Helsinki, each event's
+    URL on the portal. Answers 304 to an `If-None-Match` with the current ETag; built once per
+    change of the programme. HEAD answers too (calendar apps and link checkers ask it)."""
     today = datetime.combine(clock.today(), time(), clock.HELSINKI)
     async with platform.db.connection() as conn:
         stamp = await occurrences.programme_stamp(conn)
@@ -90,7 +92,9 @@ async def feed(
             rows = await occurrences.between(
                 conn, today - timedelta(days=30), today + timedelta(days=days)
             )
-            body = ics.render(rows, lang, clock.now())
+            settings = platform.settings
+            assert isinstance(settings, Settings)
+            body = ics.render(rows, lang, clock.now(), settings.portal_url)
             if len(cache) >= _CACHED_FEEDS:
                 cache.pop(next(iter(cache)))
             cache[key] = body

@@ -22,7 +22,10 @@ def uid_of(occurrence_id: object) -> str:
     return f"{occurrence_id}@{UID_DOMAIN}"
 
 
-def render(items: list[dict[str, Any]], lang: str, generated_at: datetime) -> bytes:
+def render(
+    items: list[dict[str, Any]], lang: str, generated_at: datetime, portal_url: str = ""
+) -> bytes:
+    """`portal_url`: each event links to its page on the portal, in the feed's language."""
     cal = Calendar()
     cal.add("prodid", "-//City of Salo//Voimala programme//FI")
     cal.add("version", "2.0")
@@ -51,6 +54,8 @@ def render(items: list[dict[str, Any]], lang: str, generated_at: datetime) -> by
         ev.add("sequence", occ["sequence"])
         ev.add("status", "CANCELLED" if occ["status"] == "cancelled" else "CONFIRMED")
         ev.add("transp", "TRANSPARENT")
+        if portal_url:
+            ev.add("url", f"{portal_url.rstrip('/')}/events/{occ['id']}?lang={lang}")
         cal.add_component(ev)
     cal.add_missing_timezones()
     ical: bytes = cal.to_ical()
