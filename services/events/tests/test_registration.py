@@ -235,6 +235,10 @@ async def test_public_views_hold_no_personal_data(
         assert "Guest secret" not in r.text
     r = await client.get(f"/occurrences/{occ['occurrence_id']}")
     assert r.json()["seats_left"] == 2
+    # When registration opens and closes, so that a page can say so before anyone tries.
+    opens = datetime.fromisoformat(r.json()["registration_opens_at"])
+    closes = datetime.fromisoformat(r.json()["registration_closes_at"])
+    assert opens < closes == datetime.fromisoformat(r.json()["starts_at"])
     r = await client.get(f"/occurrences/{occ['occurrence_id']}/registrations")
     assert r.status_code == 401
     listed = (

@@ -22,7 +22,9 @@ from voimala_contracts.scheduling import (
     RegistrationConfirmed,
     Texts,
 )
-from voimala_kit.testing import read_topic, wait_for
+from voimala_kit.testing import read_topic, running_app, wait_for
+from voimala_participants.bootstrap import bootstrap
+from voimala_participants.settings import Settings
 
 from .conftest import auth, failed_fields, person, problem
 
@@ -347,6 +349,42 @@ async def test_anyone_submits_an_idea_and_staff_plan_it(
     problem(await client.post("/ideas", json={"text": ""}, headers=own), 422)
     planned = await client.get("/ideas?status=planned", headers=staff)
     assert idea["id"] in [i["id"] for i in planned.json()["items"]]
+
+
+async def test_anyone_without_a_token_sends_an_idea_anonymously(
+    client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """The portal's public wish form: no token, no personal data, always anonymous."""
+    r = await client.post("/ideas/public", json={"text": "Lautapeli-ilta", "language": "fi"})
+    assert r.status_code == 201, r.text
+    idea = r.json()
+    assert idea["from_participant"] is False
+    (event,) = await _events(kafka_bootstrap, idea["id"], 1)
+    assert event["type"] == "idea.submitted.v1"
+    assert event["data"].get("author_participant_id") is None
+    listed = (await client.get("/ideas", headers=staff)).json()["items"]
+    assert idea["id"] in [i["id"] for i in listed]
+    # Nothing but the text and its language: no way to name an author or anything else.
+    for body in (
+        {"text": "x"},
+        {"text": "Ok idea", "anonymous": False},
+        {"text": "Ok idea", "email": "someone@example.fi"},
+        {"text": "Ok idea", "language": "de"},
+    ):
+        assert (await client.post("/ideas/public", json=body)).status_code == 422, body
+
+
+async def test_public_ideas_are_rate_limited_per_client(
+    service_settings: Callable[..., Any],
+) -> None:
+    settings = await service_settings(Settings, public_ideas_per_hour=3)
+    async with running_app(bootstrap(settings)) as limited:
+        for n in range(3):
+            r = await limited.post("/ideas/public", json={"text": f"Idea number {n}"})
+            assert r.status_code == 201, r.text
+        r = await limited.post("/ideas/public", json={"text": "One too many"})
+        problem(r, 429)
+        assert 1 <= int(r.headers["retry-after"]) <= 3600
 
 
 # The service path from other services' events

@@ -280,6 +280,15 @@ class IdeaIn(BaseModel):
     anonymous: bool = Field(False, description="a participant may submit without their id")
 
 
+class PublicIdeaIn(BaseModel):
+    """An idea without a token: the text and its language only (nothing that names anyone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    language: Language = "fi"
+
+
 class IdeaStatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..clock import HELSINKI
-from ..domain.occurrences import is_drop_in, slots
+from ..domain.occurrences import is_drop_in, slots, window
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -27,6 +27,7 @@ def public_item(occ: dict[str, Any], taken_slots: int = 0) -> dict[str, Any]:
     drop_in = is_drop_in(occ)
     capacity = occ["capacity"]
     bookable = slots(occ)
+    opens, closes = window(occ)
     return {
         "occurrence_id": str(occ["id"]),
         "series_id": str(occ["series_id"]),
@@ -49,6 +50,9 @@ def public_item(occ: dict[str, Any], taken_slots: int = 0) -> dict[str, Any]:
         "seats_left": None if capacity is None else max(capacity - occ["confirmed"], 0),
         "slots": len(bookable) or None,
         "slots_left": (len(bookable) - taken_slots) if bookable else None,
+        # When registration opens and closes (UTC), so that a page can say so beforehand.
+        "registration_opens_at": None if drop_in else opens.isoformat(),
+        "registration_closes_at": None if drop_in else closes.isoformat(),
     }
 
 

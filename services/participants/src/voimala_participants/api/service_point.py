@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time as monotonic
 import uuid
+from collections import deque
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from voimala_kit import Page, PlatformDep, Problem, encode_cursor
 
 from .. import clock
@@ -18,7 +20,8 @@ from ..handlers.service_point import (
     submit_idea,
 )
 from ..repository import ideas, visits
-from ..schemas import IdeaIn, IdeaOut, IdeaStatusIn, VisitIn, VisitOut
+from ..schemas import IdeaIn, IdeaOut, IdeaStatusIn, PublicIdeaIn, VisitIn, VisitOut
+from ..settings import Settings
 from .deps import Anyone, Staff, time_cursor
 
 router = APIRouter(tags=["service point"])
@@ -80,6 +83,53 @@ async def submit(body: IdeaIn, who: Anyone, platform: PlatformDep) -> IdeaOut:
     async with platform.db.transaction() as conn:
         idea = await submit_idea(SubmitIdea(body, author), conn, platform.outbox)
     return IdeaOut.model_validate(idea)
+
+
+class _Window:
+    """At most `limit` calls per client address in the last hour, in this process's memory
+    (a limit against floods, not an account: replicas each keep their own)."""
+
+    HOUR = 3600.0
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.calls: dict[str, deque[float]] = {}
+
+    def retry_after(self, client: str) -> int:
+        """0 when the call may go ahead (and is counted); else seconds to wait."""
+        now = monotonic.monotonic()
+        if len(self.calls) > 10_000:
+            self.calls.clear()
+        seen = self.calls.setdefault(client, deque())
+        while seen and seen[0] <= now - self.HOUR:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return max(1, int(seen[0] + self.HOUR - now) + 1)
+        seen.append(now)
+        return 0
+
+
+@router.post("/ideas/public", status_code=201, response_model=IdeaOut)
+async def submit_public(body: PublicIdeaIn, request: Request, platform: PlatformDep) -> IdeaOut:
+    """An idea or wish from anyone, without a token (the portal's public wish form): always
+    anonymous, no personal data asked. Rate-limited per client address (429 + Retry-After).
+    Emits `idea.submitted.v1`."""
+    settings = platform.settings
+    assert isinstance(settings, Settings)
+    state = request.app.state
+    window: _Window | None = getattr(state, "public_ideas", None)
+    if window is None or window.limit != settings.public_ideas_per_hour:
+        window = state.public_ideas = _Window(settings.public_ideas_per_hour)
+    client = request.client.host if request.client else "unknown"
+    wait = window.retry_after(client)
+    if wait:
+        raise Problem(
+            429, "Too many requests", "too many ideas from here", headers={"Retry-After": str(wait)}
+        )
+    idea = IdeaIn(text=body.text, language=body.language, anonymous=True)
+    async with platform.db.transaction() as conn:
+        stored = await submit_idea(SubmitIdea(idea, None), conn, platform.outbox)
+    return IdeaOut.model_validate(stored)
 
 
 @router.get("/ideas", response_model=Page[IdeaOut])
