@@ -536,3 +536,50 @@ async def test_top_openings_for_a_participant_follow_changes(
     assert await mine() == []
     problem(await client.get(url, headers=auth(token("participant"))), 403)
     problem(await client.get(url, headers=employer(token, p["id"])), 403)
+
+
+async def test_partners_list_is_staff_only_by_name_with_contacts_and_pages(
+    client: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    made = [await partner(client, token, name=f"Zz {tag} {letter}") for letter in ("C", "A", "B")]
+    await partner(
+        client, token, kind="employer", name=f"Zz {tag} D employer", business_id=business_id()
+    )
+    for role in ("employer", "mentor", "participant"):
+        problem(await client.get("/partners", headers=auth(token(role))), 403)
+    problem(
+        await client.get("/partners", headers=auth(token("coordinator")), params={"cursor": "x"}),
+        400,
+    )
+    problem(
+        await client.get("/partners", headers=auth(token("coordinator")), params={"kind": "x"}), 422
+    )
+    problem(
+        await client.get("/partners", headers=auth(token("counsellor")), params={"limit": 0}), 422
+    )
+
+    # Page through everything two at a time (other tests add partners too): ours come by name.
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(500):
+        r = await client.get(
+            "/partners",
+            headers=auth(token("counsellor")),
+            params={"limit": 2, "kind": "association", **({"cursor": cursor} if cursor else {})},
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert len(body["items"]) <= 2
+        seen.extend(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert all(p["kind"] == "association" for p in seen)
+    assert len({p["id"] for p in seen}) == len(seen), "a partner came twice"
+    ours = [p for p in seen if p["name"].startswith(f"Zz {tag}")]
+    assert [p["name"][-1] for p in ours] == ["A", "B", "C"]
+    by_id = {p["id"]: p for p in made}
+    for p in ours:
+        assert p["contacts"] == by_id[p["id"]]["contacts"]
+        assert p["contacts"][0]["email"].endswith("@example.fi")

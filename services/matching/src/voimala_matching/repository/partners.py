@@ -74,11 +74,28 @@ async def get(conn: Connection, partner_id: uuid.UUID) -> dict[str, Any] | None:
     return found
 
 
-async def page(conn: Connection, after: str | None, limit: int) -> list[dict[str, Any]]:
+async def page(
+    conn: Connection, kind: str | None, after: tuple[str, uuid.UUID] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Partners by name (then id, for a stable cursor), each with its contact people."""
     rows = await conn.fetch(
         """SELECT id, kind, name, business_id, municipality, created_at FROM partner
-        WHERE $1::text IS NULL OR id::text > $1 ORDER BY id::text LIMIT $2""",
-        after,
+        WHERE ($1::text IS NULL OR kind = $1)
+          AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
+        ORDER BY name, id LIMIT $4""",
+        kind,
+        after[0] if after else None,
+        after[1] if after else None,
         limit,
     )
-    return [dict(r) | {"contacts": []} for r in rows]
+    found = {r["id"]: dict(r) | {"contacts": []} for r in rows}
+    # One query for every partner's contacts on the page, not one per partner.
+    for c in await conn.fetch(
+        """SELECT partner_id, user_id, name, email, phone, preferred_language, preferred_channel
+        FROM partner_contact WHERE partner_id = ANY($1::uuid[]) ORDER BY name""",
+        list(found),
+    ):
+        found[c["partner_id"]]["contacts"].append(
+            {k: v for k, v in dict(c).items() if k != "partner_id"}
+        )
+    return list(found.values())
