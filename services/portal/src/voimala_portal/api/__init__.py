@@ -3,7 +3,18 @@ messages in `locales/<lang>/<area>.po`)."""
 
 from fastapi import APIRouter
 
-from . import accessibility, answers, employer, me, mentor, ops, public, signin, staff
+from . import (
+    accessibility,
+    answers,
+    employer,
+    me,
+    mentor,
+    ops,
+    public,
+    signin,
+    staff,
+    staff_programme,
+)
 
 ROUTERS: list[APIRouter] = [
     public.router,
@@ -13,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     mentor.router,
     answers.router,
     staff.router,
+    staff_programme.router,
     me.router,
     ops.router,
 ]

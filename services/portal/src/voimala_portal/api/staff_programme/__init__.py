@@ -1,0 +1,11 @@
+"""The coordinator's pages under /staff: the programme (series, moving and cancelling dates),
+ideas and wishes, partners and mentors, the monthly report, and proposals waiting for an
+answer. The staff front page (`api/staff/`) links here."""
+
+from fastapi import APIRouter
+
+from . import ideas, partners, programme, proposals, reports
+
+router = APIRouter()
+for _module in (programme, ideas, partners, reports, proposals):
+    router.include_router(_module.router)
