@@ -1,4 +1,4 @@
-"""Background jobs: ended sessions and used or expired sign-in links are removed."""
+"""Background jobs: ended sessions, expired sign-in links and old rate-limit counts are removed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 from voimala_kit import Platform, Worker, get_logger
 from voimala_kit.clock import SystemClock
 
-from .repository import sessions
+from .repository import sessions, signin_links
 from .settings import Settings
 
 log = get_logger(__name__)
@@ -24,6 +24,9 @@ async def purge_sessions(platform: Platform, stop: asyncio.Event) -> None:
         async with platform.db.transaction() as conn:
             removed = await sessions.purge(
                 conn, clock.now(), timedelta(minutes=settings.session_idle_minutes)
+            )
+            removed += await signin_links.purge(
+                conn, clock.now(), timedelta(minutes=settings.signin_window_minutes)
             )
         if removed:
             log.info("portal.sessions_purged", count=removed)
