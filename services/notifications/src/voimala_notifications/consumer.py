@@ -19,6 +19,7 @@ from voimala_contracts import (
     topics,
 )
 from voimala_contracts.matching import MentorRegistered, PartnerRegistered
+from voimala_contracts.portal import SigninRequested
 from voimala_kit import Connection, Handler
 
 from .handlers import (
@@ -32,9 +33,10 @@ from .handlers import (
     settle_proposal,
     welcome_participant,
 )
+from .handlers.signin import send_sign_in_link
 from .rules import RULES, SETTLES_PROPOSAL
 
-SUBSCRIBE = [topics.PARTICIPANTS, topics.EVENTS, topics.MATCHING]
+SUBSCRIBE = [topics.PARTICIPANTS, topics.EVENTS, topics.MATCHING, topics.PORTAL]
 
 
 def _both(*steps: Any) -> Any:
@@ -53,6 +55,7 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
         PartnerRegistered.TYPE: partial(keep_partner, deps=deps),
         MentorRegistered.TYPE: partial(keep_mentor, deps=deps),
         ParticipantRegistered.TYPE: partial(welcome_participant, deps=deps),
+        SigninRequested.TYPE: partial(send_sign_in_link, deps=deps),
     }
     for event_type in SETTLES_PROPOSAL:
         own[event_type] = partial(settle_proposal, deps=deps)

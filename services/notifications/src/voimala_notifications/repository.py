@@ -426,3 +426,25 @@ async def counts(conn: Connection) -> list[Any]:
 
 async def requeue(conn: Connection, message_id: uuid.UUID, at: datetime) -> bool:
     return await conn.fetchval(_REQUEUE, message_id, at) is not None
+
+
+# One address, one identity: an employer's contact person first (they sign in most for the
+# programme's work), then a mentor, then a participant; among equals the newest. Staff sign
+# in through the city's identity provider and guests have no account: neither is looked at.
+_SIGNIN_IDENTITY = """
+SELECT r.id, r.kind, r.preferred_language, r.given_name, r.family_name, o.owner_id AS org
+FROM recipient r
+LEFT JOIN recipient_of o
+       ON o.recipient_id = r.id AND o.owner_kind = 'partner' AND r.kind = 'partner'
+WHERE r.email IS NOT NULL AND lower(r.email) = lower($1) AND r.status = 'active'
+  AND r.kind IN ('partner', 'mentor', 'participant')
+  AND (r.kind <> 'partner' OR o.owner_id IS NOT NULL)
+ORDER BY CASE r.kind WHEN 'partner' THEN 0 WHEN 'mentor' THEN 1 ELSE 2 END,
+         r.updated_at DESC, o.owner_id
+LIMIT 1
+"""
+
+
+async def signin_identity(conn: Connection, email: str) -> Any:
+    """Who signs in with this address, or None."""
+    return await conn.fetchrow(_SIGNIN_IDENTITY, email)
