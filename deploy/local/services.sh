@@ -26,6 +26,9 @@ export PORTAL_SIGNING_KEY_FILE="${PORTAL_SIGNING_KEY_FILE:-$LOCAL_DIR/keys/porta
 export PORTAL_DEV_SIGN_IN="${PORTAL_DEV_SIGN_IN:-true}"
 export PORTAL_DEV_PEOPLE_FILE="${PORTAL_DEV_PEOPLE_FILE:-$LOCAL_DIR/demo-people.json}"
 export PORTAL_PUBLIC_URL="${PORTAL_PUBLIC_URL:-http://127.0.0.1:${PORTAL_PORT:-8000}}"
+# The signed accept/decline links in e-mails open the portal's answer pages (/actions/…),
+# which say what is being answered in the portal's layout.
+export NOTIFICATIONS_PUBLIC_URL="${NOTIFICATIONS_PUBLIC_URL:-$PORTAL_PUBLIC_URL}"
 
 port_of() {
     local name=$1 default=$2 var

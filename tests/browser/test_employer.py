@@ -1,0 +1,252 @@
+"""An employer in a real browser: posts an opening (form, check your answers, posted), sees
+its candidates explained in words, asks for proposals, accepts one, and sees the contact only
+once the participant has consented; records the outcome. Employer B never sees A's opening.
+Every journey with JavaScript on and off; axe on every page in Finnish, Swedish and English.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+from voimala_kit.testing import wait_for
+
+from .conftest import NewPage, Stack, check_page, sign_in_as
+
+pytestmark = pytest.mark.browser
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _participant(stack: Stack, token: Callable[..., str], skill: str) -> dict[str, Any]:
+    """A consenting participant with a skill nobody else has, once matching knows them."""
+    tag = uuid.uuid4().hex[:6]
+    person = {
+        "given_name": f"Veera{tag}",
+        "family_name": f"Testinen{tag}",
+        "email": f"veera.{tag}@example.fi",
+        "preferred_language": "fi",
+        "birth_year": 1985,
+        "municipality": "Salo",
+        "skills": [skill, "customer service"],
+        "languages": [{"code": "fi", "level": "C1"}],
+        "availability": ["full_time"],
+        "matching_consent": True,
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.post(
+            f"{stack.url('participants')}/participants",
+            json=person,
+            headers=_auth(token("coordinator")),
+        )
+        assert r.status_code == 201, r.text
+        pid = r.json()["id"]
+
+        async def known() -> bool | None:
+            r = await client.get(
+                f"{stack.url('matching')}/profiles/{pid}", headers=_auth(token("coordinator"))
+            )
+            return True if r.status_code == 200 else None
+
+        await wait_for(known, timeout=60)
+    return person | {"id": pid}
+
+
+async def _post_opening(page: Page, stack: Stack, title: str, skill: str, js: bool) -> str:
+    """Through the form and its check-your-answers step; returns the opening's URL."""
+    await page.goto(f"{stack.portal}/employer")
+    await check_page(page, f"employer-front-js-{js}")
+    await page.get_by_role("link", name="Julkaise uusi paikka").click()
+    await page.wait_for_load_state()
+    # Sent empty first: an error summary that links to the fields, status 400.
+    async with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        await page.get_by_role("button", name="Jatka").click()
+    assert (await sent.value).status == 400
+    assert (await page.title()).startswith("Virhe:")
+    summary = page.locator(".error-summary")
+    await expect(summary.get_by_role("link", name="Valitse paikan tyyppi")).to_have_attribute(
+        "href", "#type"
+    )
+    await check_page(page, f"employer-new-errors-js-{js}")
+    await page.get_by_label("Työkokeilu").check()
+    await page.fill("#title", title)
+    await page.fill("#description", "Asennusta ja testausta Salon verstaalla.")
+    await page.fill("#required_skills", f"{skill}\ntrukkikortti")
+    await page.fill("#nice_skills", "customer service")
+    await page.select_option("#language_1", "fi")
+    await page.select_option("#level_1", "B2")
+    await page.select_option("#hours", "full_time")
+    await page.fill("#municipality", "Salo")
+    await page.fill("#places", "1")
+    await page.get_by_role("button", name="Jatka").click()
+    await page.wait_for_load_state()
+    await expect(page.locator("h1")).to_have_text("Tarkista paikka ennen julkaisua")
+    body = await page.locator("dl.summary").inner_text()
+    assert title in body
+    assert "suomi B2" in body
+    await check_page(page, f"employer-check-js-{js}")
+    await page.get_by_role("button", name="Julkaise paikka").click()
+    await page.wait_for_load_state()
+    await expect(page.locator("h1")).to_have_text(title)
+    assert "Paikka julkaistiin" in await page.locator(".success").inner_text()
+    return page.url.split("?")[0]
+
+
+@pytest.mark.parametrize("js", [True, False])
+async def test_an_employer_posts_accepts_and_sees_the_contact_after_consent(
+    stack: Stack, new_page: NewPage, token: Callable[..., str], js: bool
+) -> None:
+    skill = f"piirilevyjuotos {uuid.uuid4().hex[:6]}"
+    person = await _participant(stack, token, skill)
+    page = await new_page(js=js)
+    await sign_in_as(page, stack, "employer", "Riikka")
+    title = f"Elektroniikka-asentaja {uuid.uuid4().hex[:4]}"
+    opening_url = await _post_opening(page, stack, title, skill, js)
+
+    # The candidate, explained as a person would say it, without any personal data.
+    candidates = page.locator("section", has=page.get_by_role("heading", name="Parhaat ehdokkaat"))
+    card = candidates.locator("li.card").first
+    said = await card.inner_text()
+    assert "1/2 vaaditusta taidosta; puuttuu: trukkikortti" in said
+    assert "kielitaito: suomi C1 (vaaditaan B2)" in said
+    assert "asuinkunta: Salo" in said
+    for secret in (person["given_name"], person["family_name"], person["email"]):
+        assert secret not in await page.content()
+    await check_page(page, f"employer-opening-js-{js}")
+
+    await page.get_by_role("button", name="Pyydä ehdokkaita ohjelmalta").click()
+    await page.wait_for_load_state()
+    proposal = page.locator("li.match").first
+    await expect(proposal).to_contain_text("Odottaa vastaustasi")
+    await check_page(page, f"employer-proposed-js-{js}")
+    await proposal.get_by_role("button", name=re.compile("^Hyväksy")).click()
+    await page.wait_for_load_state()
+    await expect(page.locator(".success")).to_contain_text("Hyväksyitte ehdokkaan")
+    await expect(page.locator("li.match").first).to_contain_text("odottaa, että osallistuja")
+    assert person["email"] not in await page.content()
+    await check_page(page, f"employer-accepted-js-{js}")
+
+    # CONSENT-VIA-ME: the participant consents to share contact (switch to /me when it exists).
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.post(
+            f"{stack.url('participants')}/participants/{person['id']}/consents",
+            json={"purpose": "contact_sharing", "granted": True},
+            headers=_auth(token("participant", subject=person["id"])),
+        )
+        assert r.status_code == 201, r.text
+
+    async def contact_shown() -> bool | None:
+        await page.goto(opening_url)
+        return True if person["email"] in await page.content() else None
+
+    await wait_for(contact_shown, timeout=120, interval=2)
+    contact = page.locator("li.match .contact")
+    await expect(contact).to_contain_text(person["given_name"])
+    await check_page(page, f"employer-contact-js-{js}")
+
+    await page.select_option("li.match select", "trial_started")
+    await page.get_by_role("button", name="Tallenna tulos").click()
+    await page.wait_for_load_state()
+    await expect(page.locator(".success")).to_contain_text("Tulos tallennettiin")
+    await expect(page.locator("li.match").first).to_contain_text("Työkokeilu alkoi")
+
+    await page.goto(f"{stack.portal}/employer/messages")
+    await expect(page.locator("main")).to_contain_text(person["email"])
+    await check_page(page, f"employer-messages-js-{js}")
+
+
+async def test_employer_b_never_sees_employer_as_opening(
+    stack: Stack, new_page: NewPage, token: Callable[..., str]
+) -> None:
+    a = stack.person("employer", "Riikka")
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.get(
+            f"{stack.url('matching')}/openings",
+            params={"partner_id": a["org"]},
+            headers=_auth(token("employer", subject=a["subject"], org=a["org"])),
+        )
+        opening = r.json()["items"][0]
+        r = await client.post(
+            f"{stack.url('matching')}/openings/{opening['id']}/proposals",
+            headers=_auth(token("employer", subject=a["subject"], org=a["org"])),
+        )
+        assert r.status_code == 201, r.text
+        r = await client.get(
+            f"{stack.url('matching')}/proposals",
+            params={"opening_id": opening["id"]},
+            headers=_auth(token("employer", subject=a["subject"], org=a["org"])),
+        )
+        proposals = r.json()["items"]
+    page = await new_page()
+    await sign_in_as(page, stack, "employer", "Jukka")
+    await page.goto(f"{stack.portal}/employer")
+    assert opening["title"] not in await page.content()
+    urls = [
+        f"/employer/openings/{opening['id']}",
+        f"/employer/openings/{opening['id']}/edit",
+        f"/employer/openings/{opening['id']}/close",
+        *(f"/employer/proposals/{p['id']}/decline" for p in proposals),
+    ]
+    for url in urls:
+        response = await page.goto(f"{stack.portal}{url}")
+        assert response is not None
+        assert response.status == 404, url
+        assert opening["title"] not in await page.content()
+    await check_page(page, "employer-b-not-found")
+    # Nor may B act on it: forged forms (with B's own CSRF token) are refused, nothing changes.
+    await page.goto(f"{stack.portal}/employer")
+    csrf = await page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert csrf
+    forged = [f"/employer/openings/{opening['id']}/close"]
+    forged += [f"/employer/proposals/{p['id']}/accept" for p in proposals]
+    for url in forged:
+        response = await page.request.post(f"{stack.portal}{url}", form={"csrf_token": csrf})
+        assert response.status == 404, url
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.get(
+            f"{stack.url('matching')}/openings/{opening['id']}",
+            headers=_auth(token("coordinator")),
+        )
+        assert r.json()["status"] == opening["status"]
+    # Ids that are no ids: a 404 page, never a 500.
+    for bad in ("/employer/openings/not-a-uuid", "/employer/proposals/123/decline"):
+        response = await page.goto(f"{stack.portal}{bad}")
+        assert response is not None
+        assert response.status == 404
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+async def test_the_employer_pages_in_every_language(
+    stack: Stack, new_page: NewPage, lang: str
+) -> None:
+    page = await new_page(lang=lang, phone=lang == "sv")
+    await sign_in_as(page, stack, "employer", "Riikka")
+    await page.goto(f"{stack.portal}/employer?lang={lang}")
+    assert await page.locator("html").get_attribute("lang") == lang
+    await check_page(page, f"employer-front-{lang}")
+    opening = page.locator("main li.card a").first
+    await opening.click()
+    await page.wait_for_load_state()
+    await check_page(page, f"employer-opening-{lang}")
+    opening_url = page.url.split("?")[0]
+    await page.goto(f"{opening_url}/edit")
+    await check_page(page, f"employer-edit-{lang}")
+    await page.goto(f"{opening_url}/close")
+    await check_page(page, f"employer-close-{lang}")
+    await page.goto(f"{stack.portal}/employer/openings/new")
+    await page.fill("#title", "x" * 300)
+    await page.fill("#places", "0")
+    await page.fill("#deadline", "2001-01-01")
+    await page.locator("form button[type=submit]").last.click()
+    await page.wait_for_load_state()
+    assert await page.locator(".error-summary li").count() >= 4
+    await check_page(page, f"employer-new-errors-{lang}")
+    await page.goto(f"{stack.portal}/employer/messages")
+    await check_page(page, f"employer-messages-{lang}")
