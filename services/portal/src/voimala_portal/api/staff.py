@@ -1,7 +1,0 @@
-"""Pages of /staff (being built)."""
-
-from __future__ import annotations
-
-from ..web.routing import page_router
-
-router = page_router()

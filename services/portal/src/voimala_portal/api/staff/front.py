@@ -1,0 +1,77 @@
+"""/staff: the front page of the service point. Find a participant, today's and the coming
+days' occurrences with their check-in lists, a one-click start for recording a visit, and the
+other staff pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from ...web.deps import PortalDep
+from ...web.pages import render
+from ...web.routing import page_router
+from .common import (
+    PURPOSE_SEARCH,
+    StaffUser,
+    helsinki_today,
+    programme_between,
+    text_in,
+    tidy,
+)
+
+router = page_router()
+
+#: How many days ahead the front page lists after today.
+DAYS_AHEAD = 7
+#: Search results shown at once (a counsellor narrows the words rather than pages through).
+SEARCH_LIMIT = 20
+
+
+def search_words(raw: str) -> str:
+    """What the participants service's free-text search can use: words of letters and digits
+    (it matches every word as a prefix of a name, an e-mail or a skill)."""
+    return clean_query(raw)[:200]
+
+
+def clean_query(raw: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in raw).split())
+
+
+async def find_participants(portal: PortalDep, user: StaffUser, q: str) -> list[dict[str, Any]]:
+    words = search_words(q)
+    if not words:
+        return []
+    found = await portal.services.as_user(user).get(
+        "participants", "/participants", q=words, limit=SEARCH_LIMIT, purpose=PURPOSE_SEARCH
+    )
+    items: list[dict[str, Any]] = found.get("items", [])
+    return items
+
+
+@router.get("/staff")
+async def front(request: Request, portal: PortalDep, user: StaffUser) -> Response:
+    query = tidy(request.query_params.get("q", ""), 200)
+    caller = portal.services.as_user(user)
+    today = helsinki_today(portal.clock.now())
+    occurrences = await programme_between(caller, today, today + dt.timedelta(days=DAYS_AHEAD))
+    lang = request.state.language
+    for o in occurrences:
+        o["shown_title"] = text_in(o.get("title"), lang)
+    todays = [o for o in occurrences if o["date"] == today.isoformat()]
+    coming = [o for o in occurrences if o["date"] != today.isoformat()]
+    results = await find_participants(portal, user, query) if query else None
+    return render(
+        request,
+        "staff/front.html",
+        {
+            "query": query,
+            "results": results,
+            "today": today,
+            "todays": todays,
+            "coming": coming,
+            "done": request.query_params.get("done", ""),
+        },
+    )
