@@ -17,8 +17,8 @@ from ...web.forms import clean
 from ...web.pages import render, translator
 from ...web.routing import page_router
 from .common import (
-    Gettext,
     PURPOSE_CASE_WORK,
+    Gettext,
     StaffUser,
     age_groups,
     channels,
