@@ -6,6 +6,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from voimala_kit import Database, Problem, decode_cursor, encode_cursor
 from voimala_kit.http import install_http
@@ -91,3 +92,71 @@ def test_cursors_round_trip_and_garbage_is_400() -> None:
         with pytest.raises(Problem) as err:
             decode_cursor(garbage, 2)
         assert err.value.status == 400
+
+
+async def test_a_nul_character_in_json_text_is_422_before_the_handler(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.post(
+        "/things",
+        content=b'{"email": "a\\u0000@example.fi", "age": 3}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert "NUL" in r.json()["detail"]
+    assert "example" not in r.text  # the value is not echoed
+    # An escaped backslash followed by "u0000" is six ordinary characters.
+    ok = await client.post(
+        "/things",
+        content=b'{"email": "a\\\\u0000@example.fi", "age": 3}',
+        headers={"content-type": "application/json"},
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"ok": "a\\u0000@example.fi"}
+
+
+async def test_a_nul_character_in_the_address_or_a_form_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await client.get("/things/1?q=%00")).status_code == 400
+    assert (await client.get("/things/%00")).status_code == 400
+    form = await client.post(
+        "/things",
+        content=b"email=a%00b&age=3",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 422
+
+
+async def test_a_body_over_the_limit_is_413_unread(client: httpx.AsyncClient) -> None:
+    big = b'{"email": "' + b"a" * (1024 * 1024) + b'", "age": 1}'
+    r = await client.post("/things", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(20):  # no Content-Length: counted while it arrives
+            yield b"x" * 100_000
+
+    streamed = await client.post("/things", content=chunks())
+    assert streamed.status_code == 413
+
+
+async def test_every_answer_says_nosniff(client: httpx.AsyncClient) -> None:
+    r = await client.get("/things/1")
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_an_html_page_may_not_be_framed() -> None:
+    app = FastAPI()
+    install_http(app, "htmltest")
+
+    @app.get("/page")
+    async def page() -> HTMLResponse:
+        return HTMLResponse("<p>Hyväksy</p>")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        r = await c.get("/page")
+    assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert r.headers["x-frame-options"] == "DENY"

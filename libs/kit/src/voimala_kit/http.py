@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -112,7 +113,7 @@ def _route_of(request: Request) -> str:
     return getattr(route, "path", "unmatched")
 
 
-def install_http(app: FastAPI, service: str) -> None:
+def install_http(app: FastAPI, service: str, max_body: int = 1024 * 1024) -> None:
     """Problem details for every error, and one middleware for correlation, logs, metrics."""
 
     @app.exception_handler(Problem)
@@ -147,7 +148,100 @@ def install_http(app: FastAPI, service: str) -> None:
         log.error("http.unhandled", route=_route_of(request), **error_fields(exc))
         return Problem(500, "Internal error", "the error was logged").response(request.url.path)
 
+    app.add_middleware(_Guard, max_body=max_body)
     app.add_middleware(_Observe, service=service)
+
+
+#: A NUL character escaped in JSON (an unescaped one is not JSON at all), not preceded by an
+#: escaped backslash: "\u0000" in a string is six harmless characters.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _Guard:
+    """What a client can send that must never reach a handler: a body larger than `max_body`
+    (413, refused before it is parsed) and the NUL character (422), which PostgreSQL cannot
+    store in text: without this it surfaced as a 500 from the database. Also sets the security
+    headers every answer carries."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self._app = app
+        self._max = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        send = _with_security_headers(send)
+        problem = None
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            problem = Problem(
+                400, "Bad request", "the address must not contain the NUL character (%00)"
+            )
+        elif scope["method"] in _UNSAFE:
+            body, problem = await self._read(scope, receive)
+            receive = _replay(body, receive)
+        if problem is not None:
+            await problem.response(scope.get("path")).__call__(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> tuple[bytes, Problem | None]:
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self._max):
+            return b"", _too_large(self._max)
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self._max:
+                return b"", _too_large(self._max)
+        form = b"x-www-form-urlencoded" in headers.get(b"content-type", b"")
+        if b"\x00" in body or _JSON_NUL.search(body) or (form and b"%00" in body):
+            return b"", Problem(
+                422,
+                "Invalid request",
+                "text must not contain the NUL character (U+0000): remove it and send again",
+            )
+        return bytes(body), None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read once, handed on as if it were arriving (then whatever comes next)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _with_security_headers(send: Send) -> Send:
+    """nosniff on every answer; HTML pages (the poster, the action pages) may not be framed."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            headers.setdefault("x-content-type-options", "nosniff")
+            if headers.get("content-type", "").startswith("text/html"):
+                headers.setdefault("content-security-policy", "frame-ancestors 'none'")
+                headers.setdefault("x-frame-options", "DENY")
+        await send(message)
+
+    return sending
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "Request body too large", f"send at most {limit} bytes in one request body")
 
 
 class _Observe:

@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
         3600.0, gt=0, description="seconds the migrations at start-up may take (and wait)"
     )
 
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="a larger request body is refused (413) unread"
+    )
+
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
     )

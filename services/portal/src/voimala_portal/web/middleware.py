@@ -75,7 +75,7 @@ class PortalMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                    headers[name] = value  # the portal's policy, stricter than the kit's
                 if not is_static:
                     headers.setdefault("cache-control", "no-store")
                     headers.append("vary", "Cookie")
