@@ -111,6 +111,13 @@ log_filename = 'postgresql-%a.log'
 log_truncate_on_rotation = on
 timezone = 'UTC'
 log_timezone = 'UTC'
+# No personal data in the server's log: an error is logged without its DETAIL (a constraint
+# violation's DETAIL quotes the whole failing row: names, e-mail, phone) and without the
+# statement or its parameters.
+log_error_verbosity = terse
+log_min_error_statement = panic
+log_statement = 'none'
+log_parameter_max_length_on_error = 0
 EOF
     if ((EUID == 0)); then chown "$PG_USER:" "$PG_DATA/voimala.conf"; fi
 }
@@ -146,8 +153,11 @@ server_pid() { head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null || echo "?"; }
 
 start() {
     if running; then
-        # A service added since the cluster was made gets its database now.
+        # A service added since the cluster was made gets its database now, and changed
+        # settings take effect (those that a reload can change).
         ensure_databases
+        write_config
+        pg pg_ctl reload -D "$PG_DATA" >/dev/null
         echo "postgres: already running on $ADDR (pid $(server_pid))"
         return 0
     fi
