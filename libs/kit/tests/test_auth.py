@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -164,3 +165,16 @@ def test_a_second_trusted_key_is_accepted_and_an_untrusted_one_is_not(
     with pytest.raises(Problem) as refused:
         verifier.verify(issue_token(stranger_private.read_bytes(), role="ops"))
     assert refused.value.status == 401
+
+
+async def test_a_refusal_names_the_roles_that_may(client: httpx.AsyncClient, token) -> None:  # type: ignore[no-untyped-def]
+    r = await client.get("/staff-only", headers=_bearer(token("ops")))
+    assert r.status_code == 403
+    assert r.json()["allowed_roles"] == ["coordinator"]
+    assert "coordinator" in r.json()["detail"]
+
+
+def test_a_development_token_without_a_subject_gets_a_uuid(jwt_keys: tuple[Path, Path]) -> None:
+    token = issue_token(jwt_keys[0].read_bytes(), role="coordinator")
+    verifier = TokenVerifier.from_file(jwt_keys[1], "voimala-dev", "voimala")
+    uuid.UUID(verifier.verify(token).subject)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 
 import asyncpg
 import httpx
@@ -10,6 +11,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from voimala_kit import Database, Problem, decode_cursor, encode_cursor
 from voimala_kit.http import install_http
+
+
+class Dated(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: date
 
 
 class Body(BaseModel):
@@ -160,3 +166,22 @@ async def test_an_html_page_may_not_be_framed() -> None:
         r = await c.get("/page")
     assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
     assert r.headers["x-frame-options"] == "DENY"
+
+
+async def test_errors_say_what_to_send_for_dates_and_a_missing_content_type() -> None:
+    app = FastAPI()
+    install_http(app, "datetest")
+
+    @app.post("/dated")
+    async def dated(body: Dated) -> dict[str, str]:
+        return {"on": body.on.isoformat()}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        finnish = await c.post("/dated", json={"on": "31.3.2027"})
+        untyped = await c.post("/dated", content=b'{"on": "2027-03-31"}')
+    assert finnish.status_code == 422
+    assert finnish.json()["errors"][0]["msg"] == "expected a date as YYYY-MM-DD, e.g. 2027-03-31"
+    assert "31.3.2027" not in finnish.text
+    assert untyped.status_code == 422
+    assert "Content-Type: application/json" in untyped.json()["errors"][0]["msg"]

@@ -158,7 +158,12 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
         if principal is None:  # not reached: `authenticate` answers 401 itself
             raise _unauthorized("MissingToken")
         if not principal.has(*roles):
-            raise Problem(403, "Forbidden", "your role may not do this")
+            raise Problem(
+                403,
+                "Forbidden",
+                f"only these roles may do this: {', '.join(roles)}",
+                allowed_roles=list(roles),
+            )
         return principal
 
     return dependency
@@ -202,7 +207,8 @@ def issue_token(
     claims: dict[str, Any] = {
         "iss": issuer,
         "aud": audience,
-        "sub": subject or f"dev-{role}-{uuid.uuid4().hex[:8]}",
+        # A UUID, like every real subject: endpoints that take one's own id expect one.
+        "sub": subject or str(uuid.uuid4()),
         "roles": [role],
         "iat": now,
         "exp": now + lifetime,

@@ -108,6 +108,25 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
     return values
 
 
+#: pydantic's messages where they do not say what to send (they never quote the value).
+_WHAT_TO_SEND = {
+    "date": "a date as YYYY-MM-DD, e.g. 2027-03-31",
+    "datetime": "a date and time as RFC 3339, e.g. 2027-03-31T14:00:00+03:00",
+    "time": "a time as HH:MM, e.g. 09:30",
+}
+
+
+def _say_what_to_send(error: Mapping[str, Any]) -> Any:
+    kind = str(error.get("type", ""))
+    loc = list(error.get("loc", ()))
+    for name, wanted in _WHAT_TO_SEND.items():
+        if kind.startswith((f"{name}_parsing", f"{name}_type", f"{name}_from_")):
+            return f"expected {wanted}"
+    if loc == ["body"] and kind in ("model_attributes_type", "dict_type", "json_invalid"):
+        return "send a JSON object with the header Content-Type: application/json"
+    return error.get("msg")
+
+
 def _route_of(request: Request) -> str:
     route = request.scope.get("route")
     return getattr(route, "path", "unmatched")
@@ -130,7 +149,7 @@ def install_http(app: FastAPI, service: str, max_body: int = 1024 * 1024) -> Non
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
         # Name the fields and the rule broken, never echo the values sent (personal data).
         errors = [
-            {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")}
+            {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": _say_what_to_send(e)}
             for e in exc.errors()
         ]
         return Problem(
