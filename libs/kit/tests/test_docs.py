@@ -63,3 +63,8 @@ async def test_redoc_loads_no_web_fonts(client: httpx.AsyncClient) -> None:
     html = (await client.get("/redoc")).text
     assert "/docs-assets/redoc.standalone.js" in html
     assert "fonts.googleapis" not in html
+    # The bundle's one fetch of its own (the maker's logo) points at our favicon instead.
+    js = await client.get("/docs-assets/redoc.standalone.js")
+    assert js.status_code == 200
+    assert b"cdn.redoc.ly" not in js.content
+    assert b"/docs-assets/favicon.png" in js.content
