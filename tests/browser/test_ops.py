@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.async_api import expect
+from voimala_kit.testing import wait_for
 
 from .conftest import ARTIFACTS, NewPage, Stack, check_page, sign_in_as
 
@@ -28,7 +29,16 @@ async def test_an_ops_user_sees_every_service_ready(
     page = await new_page(lang=lang, js=js, phone=phone)
     await sign_in_as(page, stack, "ops")
     assert page.url.endswith("/ops")
-    await expect(page.locator(".ops-summary")).to_have_text(ALL_READY[lang])
+
+    async def all_ready() -> bool | None:
+        # Right after the stack starts on a loaded machine a check may still fail: the page
+        # says which, and "check again" is what an operator would do.
+        if (await page.locator(".ops-summary").inner_text()).strip() == ALL_READY[lang]:
+            return True
+        await page.goto(f"{stack.portal}/ops")
+        return None
+
+    await wait_for(all_ready, timeout=90, interval=2)
     for name in SERVICES:
         row = page.locator(f"#service-{name}")
         await expect(row.locator(".ops-status")).to_have_text(READY[lang])
@@ -52,7 +62,7 @@ async def test_an_ops_user_sees_every_service_ready(
     await page.get_by_role("link", name=again).click()
     await page.wait_for_load_state()
     await expect(page.locator(".ops-summary")).to_have_text(ALL_READY[lang])
-    if phone:
+    if phone and js:  # measuring needs script in the page
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone: {width}px"
 

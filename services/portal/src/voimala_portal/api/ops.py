@@ -30,7 +30,7 @@ router = page_router()
 Ops = Annotated[SessionUser, Depends(require("ops"))]
 SERVICES: tuple[Service, ...] = ("participants", "events", "matching", "notifications")
 #: One slow service must not hold the page: each answer is waited for this long.
-TIMEOUT = 3.0
+TIMEOUT = 5.0
 
 
 @dataclass
