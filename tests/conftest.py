@@ -50,7 +50,9 @@ class ServiceProcess:
                 [sys.executable, "-m", self.package], env=self.env, stdout=out, stderr=out
             )
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float | None = None) -> None:
+        # On a busy machine (several suites at once on 2 cores) a start can take minutes.
+        timeout = timeout or float(os.environ.get("VOIMALA_TEST_READY_SECONDS", "60"))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process is not None
