@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date
 from typing import Any
 
 from starlette.exceptions import HTTPException
 
 from ...repository.sessions import SessionUser
+from ...services import ServiceError
 from ...web.session import NotYourPageError, require
 
 #: Reading the programme, ideas, partners, mentors, reports and proposals: staff.
@@ -28,6 +30,17 @@ def uuid_or_404(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise HTTPException(404) from None
+
+
+async def page_of(call: Awaitable[Any]) -> Any:
+    """A cursor page from a service: a cursor it did not give out (400) is a bad request
+    page here, not "service unavailable"."""
+    try:
+        return await call
+    except ServiceError as exc:
+        if exc.status == 400:
+            raise HTTPException(400) from None
+        raise
 
 
 def pick(texts: dict[str, Any] | None, lang: str) -> str:

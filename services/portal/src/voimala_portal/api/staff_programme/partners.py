@@ -18,7 +18,7 @@ from ...web.forms import clean, errors_from_problem
 from ...web.i18n import Translator
 from ...web.pages import render, translator
 from ...web.routing import page_router
-from .common import only_coordinator, staff
+from .common import only_coordinator, page_of, staff
 
 router = page_router()
 Staff = Annotated[SessionUser, Depends(staff)]
@@ -72,8 +72,8 @@ def _language_options(t: Translator) -> list[tuple[str, str, None]]:
 @router.get("/staff/partners")
 async def partners(request: Request, portal: PortalDep, user: Staff) -> Response:
     cursor = request.query_params.get("cursor", "")[:500] or None
-    found = await portal.services.as_user(user).get(
-        "matching", "/partners", cursor=cursor, limit=50
+    found = await page_of(
+        portal.services.as_user(user).get("matching", "/partners", cursor=cursor, limit=50)
     )
     return render(
         request,

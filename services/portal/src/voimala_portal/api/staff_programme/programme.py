@@ -195,6 +195,7 @@ def _series_view(t: Translator, s: dict[str, Any]) -> dict[str, Any]:
         "hours": f"{s['start_time']}\N{EN DASH}{s['end_time']}",
         "capacity": s["capacity"],
         "drop_in": s["drop_in"],
+        "slot_minutes": (s.get("slots") or {}).get("minutes"),
         "first_date": date.fromisoformat(s["first_date"]),
         "ended_from": date.fromisoformat(s["ended_from"]) if s["ended_from"] else None,
         "location": pick(s["location"], t.language),
@@ -278,6 +279,8 @@ def _occurrence_view(t: Translator, o: dict[str, Any]) -> dict[str, Any]:
         "status": o["status"],
         "capacity": o["capacity"],
         "seats_left": o["seats_left"],
+        "slots": o.get("slots"),
+        "slots_left": o.get("slots_left"),
         "drop_in": o["drop_in"],
         "past": starts <= datetime.now(starts.tzinfo),
     }

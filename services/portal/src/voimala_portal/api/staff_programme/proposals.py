@@ -16,7 +16,7 @@ from ...web.deps import PortalDep
 from ...web.forms import clean
 from ...web.pages import render
 from ...web.routing import page_router
-from .common import only_coordinator, staff, uuid_or_404
+from .common import only_coordinator, page_of, staff, uuid_or_404
 
 router = page_router()
 Staff = Annotated[SessionUser, Depends(staff)]
@@ -55,10 +55,10 @@ def _view(p: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 async def proposals(request: Request, portal: PortalDep, user: Staff) -> Response:
     caller = portal.services.as_user(user)
     cursor = request.query_params.get("cursor", "")[:500] or None
-    waiting, unanswered = await asyncio.gather(
-        caller.get("matching", "/proposals", status="proposed", cursor=cursor, limit=50),
-        caller.get("matching", "/reports/unanswered"),
+    waiting = await page_of(
+        caller.get("matching", "/proposals", status="proposed", cursor=cursor, limit=50)
     )
+    unanswered = await caller.get("matching", "/reports/unanswered")
     names = await _answerers(caller, waiting["items"])
     # The oldest first: they are the ones about to expire.
     items = sorted((_view(p, names) for p in waiting["items"]), key=lambda v: v["proposed_at"])
