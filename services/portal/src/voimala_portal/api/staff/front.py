@@ -30,10 +30,15 @@ DAYS_AHEAD = 7
 SEARCH_LIMIT = 20
 
 
-def search_words(raw: str) -> str:
-    """What the participants service's free-text search can use: words of letters and digits
-    (it matches every word as a prefix of a name, an e-mail or a skill)."""
-    return clean_query(raw)[:200]
+def search_words(raw: str) -> list[str]:
+    """What the participants service's free-text search can use, best first: words of
+    letters and digits, each matched as the beginning of a name, a skill or a whole e-mail
+    address. Of an e-mail address only the part before @ helps: its words (usually the
+    name), and failing that its first word. Phone numbers are not searchable in the service."""
+    if "@" not in raw:
+        return [clean_query(raw)[:200]]
+    words = clean_query(raw.split("@", maxsplit=1)[0])[:200]
+    return [words, words.split(" ")[0]] if " " in words else [words]
 
 
 def clean_query(raw: str) -> str:
@@ -41,14 +46,17 @@ def clean_query(raw: str) -> str:
 
 
 async def find_participants(portal: PortalDep, user: StaffUser, q: str) -> list[dict[str, Any]]:
-    words = search_words(q)
-    if not words:
-        return []
-    found = await portal.services.as_user(user).get(
-        "participants", "/participants", q=words, limit=SEARCH_LIMIT, purpose=PURPOSE_SEARCH
-    )
-    items: list[dict[str, Any]] = found.get("items", [])
-    return items
+    caller = portal.services.as_user(user)
+    for words in search_words(q):
+        if not words:
+            continue
+        found = await caller.get(
+            "participants", "/participants", q=words, limit=SEARCH_LIMIT, purpose=PURPOSE_SEARCH
+        )
+        items: list[dict[str, Any]] = found.get("items", [])
+        if items:
+            return items
+    return []
 
 
 @router.get("/staff")
