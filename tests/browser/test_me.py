@@ -352,10 +352,12 @@ async def test_a_participant_cannot_reach_another_participants_data(
     )
     assert posted.status == 404
     # Bad ids in URLs: a page that does not exist, never a 500.
-    for path in ["/me/registrations/not-a-uuid/cancel", "/me/registrations/%00/cancel"]:
-        r = await page.goto(f"{portal}{path}")
-        assert r is not None
-        assert r.status == 404, path
+    r = await page.goto(f"{portal}/me/registrations/not-a-uuid/cancel")
+    assert r is not None
+    assert r.status == 404
+    r = await page.goto(f"{portal}/me/registrations/%00/cancel")
+    assert r is not None
+    assert r.status in (400, 404)  # a NUL is refused before any page sees it
 
     # Forged form fields naming the other participant are never read.
     forged = await page.request.post(
