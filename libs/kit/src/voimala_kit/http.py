@@ -7,7 +7,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -132,7 +132,13 @@ def _route_of(request: Request) -> str:
     return getattr(route, "path", "unmatched")
 
 
-def install_http(app: FastAPI, service: str, max_body: int = 1024 * 1024) -> None:
+#: Answers a request refused before any handler; given the request's scope and the problem.
+Refusal = Callable[[Scope, Problem], Awaitable[Response]]
+
+
+def install_http(
+    app: FastAPI, service: str, max_body: int = 1024 * 1024, refusal: Refusal | None = None
+) -> None:
     """Problem details for every error, and one middleware for correlation, logs, metrics."""
 
     @app.exception_handler(Problem)
@@ -167,7 +173,7 @@ def install_http(app: FastAPI, service: str, max_body: int = 1024 * 1024) -> Non
         log.error("http.unhandled", route=_route_of(request), **error_fields(exc))
         return Problem(500, "Internal error", "the error was logged").response(request.url.path)
 
-    app.add_middleware(_Guard, max_body=max_body)
+    app.add_middleware(_Guard, max_body=max_body, refusal=refusal)
     app.add_middleware(_Observe, service=service)
 
 
@@ -183,9 +189,10 @@ class _Guard:
     store in text: without this it surfaced as a 500 from the database. Also sets the security
     headers every answer carries."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, refusal: Refusal | None = None) -> None:
         self._app = app
         self._max = max_body
+        self._refusal = refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -201,7 +208,12 @@ class _Guard:
             body, problem = await self._read(scope, receive)
             receive = _replay(body, receive)
         if problem is not None:
-            await problem.response(scope.get("path")).__call__(scope, receive, send)
+            answer: Response = (
+                await self._refusal(scope, problem)
+                if self._refusal is not None
+                else problem.response(scope.get("path"))
+            )
+            await answer(scope, receive, send)
             return
         await self._app(scope, receive, send)
 

@@ -26,7 +26,7 @@ from .consumer import Consumer, Handler
 from .db import Database
 from .docs import install_docs
 from .errors import backoff_delay, sleep_or_stop
-from .http import Problem, install_http
+from .http import Problem, Refusal, install_http
 from .kafka import check_kafka, ensure_topics, make_producer
 from .logging import configure_logging, error_fields, get_logger
 from .migrations import KIT_MIGRATIONS, migrate
@@ -58,6 +58,9 @@ class ServiceSpec:
     #: `await job(platform, stop)` and restarted with backoff if it crashes. A job that must
     #: run once across replicas claims its rows with `FOR UPDATE SKIP LOCKED`.
     workers: Sequence[tuple[str, Worker]] = ()
+    #: How a request refused before any handler (too large, a NUL character) is answered:
+    #: problem details unless given (the portal answers with a page in the person's language).
+    refusal: Refusal | None = None
 
 
 @dataclass
@@ -242,7 +245,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         redoc_url=None,
     )
     install_docs(app)
-    install_http(app, spec.settings.service_name, spec.settings.max_body_bytes)
+    install_http(app, spec.settings.service_name, spec.settings.max_body_bytes, spec.refusal)
     app.include_router(_health_router())
     for router in spec.routers:
         app.include_router(router)

@@ -14,7 +14,7 @@ from .consumer import SUBSCRIBE, handlers
 from .services import Services
 from .settings import Settings
 from .web.deps import Portal
-from .web.errors import install_errors
+from .web.errors import install_errors, refused_page
 from .web.middleware import PortalMiddleware
 from .workers import WORKERS
 
@@ -35,6 +35,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> F
             handlers=handlers(),
             unknown_types="skip",
             workers=WORKERS,
+            refusal=refused_page,
         )
     )
     app.state.portal = Portal(settings, clock or SystemClock(), Services(settings), app.state)

@@ -11,6 +11,8 @@ class Settings(ServiceSettings):
     service_name: str = "portal"
     port: int = 8000
     database_url: str = "postgresql://portal:portal-dev@127.0.0.1:55432/portal"
+    #: No form of the portal comes near this; a larger body is refused before it is read.
+    max_body_bytes: int = 256 * 1024
 
     #: Where people reach the portal (links in e-mails, the poster's QR code, OIDC redirects).
     public_url: str = "http://127.0.0.1:8000"

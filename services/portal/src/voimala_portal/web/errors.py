@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
-from voimala_kit import get_logger
+from starlette.types import Scope
+from voimala_kit import Problem, get_logger
 from voimala_kit.logging import error_fields
 
 from ..services import ServiceError
@@ -21,6 +22,14 @@ log = get_logger(__name__)
 
 def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith(("/health", "/metrics", "/openapi"))
+
+
+async def refused_page(scope: Scope, problem: Problem) -> Response:
+    """A request the kit refused before any page saw it (a NUL character in a form or the
+    address, a body too large), answered as a page in the person's language."""
+    request = Request(scope)
+    template = "errors/bad_request.html" if problem.status != 413 else "errors/too_large.html"
+    return render(request, template, status_code=problem.status)
 
 
 def install_errors(app: FastAPI) -> None:

@@ -1,4 +1,5 @@
-"""Every response of the portal: its language, a CSRF cookie, security headers, a body limit.
+"""Every response of the portal: its language, a CSRF cookie, security headers. (Bodies that
+are too large or hold a NUL character are refused by the kit, as a page: `errors.refused_page`.)
 
 Plain ASGI (no BaseHTTPMiddleware): it wraps `send` to add headers and cookies.
 """
@@ -10,15 +11,12 @@ from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .i18n import DEFAULT, from_accept_language, parse_language
 
 LANG_COOKIE = "voimala_lang"
 CSRF_COOKIE = "voimala_csrf"
-#: No form of the portal comes near this; anything larger is refused before it is read.
-MAX_BODY = 256 * 1024
 #: Nothing from another host, no framing, no inline script (the little JS is a file of ours).
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -44,11 +42,6 @@ class PortalMiddleware:
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)
-        length = conn.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            response = PlainTextResponse("Request body too large (at most 256 KiB).", 413)
-            await response(scope, receive, send)
-            return
         asked = parse_language(conn.query_params.get("lang"))
         remembered = parse_language(conn.cookies.get(LANG_COOKIE))
         language = (
