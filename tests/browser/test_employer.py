@@ -6,6 +6,8 @@ Every journey with JavaScript on and off; axe on every page in Finnish, Swedish 
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -250,3 +252,67 @@ async def test_the_employer_pages_in_every_language(
     await check_page(page, f"employer-new-errors-{lang}")
     await page.goto(f"{stack.portal}/employer/messages")
     await check_page(page, f"employer-messages-{lang}")
+
+
+@pytest.mark.parametrize(("js", "lang"), [(True, "sv"), (False, "en")])
+async def test_the_employers_e_mail_link_names_the_opening_and_declines(
+    stack: Stack, new_page: NewPage, token: Callable[..., str], js: bool, lang: str
+) -> None:
+    """The e-mail's decline link, opened in another language than the contact's own: the
+    page names the opening and the employer, and its one button declines."""
+    skill = f"laadunvalvonta {uuid.uuid4().hex[:6]}"
+    await _participant(stack, token, skill)
+    riikka = stack.person("employer", "Riikka")
+    own = _auth(token("employer", subject=riikka["subject"], org=riikka["org"]))
+    title = f"Laaduntarkastaja {uuid.uuid4().hex[:4]}"
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.get(f"{stack.url('matching')}/partners/{riikka['org']}", headers=own)
+        partner = r.json()
+        address = partner["contacts"][0]["email"]
+        before = len(stack.mailbox.to(address))
+        r = await client.post(
+            f"{stack.url('matching')}/partners/{riikka['org']}/openings",
+            json={"type": "job", "title": title, "required_skills": [skill], "places": 1},
+            headers=own,
+        )
+        assert r.status_code == 201, r.text
+        r = await client.post(
+            f"{stack.url('matching')}/openings/{r.json()['id']}/proposals", headers=own
+        )
+        (proposal,) = r.json()
+
+    async def decline_link() -> str | None:
+        for message in stack.mailbox.to(address)[before:]:
+            for link in stack.mailbox.links(message):
+                if "/actions/" in link and _payload(link) == (proposal["id"], "decline"):
+                    return link
+        return None
+
+    link: str = await wait_for(decline_link, timeout=90, interval=1)
+    page = await new_page(js=js, lang=lang)
+    await page.goto(f"{link}?lang={lang}")
+    heading = {"sv": "Avböj förslaget", "en": "Decline the proposal"}[lang]
+    await expect(page.locator("h1")).to_have_text(heading)
+    main = page.locator("main")
+    await expect(main).to_contain_text(title)
+    await expect(main).to_contain_text(partner["name"])
+    await check_page(page, f"answer-decline-{lang}-js-{js}")
+    await page.get_by_role("button", name=heading).click()
+    await page.wait_for_load_state()
+    done = {"sv": "Tack, ditt svar har sparats", "en": "Thank you, your answer was recorded"}
+    await expect(page.locator("h1")).to_have_text(done[lang])
+    await check_page(page, f"answer-declined-{lang}-js-{js}")
+
+    async def declined() -> bool | None:
+        async with httpx.AsyncClient(timeout=10) as client:
+            r = await client.get(f"{stack.url('matching')}/proposals/{proposal['id']}", headers=own)
+        return True if r.json()["status"] == "declined" else None
+
+    await wait_for(declined, timeout=60, interval=1)
+
+
+def _payload(link: str) -> tuple[str, str]:
+    """A signed link's proposal and answer (base64url JSON before the signature)."""
+    payload = link.rsplit("/actions/", 1)[1].split(".", maxsplit=1)[0]
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(body["p"]), str(body["a"])
