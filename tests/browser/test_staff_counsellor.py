@@ -264,6 +264,51 @@ async def test_an_anonymous_visit_takes_at_most_three_clicks_from_staff(
     await check_page(page, f"staff-visit-recorded-js-{js}")
 
 
+@pytest.mark.parametrize("js", [True, False])
+async def test_a_known_participants_visit_takes_three_clicks_too(
+    stack: Stack, new_page: NewPage, js: bool
+) -> None:
+    amina = stack.person("participant", "Amina")
+    page = await new_page(js=js, phone=True)
+    await sign_in_as(page, stack, "counsellor")
+    await page.goto(f"{stack.portal}/staff")
+    clicks = 0
+    await page.click("a[href='/staff/visits/new']")
+    clicks += 1
+    await page.wait_for_load_state()
+    await page.fill("#who", amina["name"])  # typed, not clicked
+    await page.click("label[for=purpose-7]")  # something else
+    clicks += 1
+    await page.click("form[action='/staff/visits'] button[type=submit]")
+    clicks += 1
+    await page.wait_for_load_state()
+    assert clicks <= 3
+    assert page.url.endswith("/staff?done=visit")
+    # It is on her service path, as a visit about something else.
+    await page.goto(f"{stack.portal}/staff/participants/{amina['subject']}")
+    path = await page.locator("ol.timeline").inner_text()
+    assert any("Kävi palvelupisteessä" in line and "Jokin muu" in line for line in path.split("\n"))
+    # A name that matches several asks which one; one that matches nobody says so.
+    await page.goto(f"{stack.portal}/staff/visits/new")
+    await page.fill("#who", "a")
+    await page.click("label[for=purpose-1]")
+    await page.click("form[action='/staff/visits'] button[type=submit]")
+    await page.wait_for_load_state()
+    assert await page.locator(".error-summary a[href='#participant_id']").count() == 1
+    await check_page(page, f"staff-visit-choose-js-{js}")
+    await page.check(f"input[name=participant_id][value='{amina['subject']}']")
+    await page.click("form[action='/staff/visits'] button[type=submit]")
+    await page.wait_for_load_state()
+    assert page.url.endswith("/staff?done=visit")
+    await page.goto(f"{stack.portal}/staff/visits/new")
+    await page.fill("#who", "zzzz qqqq")
+    await page.click("label[for=purpose-1]")
+    await page.click("form[action='/staff/visits'] button[type=submit]")
+    await page.wait_for_load_state()
+    assert await page.locator(".error-summary a[href='#who']").count() == 1
+    await check_page(page, f"staff-visit-nobody-js-{js}")
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 async def test_every_staff_page_in_every_language(
     stack: Stack, new_page: NewPage, jwt_keys: tuple[Path, Path], lang: str

@@ -89,7 +89,7 @@ def visit_purposes(_: Gettext) -> dict[str, str]:
         "language_cafe": _("Language café"),
         "workshop": _("Job-search workshop"),
         "digital_help": _("Help with digital services"),
-        "information": _("Information"),
+        "information": _("Information and advice"),
         "other": _("Something else"),
     }
 
@@ -204,7 +204,7 @@ def target_groups(_: Gettext) -> dict[str, str]:
     return {
         "subsidy_500_plus": _("Labour-market subsidy 500 days or more"),
         "subsidy_300_499": _("Labour-market subsidy 300–499 days"),  # noqa: RUF001 - a range
-        "referred_by_staff": _("Referred by staff"),
+        "referred_by_staff": _("Referred by programme staff"),
     }
 
 
@@ -215,7 +215,7 @@ def statuses(_: Gettext) -> dict[str, str]:
         "exited": _("Exited"),
         "confirmed": _("Confirmed"),
         "waitlisted": _("On the waiting list"),
-        "cancelled": _("Cancelled"),
+        "cancelled": _("Registration cancelled"),
         "attended": _("Attended"),
         "no_show": _("Did not come"),
     }

@@ -296,7 +296,7 @@ def _summary(a: Mapping[str, str], _: Gettext) -> list[tuple[str, str, str]]:
     """(step, question, answer) rows of the check-your-answers page."""
     born = parse_birth_date(a["birth_date"]) if a["birth_date"] else None
     spoken = [
-        f"{languages_spoken(_).get(a[f'lang{i}'], '')} {levels(_).get(a[f'level{i}'], '')}"
+        f"{languages_spoken(_).get(a[f'lang{i}'], '')} ({levels(_).get(a[f'level{i}'], '')})"
         for i in range(1, LANGUAGE_ROWS + 1)
         if a[f"lang{i}"]
     ]
