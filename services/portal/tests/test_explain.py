@@ -161,6 +161,10 @@ def test_singular_and_the_other_notes() -> None:
         ],
     )
     assert explain(Translator("fi"), unknown) == ["asuinkuntaa ei ole kerrottu"]
+    # The opening names no place (matching says "location unknown"): where the person lives.
+    assert explain(Translator("fi"), unknown, candidate={"municipality": "Salo"}) == [
+        "asuinkunta: Salo"
+    ]
 
 
 def test_a_mentors_explanation_names_fields_and_never_age() -> None:

@@ -101,9 +101,10 @@ def _languages(
 def _location(t: Translator, note: str, place: str | None) -> str | None:
     if note == "remote work possible":
         return t.gettext("remote work possible")
-    if note == "location unknown" or not place:
+    if not place:
         return t.gettext("place of residence not given")
-    if note == "same municipality":
+    if note in ("same municipality", "location unknown"):
+        # "location unknown" also when the opening names no place: the person's is known.
         return t.gettext("lives in %(place)s", place=place)
     if note == "neighbouring municipality":
         return t.gettext("lives in %(place)s, a neighbouring municipality", place=place)
