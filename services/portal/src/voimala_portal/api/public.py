@@ -77,7 +77,7 @@ def pick(texts: Mapping[str, Any] | None, lang: str) -> str:
 
 #: A date as people of each language write it in Finland: "tiistai 1.12.2026",
 #: "tisdag 1.12.2026", "Tuesday 1 December 2026".
-LONG_DATE = {"fi": "EEEE d.M.yyyy", "sv": "EEEE d.M.yyyy", "en": "EEEE d MMMM yyyy"}
+LONG_DATE = {"fi": "cccc d.M.yyyy", "sv": "cccc d.M.yyyy", "en": "EEEE d MMMM yyyy"}
 
 
 def long_date(value: datetime, lang: str) -> str:
