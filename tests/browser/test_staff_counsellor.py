@@ -404,6 +404,41 @@ async def test_bad_input_gets_a_clear_answer_never_a_500(
     )
     assert status == 400
     assert "There is a problem" in body
+    # The same e-mail twice: the second time a clear message and a link to the first.
+    answers = {
+        "step": "check",
+        **dict.fromkeys(["phone", "birth_year", "referral_reason", "referral_source"], ""),
+        **dict.fromkeys(["education_level", "skills", "lang1", "level1", "lang2", "level2"], ""),
+        **dict.fromkeys(["lang3", "level3"], ""),
+        "given_name": "Kaksi",
+        "family_name": "Kertaa",
+        "email": f"kaksi.{uuid.uuid4().hex[:6]}@example.fi",
+        "preferred_language": "sv",
+        "preferred_channel": "email",
+        "birth_date": "1.1.1990",
+        "municipality": "Salo",
+        "subsidy_days": "640",
+        "consent": "registry",
+    }
+    first = await request.post(
+        f"{stack.portal}/staff/participants/new",
+        form={"csrf_token": csrf, **answers},
+        max_redirects=0,
+    )
+    assert first.status == 303
+    existing = first.headers["location"].split("?")[0]
+    status, body = await post("/staff/participants/new", answers)
+    assert status == 400
+    assert "already registered" in body
+    assert f'href="{existing}"' in body
+    # What only the participants service knows is wrong (a 422) is shown at its field.
+    status, body = await post(
+        "/staff/participants/new",
+        {**answers, "email": "", "preferred_channel": "sms", "phone": "00000"},
+    )
+    assert status == 400
+    assert 'href="#phone"' in body
+    assert "The phone number is not valid" in body
     # A visit about nothing we know, or for too many people.
     status, body = await post("/staff/visits", {"purpose": "sleeping"})
     assert status == 400
