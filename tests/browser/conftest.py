@@ -138,6 +138,9 @@ async def stack(
             "PORTAL_DEV_SIGN_IN": "true",
             "PORTAL_DEV_PEOPLE_FILE": str(people_file),
             "PORTAL_PUBLIC_URL": portal_url,
+            # Every test's browser is the same client (127.0.0.1): the per-client limit of
+            # sign-in links would otherwise be shared by the whole suite.
+            "PORTAL_SIGNIN_PER_CLIENT": "1000",
             **{f"PORTAL_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},
         },
     }
