@@ -120,3 +120,25 @@ async def test_every_sign_in_page_in_every_language(
     await check_page(page, f"signin-link-{lang}")
     await page.locator("main").get_by_role("button", name=words["sign_in"]).click()
     await page.wait_for_url(f"{stack.portal}{home}")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+async def test_too_many_links_for_one_address_is_a_page_that_says_when(
+    stack: Stack, new_page: NewPage, lang: str
+) -> None:
+    words = WORDS[lang]
+    page = await new_page(lang=lang, phone=lang == "sv")
+    nobody = f"nobody.{uuid.uuid4().hex[:8]}@example.fi"  # unknown: no e-mail, same answers
+    for _ in range(3):
+        await page.goto(f"{stack.portal}/sign-in?lang={lang}")
+        await page.get_by_label(words["email"]).fill(nobody)
+        await page.get_by_role("button", name=words["send"]).click()
+        await page.wait_for_url(f"{stack.portal}/sign-in/sent")
+    await page.goto(f"{stack.portal}/sign-in?lang={lang}")
+    await page.get_by_label(words["email"]).fill(nobody)
+    async with page.expect_response(f"{stack.portal}/sign-in") as answer:
+        await page.get_by_role("button", name=words["send"]).click()
+    response = await answer.value
+    assert response.status == 429
+    assert int(response.headers["retry-after"]) > 0
+    await check_page(page, f"signin-too-many-{lang}")
