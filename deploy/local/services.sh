@@ -26,6 +26,8 @@ export PORTAL_SIGNING_KEY_FILE="${PORTAL_SIGNING_KEY_FILE:-$LOCAL_DIR/keys/porta
 export PORTAL_DEV_SIGN_IN="${PORTAL_DEV_SIGN_IN:-true}"
 export PORTAL_DEV_PEOPLE_FILE="${PORTAL_DEV_PEOPLE_FILE:-$LOCAL_DIR/demo-people.json}"
 export PORTAL_PUBLIC_URL="${PORTAL_PUBLIC_URL:-http://127.0.0.1:${PORTAL_PORT:-8000}}"
+# The calendar feed's events link back to their pages in the portal.
+export EVENTS_PORTAL_URL="${EVENTS_PORTAL_URL:-$PORTAL_PUBLIC_URL}"
 # The signed accept/decline links in e-mails open the portal's answer pages (/actions/…),
 # which say what is being answered in the portal's layout.
 export NOTIFICATIONS_PUBLIC_URL="${NOTIFICATIONS_PUBLIC_URL:-$PORTAL_PUBLIC_URL}"

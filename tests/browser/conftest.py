@@ -63,8 +63,12 @@ class Mailbox:
         self, address: str, after: int = 0, timeout: float = 30
     ) -> EmailMessage:
         """The first e-mail to `address` beyond the first `after` ones."""
-        found = await wait_for(lambda: self.to(address)[after:] or None, timeout=timeout)
-        return found[0]  # type: ignore[no-any-return]
+
+        async def arrived() -> list[EmailMessage] | None:
+            return self.to(address)[after:] or None
+
+        found: list[EmailMessage] = await wait_for(arrived, timeout=timeout)
+        return found[0]
 
     @staticmethod
     def text(message: EmailMessage) -> str:
@@ -309,6 +313,16 @@ async def sign_in_as(page: Page, stack: Stack, role: str, name_part: str = "") -
     await page.get_by_role("button", name=person["name"], exact=True).click()
     await page.wait_for_load_state()
     return person
+
+
+def offer_for_sign_in(stack: Stack, role: str, subject: str, name: str) -> None:
+    """One more person on the development sign-in page (it reads its file on every request):
+    for people a test has just made through the APIs."""
+    people_file = Path(stack.platform["portal"].env["PORTAL_DEV_PEOPLE_FILE"])
+    entry = {"role": role, "subject": subject, "name": name}
+    people = json.loads(people_file.read_text("utf-8"))
+    people_file.write_text(json.dumps([*people, entry], ensure_ascii=False), "utf-8")
+    stack.people.append(entry)
 
 
 def elapsed_since(started: float) -> float:

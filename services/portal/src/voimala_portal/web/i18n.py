@@ -66,6 +66,11 @@ class Translator:
 
     language: Language
 
+    @property
+    def locale(self) -> str:
+        """For dates and numbers: English as written in Europe (14:00, 1 December 2026)."""
+        return "en_GB" if self.language == "en" else self.language
+
     def gettext(self, message: str, **values: Any) -> str:
         found = catalogue(self.language).get(message) if self.language != "en" else None
         text = found if isinstance(found, str) else message
@@ -85,26 +90,26 @@ class Translator:
             return ""
         if isinstance(value, dt.datetime):
             value = value.astimezone(HELSINKI)
-        return format_date(value, form, locale=self.language)
+        return format_date(value, form, locale=self.locale)
 
     def time(self, value: dt.datetime | None) -> str:
         return (
             ""
             if value is None
-            else format_time(value.astimezone(HELSINKI), "short", locale=self.language)
+            else format_time(value.astimezone(HELSINKI), "short", locale=self.locale)
         )
 
     def datetime(self, value: dt.datetime | None, form: str = "medium") -> str:
         if value is None:
             return ""
-        return format_datetime(value.astimezone(HELSINKI), form, locale=self.language)
+        return format_datetime(value.astimezone(HELSINKI), form, locale=self.locale)
 
     def weekday_date(self, value: dt.date | dt.datetime) -> str:
         if isinstance(value, dt.datetime):
             value = value.astimezone(HELSINKI)
         return format_date(
-            value, "EEEE d.M." if self.language != "en" else "EEEE d MMMM", locale=self.language
+            value, "EEEE d.M." if self.language != "en" else "EEEE d MMMM", locale=self.locale
         )
 
     def number(self, value: float | int) -> str:
-        return format_decimal(value, locale=self.language)
+        return format_decimal(value, locale=self.locale)
