@@ -315,6 +315,31 @@ async def sign_in_as(page: Page, stack: Stack, role: str, name_part: str = "") -
     return person
 
 
+_used_links: set[str] = set()
+
+
+async def sign_in_by_link(page: Page, stack: Stack, address: str) -> None:
+    """Sign in as a person would: ask a link on /sign-in, find it in the e-mail the platform
+    sent (the test's SMTP server), open it and press the button."""
+    await page.goto(f"{stack.portal}/sign-in")
+    await page.locator("input[type=email]").fill(address)
+    await page.locator("main form button[type=submit]").first.click()
+    await page.wait_for_url(f"{stack.portal}/sign-in/sent")
+
+    async def new_link() -> str | None:
+        for message in stack.mailbox.to(address):
+            for link in Mailbox.links(message):
+                if link.startswith(f"{stack.portal}/sign-in/link/") and link not in _used_links:
+                    return link
+        return None
+
+    link: str = await wait_for(new_link, timeout=60, interval=0.5)
+    _used_links.add(link)
+    await page.goto(link)
+    await page.locator("main form button[type=submit]").first.click()
+    await page.wait_for_load_state()
+
+
 def offer_for_sign_in(stack: Stack, role: str, subject: str, name: str) -> None:
     """One more person on the development sign-in page (it reads its file on every request):
     for people a test has just made through the APIs."""

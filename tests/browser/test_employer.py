@@ -18,7 +18,14 @@ import pytest
 from playwright.async_api import Page, expect
 from voimala_kit.testing import wait_for
 
-from .conftest import NewPage, Stack, check_page, sign_in_as
+from .conftest import (
+    NewPage,
+    Stack,
+    check_page,
+    offer_for_sign_in,
+    sign_in_as,
+    sign_in_by_link,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -101,14 +108,22 @@ async def _post_opening(page: Page, stack: Stack, title: str, skill: str, js: bo
     return page.url.split("?")[0]
 
 
-@pytest.mark.parametrize("js", [True, False])
+@pytest.mark.parametrize(
+    ("js", "employer"),
+    [
+        (True, "heikki.rantanen@perniontilit.example"),
+        (False, "jukka.halonen@halikonpuutarha.example"),
+    ],
+)
 async def test_an_employer_posts_accepts_and_sees_the_contact_after_consent(
-    stack: Stack, new_page: NewPage, token: Callable[..., str], js: bool
+    stack: Stack, new_page: NewPage, token: Callable[..., str], js: bool, employer: str
 ) -> None:
     skill = f"piirilevyjuotos {uuid.uuid4().hex[:6]}"
     person = await _participant(stack, token, skill)
     page = await new_page(js=js)
-    await sign_in_as(page, stack, "employer", "Riikka")
+    # Signed in by the link e-mailed to the contact person (read from the SMTP server).
+    await sign_in_by_link(page, stack, employer)
+    assert page.url.endswith("/employer")
     title = f"Elektroniikka-asentaja {uuid.uuid4().hex[:4]}"
     opening_url = await _post_opening(page, stack, title, skill, js)
 
@@ -135,14 +150,18 @@ async def test_an_employer_posts_accepts_and_sees_the_contact_after_consent(
     assert person["email"] not in await page.content()
     await check_page(page, f"employer-accepted-js-{js}")
 
-    # CONSENT-VIA-ME: the participant consents to share contact (switch to /me when it exists).
-    async with httpx.AsyncClient(timeout=10) as client:
-        r = await client.post(
-            f"{stack.url('participants')}/participants/{person['id']}/consents",
-            json={"purpose": "contact_sharing", "granted": True},
-            headers=_auth(token("participant", subject=person["id"])),
-        )
-        assert r.status_code == 201, r.text
+    # The participant consents on their own page, in a browser of their own.
+    own = await new_page(js=js, phone=True)
+    name = f"{person['given_name']} {person['family_name']}"
+    offer_for_sign_in(stack, "participant", person["id"], name)
+    await sign_in_as(own, stack, "participant", name)
+    await own.goto(f"{stack.portal}/me/matches")
+    await expect(own.locator("main")).to_contain_text(title)
+    await own.get_by_label("Suostun jakamaan yhteystietoni heille").check()
+    await own.get_by_role("button", name=re.compile("^Jaa yhteystietoni")).click()
+    await own.wait_for_load_state()
+    await expect(own.locator(".success")).to_be_visible()
+    await check_page(own, f"employer-journey-me-consent-js-{js}")
 
     async def contact_shown() -> bool | None:
         await page.goto(opening_url)

@@ -6,11 +6,9 @@ axe on every page in Finnish, Swedish and English; and no way into another parti
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +16,7 @@ import pytest
 from playwright.async_api import Page, expect
 from voimala_kit.testing import wait_for
 
-from .conftest import NewPage, Stack, check_page, sign_in_as
+from .conftest import NewPage, Stack, check_page, offer_for_sign_in, sign_in_as
 
 pytestmark = pytest.mark.browser
 Token = Callable[..., str]
@@ -66,16 +64,8 @@ async def _participant(stack: Stack, token: Token) -> dict[str, Any]:
 
         await wait_for(known, timeout=60)
     name = f"{person['given_name']} {person['family_name']}"
-    entry = {"role": "participant", "subject": pid, "name": name}
-    _offer_for_sign_in(Path(stack.platform["portal"].env["PORTAL_DEV_PEOPLE_FILE"]), entry)
-    stack.people.append(entry)
+    offer_for_sign_in(stack, "participant", pid, name)
     return person | {"id": pid, "skill": skill, "name": name}
-
-
-def _offer_for_sign_in(people_file: Path, entry: dict[str, str]) -> None:
-    """The development sign-in reads its people file on every request: one more person."""
-    people = json.loads(people_file.read_text("utf-8"))
-    people_file.write_text(json.dumps([*people, entry], ensure_ascii=False), "utf-8")
 
 
 async def _upcoming_occurrence(stack: Stack) -> dict[str, Any]:
