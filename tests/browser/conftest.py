@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from voimala_contracts import topics
 from voimala_kit.auth import generate_keys
+from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import wait_for
 
 from ..conftest import SERVICES, Platform, ServiceProcess, _free_port
@@ -164,6 +167,12 @@ async def stack(
         started.services[name] = ServiceProcess(
             name, package, env, logs / f"{name}.log", ports[name]
         )
+    # Each service starts reading at the end of every topic: the broker is shared with the other
+    # suites and with earlier runs, whose partners, people and proposals (with the same demo
+    # e-mail addresses, but other ids) must not become this platform's.
+    await asyncio.gather(
+        *(_group_at_end(kafka_bootstrap, f"{name}-browser-{run}") for name in packages)
+    )
     for service in started.services.values():
         service.start()
     for service in started.services.values():
@@ -190,6 +199,26 @@ async def stack(
             service.stop()
     sms.terminate()
     smtp.stop()
+
+
+async def _group_at_end(bootstrap_servers: str, group: str) -> None:
+    every = topics.all_topics()
+    await ensure_topics(bootstrap_servers, every)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group)
+    await consumer.start()
+    try:
+        # partitions_for_topic reads the client's metadata, which starts empty
+        await consumer._client.force_metadata_update()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in every
+            for p in consumer.partitions_for_topic(topic) or ()
+        ]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit(dict(ends))
+    finally:
+        await consumer.stop()
 
 
 # --- the browser ----------------------------------------------------------------------------
