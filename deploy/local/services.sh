@@ -13,7 +13,7 @@ SERVICES=(participants:voimala_participants:8001 events:voimala_scheduling:8002
 # Development stand-ins for the outside world that notifications talks to, so that e-mail and
 # SMS are really handed over (and can be read in .local/logs/smtp-sink.log, sms-sink.log).
 # name|python arguments|port
-SINKS=("smtp-sink|-m aiosmtpd -n -c aiosmtpd.handlers.Debugging -l 127.0.0.1:1025|1025"
+SINKS=("smtp-sink|$DEPLOY_DIR/smtp_sink.py --port 1025|1025"
     "sms-sink|-m voimala_notifications.fake_sms|8090")
 LOG_DIR="$LOCAL_DIR/logs"
 export VOIMALA_JWT_PUBLIC_KEY_FILE="${VOIMALA_JWT_PUBLIC_KEY_FILE:-$LOCAL_DIR/keys/jwt-public.pem}"
