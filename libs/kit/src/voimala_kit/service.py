@@ -34,7 +34,16 @@ from .outbox import Outbox
 from .relay import Relay
 from .settings import ServiceSettings
 
-__all__ = ["Platform", "PlatformDep", "ServiceSpec", "Worker", "create_app", "serve"]
+__all__ = [
+    "Platform",
+    "PlatformDep",
+    "ServiceSpec",
+    "Worker",
+    "create_app",
+    "is_ready",
+    "readiness",
+    "serve",
+]
 
 log = get_logger(__name__)
 
@@ -199,6 +208,27 @@ def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
     return lifespan
 
 
+async def readiness(platform: Platform) -> dict[str, str]:
+    """What `/health/ready` checks: the database, the broker and every background worker."""
+    checks: dict[str, str] = {}
+    for name, check in (
+        ("database", platform.db.ping),
+        ("kafka", lambda: check_kafka(platform.producer)),
+    ):
+        try:
+            await check()
+            checks[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - the answer names what failed
+            checks[name] = f"failing: {type(exc).__name__}"
+    for name, task in platform.workers.items():
+        checks[name] = "running" if not task.done() else "stopped"
+    return checks
+
+
+def is_ready(checks: dict[str, str]) -> bool:
+    return all(v in ("ok", "running") for v in checks.values())
+
+
 def _health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -208,19 +238,8 @@ def _health_router() -> APIRouter:
 
     @router.get("/health/ready")
     async def ready(platform: PlatformDep) -> dict[str, Any]:
-        checks: dict[str, str] = {}
-        for name, check in (
-            ("database", platform.db.ping),
-            ("kafka", lambda: check_kafka(platform.producer)),
-        ):
-            try:
-                await check()
-                checks[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - the answer names what failed
-                checks[name] = f"failing: {type(exc).__name__}"
-        for name, task in platform.workers.items():
-            checks[name] = "running" if not task.done() else "stopped"
-        if any(v not in ("ok", "running") for v in checks.values()):
+        checks = await readiness(platform)
+        if not is_ready(checks):
             raise Problem(503, "Not ready", "a dependency is not available", checks=checks)
         return {"status": "ready", "checks": checks}
 

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from voimala_kit.kafka import check_kafka
+from voimala_kit.service import is_ready, readiness
 
 from ..repository.sessions import SessionUser
 from ..services import Service
@@ -119,23 +119,11 @@ def _checks(response: httpx.Response) -> dict[str, str]:
 
 async def portal_state(request: Request, portal: Portal) -> ServiceState:
     """The portal's own readiness, checked in-process as the kit's `/health/ready` does."""
-    platform = portal.platform
-    checks: dict[str, str] = {}
-    for name, check in (
-        ("database", platform.db.ping),
-        ("kafka", lambda: check_kafka(platform.producer)),
-    ):
-        try:
-            await check()
-            checks[name] = "ok"
-        except Exception as exc:  # noqa: BLE001 - the page names what failed
-            checks[name] = f"failing: {type(exc).__name__}"
-    for name, task in platform.workers.items():
-        checks[name] = "running" if not task.done() else "stopped"
+    checks = await readiness(portal.platform)
     return ServiceState(
         "portal",
         reachable=True,
-        ready=all(v in ("ok", "running") for v in checks.values()),
+        ready=is_ready(checks),
         checks=checks,
         version=request.app.version,
         counts=read_metrics(generate_latest(REGISTRY.restricted_registry(_WANTED)).decode()),
