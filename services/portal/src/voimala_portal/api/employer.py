@@ -429,4 +429,11 @@ async def messages(request: Request, portal: PortalDep, user: Employer) -> Respo
     them): the in-app inbox of notifications."""
     call = portal.services.as_user(user)
     inbox = await call.get("notifications", f"/recipients/{user.subject}/messages", limit=50)
-    return render(request, "employer/messages.html", {"messages": inbox["items"]})
+    return render(
+        request,
+        "partner/messages.html",
+        {
+            "messages": inbox["items"],
+            "back": ("/employer", translator(request).gettext("All openings")),
+        },
+    )

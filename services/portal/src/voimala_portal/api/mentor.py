@@ -167,4 +167,8 @@ async def availability(request: Request, portal: PortalDep, user: Mentor) -> Res
 async def messages(request: Request, portal: PortalDep, user: Mentor) -> Response:
     call = portal.services.as_user(user)
     inbox = await call.get("notifications", f"/recipients/{user.subject}/messages", limit=50)
-    return render(request, "mentor/messages.html", {"messages": inbox["items"]})
+    return render(
+        request,
+        "partner/messages.html",
+        {"messages": inbox["items"], "back": ("/mentor", translator(request).gettext("Mentoring"))},
+    )
