@@ -41,7 +41,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(threshold)
-    for noisy in ("aiokafka", "kafka", "asyncio", "uvicorn.access"):
+    # httpx logs every request's URL at INFO: the portal's calls carry searches and ids in
+    # their query strings (a name typed into the staff search), which must not reach a log.
+    for noisy in ("aiokafka", "kafka", "asyncio", "uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
