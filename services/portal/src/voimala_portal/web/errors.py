@@ -20,6 +20,11 @@ from .session import NotYourPageError, SignInRequiredError
 log = get_logger(__name__)
 
 
+def _route(request: Request) -> str:
+    """The route's template (`/staff/participants/{participant_id}`), never the path itself."""
+    return str(getattr(request.scope.get("route"), "path", "unmatched"))
+
+
 def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith(("/health", "/metrics", "/openapi"))
 
@@ -53,7 +58,7 @@ def install_errors(app: FastAPI) -> None:
             return render(request, "errors/not_found.html", status_code=404)
         if exc.status == 403:
             return render(request, "errors/forbidden.html", status_code=403)
-        log.warning("portal.service_error", status=exc.status, route=request.url.path)
+        log.warning("portal.service_error", status=exc.status, route=_route(request))
         return render(request, "errors/unavailable.html", status_code=503)
 
     @app.exception_handler(HTTPException)
@@ -72,5 +77,5 @@ def install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> Response:
-        log.error("http.unhandled", route=request.url.path, **error_fields(exc))
+        log.error("http.unhandled", route=_route(request), **error_fields(exc))
         return render(request, "errors/unavailable.html", status_code=500)
