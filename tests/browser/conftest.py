@@ -344,7 +344,8 @@ async def sign_in_as(page: Page, stack: Stack, role: str, name_part: str = "") -
     return person
 
 
-_used_links: set[str] = set()
+#: Sign-in links already opened in this session, by any test (each link works once).
+USED_LINKS: set[str] = set()
 
 
 async def sign_in_by_link(page: Page, stack: Stack, address: str) -> None:
@@ -358,12 +359,12 @@ async def sign_in_by_link(page: Page, stack: Stack, address: str) -> None:
     async def new_link() -> str | None:
         for message in stack.mailbox.to(address):
             for link in Mailbox.links(message):
-                if link.startswith(f"{stack.portal}/sign-in/link/") and link not in _used_links:
+                if link.startswith(f"{stack.portal}/sign-in/link/") and link not in USED_LINKS:
                     return link
         return None
 
     link: str = await wait_for(new_link, timeout=60, interval=0.5)
-    _used_links.add(link)
+    USED_LINKS.add(link)
     await page.goto(link)
     await page.locator("main form button[type=submit]").first.click()
     await page.wait_for_load_state()

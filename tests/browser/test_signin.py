@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 from voimala_kit.testing import wait_for
 
-from .conftest import NewPage, Stack, check_page
+from .conftest import USED_LINKS, NewPage, Stack, check_page
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ async def ask_for_link(page: Page, stack: Stack, lang: str, address: str, name: 
     await check_page(page, f"signin-sent-{name}-{lang}")
 
 
-_seen: set[str] = set()
+_seen = USED_LINKS  # shared with the other tests that sign in by link
 
 
 @pytest.mark.parametrize("js", [True, False])
