@@ -20,6 +20,7 @@ from voimala_kit.clock import HELSINKI
 
 from .. import opening_form
 from ..explain import explain, fit, language_name, level_name
+from ..proposal_actions import answer, record_outcome
 from ..repository.sessions import SessionUser
 from ..services import Caller, ServiceError
 from ..web.deps import PortalDep
@@ -358,13 +359,7 @@ async def ask_for_candidates(
 async def accept(request: Request, portal: PortalDep, user: Employer, proposal_id: str) -> Response:
     call = portal.services.as_user(user)
     proposal = await _own_proposal(call, user, proposal_id)
-    done = "accepted"
-    try:
-        await call.post("matching", f"/proposals/{proposal['id']}/accept")
-    except ServiceError as exc:
-        if exc.status != 409:
-            raise
-        done = "too_late"
+    done = await answer(call, proposal["id"], accept=True, reason="")
     return RedirectResponse(
         f"/employer/openings/{proposal['opening_id']}?done={done}#proposals", 303
     )
@@ -389,13 +384,7 @@ async def decline(
     call = portal.services.as_user(user)
     proposal = await _own_proposal(call, user, proposal_id)
     reason = clean(await request.form(), "reason", 500) or NO_REASON
-    done = "declined"
-    try:
-        await call.post("matching", f"/proposals/{proposal['id']}/decline", {"reason": reason})
-    except ServiceError as exc:
-        if exc.status != 409:
-            raise
-        done = "too_late"
+    done = await answer(call, proposal["id"], accept=False, reason=reason)
     return RedirectResponse(
         f"/employer/openings/{proposal['opening_id']}?done={done}#proposals", 303
     )
@@ -408,16 +397,7 @@ async def outcome(
     call = portal.services.as_user(user)
     proposal = await _own_proposal(call, user, proposal_id)
     chosen = clean(await request.form(), "outcome", 40)
-    done = "outcome"
-    if chosen not in OUTCOMES:
-        done = "no_outcome"
-    else:
-        try:
-            await call.post("matching", f"/proposals/{proposal['id']}/outcome", {"outcome": chosen})
-        except ServiceError as exc:
-            if exc.status not in (409, 422):
-                raise
-            done = "no_outcome"
+    done = await record_outcome(call, proposal["id"], chosen, OUTCOMES)
     return RedirectResponse(
         f"/employer/openings/{proposal['opening_id']}?done={done}#proposals", 303
     )

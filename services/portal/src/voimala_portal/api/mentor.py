@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..explain import explain, fit, language_name, level_name
+from ..proposal_actions import answer, record_outcome
 from ..repository.sessions import SessionUser
 from ..services import Caller, ServiceError
 from ..web.deps import PortalDep
@@ -108,13 +109,7 @@ async def accept(request: Request, portal: PortalDep, user: Mentor, proposal_id:
     call = portal.services.as_user(user)
     me = await call.get("matching", "/mentors/me")
     proposal = await _own_proposal(call, me, proposal_id)
-    done = "accepted"
-    try:
-        await call.post("matching", f"/proposals/{proposal['id']}/accept")
-    except ServiceError as exc:
-        if exc.status != 409:
-            raise
-        done = "too_late"
+    done = await answer(call, proposal["id"], accept=True, reason="")
     return RedirectResponse(f"/mentor?done={done}", 303)
 
 
@@ -124,13 +119,7 @@ async def decline(request: Request, portal: PortalDep, user: Mentor, proposal_id
     me = await call.get("matching", "/mentors/me")
     proposal = await _own_proposal(call, me, proposal_id)
     reason = clean(await request.form(), "reason", 500) or NO_REASON
-    done = "declined"
-    try:
-        await call.post("matching", f"/proposals/{proposal['id']}/decline", {"reason": reason})
-    except ServiceError as exc:
-        if exc.status != 409:
-            raise
-        done = "too_late"
+    done = await answer(call, proposal["id"], accept=False, reason=reason)
     return RedirectResponse(f"/mentor?done={done}", 303)
 
 
@@ -140,16 +129,7 @@ async def outcome(request: Request, portal: PortalDep, user: Mentor, proposal_id
     me = await call.get("matching", "/mentors/me")
     proposal = await _own_proposal(call, me, proposal_id)
     chosen = clean(await request.form(), "outcome", 40)
-    done = "outcome"
-    if chosen not in OUTCOMES:
-        done = "no_outcome"
-    else:
-        try:
-            await call.post("matching", f"/proposals/{proposal['id']}/outcome", {"outcome": chosen})
-        except ServiceError as exc:
-            if exc.status not in (409, 422):
-                raise
-            done = "no_outcome"
+    done = await record_outcome(call, proposal["id"], chosen, OUTCOMES)
     return RedirectResponse(f"/mentor?done={done}", 303)
 
 
