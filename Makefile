@@ -65,7 +65,7 @@ browser-deps: ## Debian's Chromium (for Playwright) and axe-core (npm) for the b
 test-fast: install ## unit and integration tests without the end-to-end processes
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m "not e2e and not browser"
 
-lint: install ## ruff, mypy (strict for libs/), import-linter
+lint: install ## ruff, mypy (strict everywhere), import-linter (layers of every service)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy -p voimala_contracts -p voimala_kit

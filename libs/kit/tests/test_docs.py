@@ -20,7 +20,7 @@ _URL = re.compile(r"""(?:src|href)=["']([^"']+)["']|["'](/[^"']+\.(?:js|css|png)
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # The lifespan (database, Kafka) is not started: the documentation pages need neither.
     settings = KitSettings(database_url="postgresql://x:y@127.0.0.1:1/none")
-    app = create_app(ServiceSpec(settings, "Docs test", tmp_path))
+    app = create_app(ServiceSpec(settings, None, "Docs test", tmp_path))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://svc") as c:
         yield c

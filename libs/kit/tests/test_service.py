@@ -29,7 +29,7 @@ async def test_a_crashing_worker_is_restarted_and_readiness_names_it(
         database_url=kit_dsn,
         jwt_public_key_file=jwt_keys[1],
     )
-    spec = ServiceSpec(settings, "kit test", tmp_path, workers=[("sweep", sweep)])
+    spec = ServiceSpec(settings, None, "kit test", tmp_path, workers=[("sweep", sweep)])
     async with running_app(create_app(spec)) as client:
 
         async def restarted() -> bool:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 from voimala_contracts import topics
 from voimala_kit.auth import generate_keys
+from voimala_kit.clock import SystemClock
 from voimala_kit.kafka import ensure_topics, make_producer
 from voimala_kit.testing import running_app
 from voimala_portal.bootstrap import bootstrap
@@ -33,7 +34,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class MovableClock:
+class MovableClock(SystemClock):
     """The real time plus an offset the tests move (idle sessions, expired links)."""
 
     def __init__(self) -> None:

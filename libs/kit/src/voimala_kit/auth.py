@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from .clock import SystemClock
 from .http import Problem
 
 __all__ = [
@@ -203,7 +204,7 @@ def issue_token(
     lifetime: timedelta = timedelta(hours=8),
 ) -> str:
     """Sign a token (development and tests; production tokens come from the identity provider)."""
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     claims: dict[str, Any] = {
         "iss": issuer,
         "aud": audience,

@@ -13,7 +13,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -27,6 +26,7 @@ from voimala_contracts import (
     topics,
 )
 
+from .clock import SystemClock
 from .context import work_context
 from .db import Connection, Database
 from .errors import PermanentError, backoff_delay, is_transient, sleep_or_stop
@@ -227,7 +227,7 @@ class Consumer:
             ("dlq.consumer", self._group_id),
             ("dlq.error.class", error_class),
             ("dlq.error.message", reason[:500]),
-            ("dlq.time", datetime.now(UTC).isoformat()),
+            ("dlq.time", SystemClock().now().isoformat()),
         ]
         if event is not None:
             headers += [("dlq.event.id", str(event.id)), ("dlq.event.type", event.type)]

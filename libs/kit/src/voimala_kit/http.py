@@ -7,7 +7,8 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -23,6 +24,7 @@ from .context import work_context
 from .errors import is_transient
 from .logging import error_fields, get_logger
 from .metrics import HTTP_REQUESTS, HTTP_SECONDS
+from .refusals import DomainError
 
 __all__ = [
     "Page",
@@ -31,6 +33,9 @@ __all__ = [
     "encode_cursor",
     "install_http",
     "json_response",
+    "next_time_cursor",
+    "problem_of",
+    "time_cursor",
 ]
 
 log = get_logger(__name__)
@@ -97,15 +102,47 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> Problem:
+    return Problem(400, "Bad cursor", "the cursor is not one this API gave out")
+
+
 def decode_cursor(cursor: str, arity: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
+        raise _bad_cursor() from None
     if not isinstance(values, list) or len(values) != arity:
-        raise Problem(400, "Bad cursor", "the cursor is not one this API gave out")
+        raise _bad_cursor()
     return values
+
+
+def time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (time, id) cursor of a list ordered by time then id, as `next_time_cursor` gives it
+    out; None for the first page."""
+    if not cursor:
+        return None
+    at, key = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(at), uuid.UUID(key)
+    except (TypeError, ValueError, AttributeError):
+        raise _bad_cursor() from None
+
+
+def next_time_cursor(
+    rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, uuid.UUID]]
+) -> str | None:
+    """The cursor after the page's last row, when one more than `limit` rows were read."""
+    if len(rows) <= limit:
+        return None
+    at, rid = key(rows[limit - 1])
+    return encode_cursor([at.isoformat(), str(rid)])
+
+
+def problem_of(error: DomainError) -> Problem:
+    """The one place a use case's refusal becomes an HTTP answer."""
+    headers = {"Location": error.location} if error.location else None
+    return Problem(error.status, error.title, error.detail, headers=headers, **error.extra)
 
 
 #: pydantic's messages where they do not say what to send (they never quote the value).
@@ -144,6 +181,10 @@ def install_http(
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
         return exc.response(request.url.path)
+
+    @app.exception_handler(DomainError)
+    async def on_refusal(request: Request, exc: DomainError) -> Response:
+        return problem_of(exc).response(request.url.path)
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> Response:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -40,6 +40,7 @@ __all__ = [
     "ServiceSpec",
     "Worker",
     "create_app",
+    "get_platform",
     "is_ready",
     "readiness",
     "serve",
@@ -48,14 +49,21 @@ __all__ = [
 log = get_logger(__name__)
 
 
-Worker = Callable[["Platform", asyncio.Event], Awaitable[None]]
+Worker = Callable[["Platform[Any, Any]", asyncio.Event], Awaitable[None]]
+
+#: A service's own settings (a `ServiceSettings`) and its own dependencies object: the typed
+#: things its use cases need beyond a connection (clock, outbox, settings, its extras), built
+#: once in its `bootstrap.py`.
+S = TypeVar("S", bound=ServiceSettings)
+D = TypeVar("D")
 
 
 @dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(Generic[S, D]):
     """What makes one service: everything else is the same for all of them."""
 
-    settings: ServiceSettings
+    settings: S
+    deps: D
     title: str
     migrations: Path
     routers: Sequence[APIRouter] = ()
@@ -73,10 +81,12 @@ class ServiceSpec:
 
 
 @dataclass
-class Platform:
-    """The running service's resources, handed to endpoints as typed state."""
+class Platform(Generic[S, D]):
+    """The running service's resources and its dependencies, handed to endpoints and workers
+    as one typed object: a service names it `Platform[Settings, Deps]` with its own two."""
 
-    settings: ServiceSettings
+    settings: S
+    deps: D
     db: Database
     producer: AIOKafkaProducer
     outbox: Outbox
@@ -84,13 +94,13 @@ class Platform:
     workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
-async def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform[Any, Any]:
     # async, like every dependency here: FastAPI runs a plain `def` in its thread pool.
-    platform: Platform = request.app.state.platform
+    platform: Platform[Any, Any] = request.app.state.platform
     return platform
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Platform[Any, Any], Depends(get_platform)]
 
 
 async def _with_retries(what: str, attempt_fn: Callable[[], Awaitable[Any]]) -> Any:
@@ -120,95 +130,119 @@ async def _supervise(
             await sleep_or_stop(backoff_delay(attempt, 0.5, 30.0), stop)
 
 
-def _lifespan(spec: ServiceSpec) -> Callable[[FastAPI], Any]:
+async def _start(spec: ServiceSpec[Any, Any]) -> Platform[Any, Any]:
+    """Connect to the database and the broker, migrate, and make the topics this service needs."""
+    settings = spec.settings
+    if settings.jwt_public_key_file is None:
+        raise RuntimeError("VOIMALA_JWT_PUBLIC_KEY_FILE is not set (make token creates keys)")
+    verifier = TokenVerifier.from_file(
+        settings.jwt_public_key_file,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.extra_public_keys,
+    )
+    db: Database = await _with_retries("database", lambda: Database.connect(settings))
+    async with db.connection() as conn:
+        await migrate(
+            conn,
+            {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations},
+            settings.db_migration_timeout,
+        )
+    # Its own topic, and, as a consumer, its dead letters and what it reads: a consumer may
+    # well start before the service that writes what it subscribes to.
+    needed = [topics.BY_SERVICE[settings.service_name]]
+    if spec.handlers:
+        needed += [topics.dead_letter(settings.service_name), *spec.subscribe]
+    await _with_retries("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, needed))
+    producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name)
+    await _with_retries("kafka", producer.start)
+    return Platform(settings, spec.deps, db, producer, Outbox(settings.service_name), verifier)
+
+
+def _relay(platform: Platform[Any, Any]) -> Relay:
+    settings = platform.settings
+    return Relay(
+        platform.db,
+        platform.producer,
+        service=settings.service_name,
+        batch_size=settings.relay_batch_size,
+        idle_poll=settings.relay_idle_poll,
+        busy_wait=settings.relay_busy_wait,
+        backoff_base=settings.retry_backoff_base,
+        backoff_cap=settings.retry_backoff_cap,
+    )
+
+
+def _consumer(spec: ServiceSpec[Any, Any], platform: Platform[Any, Any]) -> Consumer:
+    settings = platform.settings
+    return Consumer(
+        platform.db,
+        platform.producer,
+        service=settings.service_name,
+        group_id=settings.group_id,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        subscribe=spec.subscribe,
+        handlers=spec.handlers,
+        unknown_types="skip" if spec.unknown_types == "skip" else "dead_letter",
+        backoff_base=settings.retry_backoff_base,
+        backoff_cap=settings.retry_backoff_cap,
+        max_attempts=settings.retry_max_attempts,
+    )
+
+
+def _start_workers(
+    spec: ServiceSpec[Any, Any], platform: Platform[Any, Any], stop: asyncio.Event
+) -> None:
+    """The relay, the consumer and the service's own jobs, each supervised."""
+    settings = platform.settings
+    runs: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {}
+    if settings.run_relay:
+        runs["relay"] = _relay(platform).run
+    if settings.run_consumer and spec.handlers:
+        runs["consumer"] = _consumer(spec, platform).run
+    for name, job in spec.workers:
+        runs[name] = partial(job, platform)
+    for name, run in runs.items():
+        platform.workers[name] = asyncio.create_task(
+            _supervise(name, run, stop, settings.service_name)
+        )
+
+
+async def _stop(platform: Platform[Any, Any], stop: asyncio.Event) -> None:
+    """Drain the workers (15 s, then cancel), then close the producer and the pool."""
+    stop.set()
+    if platform.workers:
+        _, pending = await asyncio.wait(platform.workers.values(), timeout=15)
+        for task in pending:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+    await platform.producer.stop()
+    await platform.db.close()
+
+
+def _lifespan(spec: ServiceSpec[Any, Any]) -> Callable[[FastAPI], Any]:
     settings = spec.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
-        if settings.jwt_public_key_file is None:
-            raise RuntimeError("VOIMALA_JWT_PUBLIC_KEY_FILE is not set (make token creates keys)")
-        verifier = TokenVerifier.from_file(
-            settings.jwt_public_key_file,
-            settings.jwt_issuer,
-            settings.jwt_audience,
-            settings.extra_public_keys,
-        )
-        db: Database = await _with_retries("database", lambda: Database.connect(settings))
-        async with db.connection() as conn:
-            await migrate(
-                conn,
-                {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations},
-                settings.db_migration_timeout,
-            )
-        # Its own topic, and, as a consumer, its dead letters and what it reads: a consumer may
-        # well start before the service that writes what it subscribes to.
-        needed = [topics.BY_SERVICE[settings.service_name]]
-        if spec.handlers:
-            needed += [topics.dead_letter(settings.service_name), *spec.subscribe]
-        await _with_retries(
-            "kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, needed)
-        )
-        producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name)
-        await _with_retries("kafka", producer.start)
-        platform = Platform(settings, db, producer, Outbox(settings.service_name), verifier)
+        platform = await _start(spec)
         stop = asyncio.Event()
-        if settings.run_relay:
-            relay = Relay(
-                db,
-                producer,
-                service=settings.service_name,
-                batch_size=settings.relay_batch_size,
-                idle_poll=settings.relay_idle_poll,
-                busy_wait=settings.relay_busy_wait,
-                backoff_base=settings.retry_backoff_base,
-                backoff_cap=settings.retry_backoff_cap,
-            )
-            platform.workers["relay"] = asyncio.create_task(
-                _supervise("relay", relay.run, stop, settings.service_name)
-            )
-        if settings.run_consumer and spec.handlers:
-            consumer = Consumer(
-                db,
-                producer,
-                service=settings.service_name,
-                group_id=settings.group_id,
-                bootstrap_servers=settings.kafka_bootstrap_servers,
-                subscribe=spec.subscribe,
-                handlers=spec.handlers,
-                unknown_types="skip" if spec.unknown_types == "skip" else "dead_letter",
-                backoff_base=settings.retry_backoff_base,
-                backoff_cap=settings.retry_backoff_cap,
-                max_attempts=settings.retry_max_attempts,
-            )
-            platform.workers["consumer"] = asyncio.create_task(
-                _supervise("consumer", consumer.run, stop, settings.service_name)
-            )
-        for name, job in spec.workers:
-            platform.workers[name] = asyncio.create_task(
-                _supervise(name, partial(job, platform), stop, settings.service_name)
-            )
+        _start_workers(spec, platform, stop)
         app.state.platform = platform
         log.info("service.started", port=settings.port, workers=sorted(platform.workers))
         try:
             yield
         finally:
             log.info("service.stopping")
-            stop.set()
-            if platform.workers:
-                _, pending = await asyncio.wait(platform.workers.values(), timeout=15)
-                for task in pending:
-                    task.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await task
-            await producer.stop()
-            await db.close()
+            await _stop(platform, stop)
             log.info("service.stopped")
 
     return lifespan
 
 
-async def readiness(platform: Platform) -> dict[str, str]:
+async def readiness(platform: Platform[Any, Any]) -> dict[str, str]:
     """What `/health/ready` checks: the database, the broker and every background worker."""
     checks: dict[str, str] = {}
     for name, check in (
@@ -250,7 +284,7 @@ def _health_router() -> APIRouter:
     return router
 
 
-def create_app(spec: ServiceSpec) -> FastAPI:
+def create_app(spec: ServiceSpec[Any, Any]) -> FastAPI:
     app = FastAPI(
         title=spec.title,
         description=spec.description,

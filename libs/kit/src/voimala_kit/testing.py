@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,7 +26,22 @@ from .auth import Role, generate_keys, issue_token
 from .kafka import ensure_topics
 from .settings import ServiceSettings
 
-__all__ = ["read_topic", "running_app", "wait_for"]
+__all__ = ["PROBLEM_JSON", "auth", "free_port", "read_topic", "running_app", "wait_for"]
+
+#: The media type every error answer carries.
+PROBLEM_JSON = "application/problem+json"
+
+
+def auth(token: str) -> dict[str, str]:
+    """The request headers that present `token`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -30,6 +30,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     return create_app(
         ServiceSpec(
             settings=settings,
+            deps=None,
             title="Voimala events",
             description="The service point's programme: series, registration, attendance, "
             "the monthly programme and its calendar feed.",

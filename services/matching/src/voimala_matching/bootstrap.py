@@ -31,6 +31,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     app = create_app(
         ServiceSpec(
             settings=settings,
+            deps=None,
             title="Voimala matching",
             description="Partners, openings, mentors, and matching participants to them.",
             migrations=MIGRATIONS,

@@ -41,6 +41,7 @@ def bootstrap(
     app = create_app(
         ServiceSpec(
             settings=settings,
+            deps=None,
             title="Voimala notifications",
             description="Every message that reaches a person: in-app inbox, e-mail, SMS.",
             migrations=MIGRATIONS,

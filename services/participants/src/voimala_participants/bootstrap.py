@@ -18,6 +18,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     return create_app(
         ServiceSpec(
             settings=settings or Settings(),
+            deps=None,
             title="Voimala participants",
             description="The registry of job seekers in the programme.",
             migrations=MIGRATIONS,

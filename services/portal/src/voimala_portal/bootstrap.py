@@ -27,6 +27,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> F
     app = create_app(
         ServiceSpec(
             settings=settings,
+            deps=None,
             title="Voimala portal",
             description="The web pages through which people use Voimala.",
             migrations=MIGRATIONS,

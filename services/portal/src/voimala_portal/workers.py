@@ -16,9 +16,8 @@ log = get_logger(__name__)
 PURGE_EVERY = 300.0
 
 
-async def purge_sessions(platform: Platform, stop: asyncio.Event) -> None:
+async def purge_sessions(platform: Platform[Settings, None], stop: asyncio.Event) -> None:
     settings = platform.settings
-    assert isinstance(settings, Settings)
     clock = SystemClock()
     while not stop.is_set():
         async with platform.db.transaction() as conn:

@@ -21,8 +21,8 @@ class Portal:
     app_state: object
 
     @property
-    def platform(self) -> Platform:
-        platform: Platform = self.app_state.platform  # type: ignore[attr-defined]
+    def platform(self) -> Platform[Settings, None]:
+        platform: Platform[Settings, None] = self.app_state.platform  # type: ignore[attr-defined]
         return platform
 
 
