@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from voimala_kit.testing import free_port
 
 SERVICES = {
     "participants": "voimala_participants",
@@ -23,12 +23,6 @@ SERVICES = {
     "matching": "voimala_matching",
     "notifications": "voimala_notifications",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -101,7 +95,7 @@ async def platform(
     started = Platform()
     for name, package in SERVICES.items():
         prefix = name.upper()
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "VOIMALA_ENV": "test",

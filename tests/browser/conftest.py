@@ -33,7 +33,7 @@ from voimala_kit.auth import generate_keys
 from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import wait_for
 
-from ..conftest import SERVICES, Platform, ServiceProcess, _free_port
+from ..conftest import SERVICES, Platform, ServiceProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -114,10 +114,10 @@ async def stack(
     work = tmp_path_factory.mktemp("browser-stack")
     portal_private, portal_public = generate_keys(work / "portal-keys")
     mailbox = Mailbox()
-    smtp_port = _free_port()
+    smtp_port = free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    sms_port = _free_port()
+    sms_port = free_port()
     sms = subprocess.Popen(  # noqa: ASYNC220 - started once for the session, returns at once
         [sys.executable, "-m", "voimala_notifications.fake_sms"],
         env={**os.environ, "FAKE_SMS_PORT": str(sms_port)},
@@ -125,7 +125,7 @@ async def stack(
         stderr=subprocess.DEVNULL,
     )
     people_file = work / "demo-people.json"
-    ports = {name: _free_port() for name in [*SERVICES, "portal"]}
+    ports = {name: free_port() for name in [*SERVICES, "portal"]}
     portal_url = f"http://127.0.0.1:{ports['portal']}"
     shared = {
         **os.environ,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,19 +18,13 @@ from voimala_contracts import topics
 from voimala_kit.auth import generate_keys
 from voimala_kit.clock import SystemClock
 from voimala_kit.kafka import ensure_topics, make_producer
-from voimala_kit.testing import running_app
+from voimala_kit.testing import free_port, running_app
 from voimala_portal.bootstrap import bootstrap
 from voimala_portal.settings import Settings
 
 from .oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, create_provider
 
 PUBLIC_URL = "http://portal.test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class MovableClock(SystemClock):

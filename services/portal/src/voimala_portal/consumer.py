@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from voimala_contracts import CloudEvent, topics
 from voimala_contracts.portal import SigninIdentified
 from voimala_kit import Connection, Handler
+from voimala_kit.clock import SystemClock
 
 from .repository import signin_links
 
@@ -24,7 +24,7 @@ async def keep_identity(conn: Connection, data: SigninIdentified, event: CloudEv
         role=data.role,
         org=data.org,
         display_name=data.personal.name,
-        now=datetime.now(UTC),
+        now=SystemClock().now(),
     )
 
 

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from voimala_kit.clock import HELSINKI
 
 from .. import opening_form
 from ..explain import explain, fit, language_name, level_name
@@ -89,10 +88,6 @@ def _dated(opening: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(HELSINKI).date()
-
-
 def _choices(request: Request) -> dict[str, Any]:
     """The form's options in the page's language."""
     t = translator(request)
@@ -154,7 +149,7 @@ async def new_opening_sent(request: Request, portal: PortalDep, user: Employer) 
     carries the answers in hidden fields; "change" shows the form again with them."""
     form = await request.form()
     step = clean(form, "step", 20)
-    got = opening_form.read(form, translator(request), _today(), new=True)
+    got = opening_form.read(form, translator(request), portal.clock.today(), new=True)
     context = {"new": True, "values": got.values, **_choices(request)}
     if got.errors or step == "change":
         status = 400 if got.errors and step != "change" else 200
@@ -293,7 +288,7 @@ async def edit_opening_sent(
     call = portal.services.as_user(user)
     opening = await _own_opening(call, user, opening_id)
     form = await request.form()
-    got = opening_form.read(form, translator(request), _today(), new=False)
+    got = opening_form.read(form, translator(request), portal.clock.today(), new=False)
     context = {"new": False, "opening": opening, "values": got.values, **_choices(request)}
     if not got.errors:
         body = dict(got.body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -151,7 +151,7 @@ async def _proposals(caller: Caller) -> list[dict[str, Any]]:
     return items
 
 
-async def _registrations(caller: Caller, user: SessionUser) -> list[dict[str, Any]]:
+async def _registrations(caller: Caller, user: SessionUser, now: datetime) -> list[dict[str, Any]]:
     """The participant's registrations with their occurrences (public), soonest first."""
     found = await caller.get("events", f"/participants/{_me(user)}/registrations")
     items: list[dict[str, Any]] = found["items"]
@@ -166,7 +166,6 @@ async def _registrations(caller: Caller, user: SessionUser) -> list[dict[str, An
         return reg | {"occurrence": occ}
 
     joined = await asyncio.gather(*(occurrence(r) for r in items))
-    now = datetime.now(UTC)
     for reg in joined:
         occ = reg["occurrence"]
         starts = _when(occ["starts_at"]) if occ else None
@@ -191,7 +190,7 @@ async def front(request: Request, user: Participant, portal: PortalDep) -> Respo
         _profile(caller, user),
         _messages(caller, user),
         _proposals(caller),
-        _registrations(caller, user),
+        _registrations(caller, user, portal.clock.now()),
     )
     return render(
         request,
@@ -338,7 +337,7 @@ async def change_consent(request: Request, user: Participant, portal: PortalDep)
 
 @router.get("/me/registrations")
 async def registrations_page(request: Request, user: Participant, portal: PortalDep) -> Response:
-    registrations = await _registrations(portal.services.as_user(user), user)
+    registrations = await _registrations(portal.services.as_user(user), user, portal.clock.now())
     return render(
         request,
         "me/registrations.html",
@@ -356,7 +355,7 @@ async def _own_registration(
 ) -> dict[str, Any]:
     """One of the participant's own registrations; another's or an unknown one is not found."""
     wanted = str(_uuid_or_404(registration_id))
-    registrations = await _registrations(portal.services.as_user(user), user)
+    registrations = await _registrations(portal.services.as_user(user), user, portal.clock.now())
     found = next((r for r in registrations if r["id"] == wanted), None)
     if found is None:
         raise ServiceError(404, {"title": "Not found"})

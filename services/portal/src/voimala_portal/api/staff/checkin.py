@@ -42,6 +42,28 @@ async def _name(caller: Caller, participant_id: str) -> str:
     return f"{p['given_name']} {p['family_name']}"
 
 
+async def _name_everyone(
+    caller: Caller,
+    live: list[dict[str, Any]],
+    walk_ins: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+) -> None:
+    """Names on the list (participants' from the registry, guests' as they gave them), and
+    who of the registered has checked in."""
+    by_registration = {str(a["registration_id"]) for a in records if a["registration_id"]}
+    by_participant = {str(a["participant_id"]) for a in records if a["participant_id"]}
+    wanted = {str(r["participant_id"]) for r in live if r["participant_id"]}
+    wanted |= {str(a["participant_id"]) for a in walk_ins if a["participant_id"]}
+    ids = sorted(wanted)
+    names = dict(zip(ids, await asyncio.gather(*(_name(caller, i) for i in ids)), strict=True))
+    for r in live:
+        pid = str(r["participant_id"]) if r["participant_id"] else None
+        r["name"] = names.get(pid, "") if pid else r.get("guest_name") or ""
+        r["checked_in"] = str(r["id"]) in by_registration or (pid in by_participant)
+    for a in walk_ins:
+        a["name"] = names.get(str(a["participant_id"]), "") if a["participant_id"] else ""
+
+
 @router.get("/staff/occurrences/{occurrence_id}")
 async def check_in_list(
     request: Request, occurrence_id: str, portal: PortalDep, user: StaffUser
@@ -54,20 +76,10 @@ async def check_in_list(
         caller.get("events", f"/occurrences/{oid}/attendance"),
     )
     records = attendance.get("items", [])
-    by_registration = {str(a["registration_id"]) for a in records if a["registration_id"]}
     by_participant = {str(a["participant_id"]) for a in records if a["participant_id"]}
     live = [r for r in regs.get("items", []) if r["status"] != "cancelled"]
     walk_ins = [a for a in records if a["walk_in"]]
-    wanted = {str(r["participant_id"]) for r in live if r["participant_id"]}
-    wanted |= {str(a["participant_id"]) for a in walk_ins if a["participant_id"]}
-    ids = sorted(wanted)
-    names = dict(zip(ids, await asyncio.gather(*(_name(caller, i) for i in ids)), strict=True))
-    for r in live:
-        pid = str(r["participant_id"]) if r["participant_id"] else None
-        r["name"] = names.get(pid, "") if pid else r.get("guest_name") or ""
-        r["checked_in"] = str(r["id"]) in by_registration or (pid in by_participant)
-    for a in walk_ins:
-        a["name"] = names.get(str(a["participant_id"]), "") if a["participant_id"] else ""
+    await _name_everyone(caller, live, walk_ins, records)
     query = tidy(request.query_params.get("q", ""), 200)
     results = await find_participants(portal, user, query) if query else None
     if results:

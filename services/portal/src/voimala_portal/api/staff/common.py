@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.exceptions import HTTPException
-from voimala_kit.clock import HELSINKI
 
 from ...repository.sessions import SessionUser
 from ...services import Caller
@@ -47,10 +46,6 @@ def form_id(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
-
-
-def helsinki_today(now: dt.datetime) -> dt.date:
-    return now.astimezone(HELSINKI).date()
 
 
 async def programme_between(caller: Caller, first: dt.date, last: dt.date) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from ...web.routing import page_router
 from .common import (
     PURPOSE_SEARCH,
     StaffUser,
-    helsinki_today,
     programme_between,
     text_in,
     tidy,
@@ -63,7 +62,7 @@ async def find_participants(portal: PortalDep, user: StaffUser, q: str) -> list[
 async def front(request: Request, portal: PortalDep, user: StaffUser) -> Response:
     query = tidy(request.query_params.get("q", ""), 200)
     caller = portal.services.as_user(user)
-    today = helsinki_today(portal.clock.now())
+    today = portal.clock.today()
     occurrences = await programme_between(caller, today, today + dt.timedelta(days=DAYS_AHEAD))
     lang = request.state.language
     for o in occurrences:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -26,7 +27,6 @@ from .common import (
     contact_languages,
     education_levels,
     form_id,
-    helsinki_today,
     languages_spoken,
     levels,
     parse_time,
@@ -59,10 +59,11 @@ async def _occurrence(caller: Caller, occurrence_id: str) -> dict[str, Any] | No
     return found
 
 
-async def bookable(caller: Caller, today: dt.date, lang: str) -> list[dict[str, Any]]:
+async def bookable(
+    caller: Caller, now: dt.datetime, today: dt.date, lang: str
+) -> list[dict[str, Any]]:
     """Upcoming occurrences one registers for: with seats, without bookable slots."""
     items = await programme_between(caller, today, today + dt.timedelta(days=BOOKABLE_DAYS))
-    now = dt.datetime.now(dt.UTC)
     found = []
     for o in items:
         starts = parse_time(o["starts_at"])
@@ -107,13 +108,7 @@ async def profile(
         ),
         caller.get("events", f"/participants/{pid}/registrations"),
     )
-    regs = sorted(registrations.get("items", []), key=lambda r: r["created_at"], reverse=True)
-    regs = regs[:REGISTRATIONS_SHOWN]
-    occurrences = await asyncio.gather(*(_occurrence(caller, r["occurrence_id"]) for r in regs))
-    for reg, occ in zip(regs, occurrences, strict=True):
-        reg["occurrence"] = occ
-        reg["shown_title"] = text_in(occ.get("title"), lang) if occ else ""
-        reg["day"] = dt.date.fromisoformat(occ["date"]) if occ else None
+    regs = await _latest_registrations(caller, registrations.get("items", []), lang)
     person["born"] = dt.date.fromisoformat(person["birth_date"]) if person["birth_date"] else None
     current = consents.get("current", [])
     for consent in current:
@@ -122,8 +117,7 @@ async def profile(
     for entry in timeline.get("items", []):
         entry["at"] = parse_time(entry["occurred_at"])
         entry["what"] = describe(entry["kind"], entry.get("detail") or {}, _)
-    today = helsinki_today(portal.clock.now())
-    upcoming = await bookable(caller, today, lang)
+    upcoming = await bookable(caller, portal.clock.now(), portal.clock.today(), lang)
     return render(
         request,
         "staff/profile.html",
@@ -136,22 +130,40 @@ async def profile(
             "done": request.query_params.get("done", ""),
             "position": request.query_params.get("position", ""),
             "problem": request.query_params.get("problem", ""),
-            "labels": {
-                "purpose": consent_purposes(_),
-                "kind": timeline_kinds(_),
-                "status": statuses(_),
-                "visit": visit_purposes(_),
-                "age": age_groups(_),
-                "target": target_groups(_),
-                "channel": channels(_),
-                "language": contact_languages(_),
-                "spoken": languages_spoken(_),
-                "level": levels(_),
-                "education": education_levels(_),
-                "source": referral_sources(_),
-            },
+            "labels": _labels(_),
         },
     )
+
+
+async def _latest_registrations(
+    caller: Caller, items: list[dict[str, Any]], lang: str
+) -> list[dict[str, Any]]:
+    """The newest registrations, each with its occurrence (gone ones: None)."""
+    regs = sorted(items, key=lambda r: r["created_at"], reverse=True)[:REGISTRATIONS_SHOWN]
+    occurrences = await asyncio.gather(*(_occurrence(caller, r["occurrence_id"]) for r in regs))
+    for reg, occ in zip(regs, occurrences, strict=True):
+        reg["occurrence"] = occ
+        reg["shown_title"] = text_in(occ.get("title"), lang) if occ else ""
+        reg["day"] = dt.date.fromisoformat(occ["date"]) if occ else None
+    return regs
+
+
+def _labels(_: Callable[[str], str]) -> dict[str, dict[str, Any]]:
+    """The words for the codes the profile shows."""
+    return {
+        "purpose": consent_purposes(_),
+        "kind": timeline_kinds(_),
+        "status": statuses(_),
+        "visit": visit_purposes(_),
+        "age": age_groups(_),
+        "target": target_groups(_),
+        "channel": channels(_),
+        "language": contact_languages(_),
+        "spoken": languages_spoken(_),
+        "level": levels(_),
+        "education": education_levels(_),
+        "source": referral_sources(_),
+    }
 
 
 #: The events service's refusals (409 titles) as codes the profile page words.

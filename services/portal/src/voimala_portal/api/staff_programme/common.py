@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 
@@ -15,6 +15,8 @@ from ...web.session import NotYourPageError, require
 
 #: Reading the programme, ideas, partners, mentors, reports and proposals: staff.
 staff = require("coordinator", "counsellor")
+
+T = TypeVar("T")
 
 
 def only_coordinator(user: SessionUser) -> None:
@@ -32,7 +34,7 @@ def uuid_or_404(value: str) -> uuid.UUID:
         raise HTTPException(404) from None
 
 
-async def page_of(call: Awaitable[Any]) -> Any:
+async def page_of(call: Awaitable[T]) -> T:
     """A cursor page from a service: a cursor it did not give out (400) is a bad request
     page here, not "service unavailable"."""
     try:

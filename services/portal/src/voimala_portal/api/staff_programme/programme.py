@@ -266,7 +266,7 @@ async def create_series(request: Request, portal: PortalDep, user: Staff) -> Res
     )
 
 
-def _occurrence_view(t: Translator, o: dict[str, Any]) -> dict[str, Any]:
+def _occurrence_view(t: Translator, o: dict[str, Any], now: datetime) -> dict[str, Any]:
     starts = datetime.fromisoformat(o["starts_at"])
     return {
         "id": o["occurrence_id"],
@@ -282,7 +282,7 @@ def _occurrence_view(t: Translator, o: dict[str, Any]) -> dict[str, Any]:
         "slots": o.get("slots"),
         "slots_left": o.get("slots_left"),
         "drop_in": o["drop_in"],
-        "past": starts <= datetime.now(starts.tzinfo),
+        "past": starts <= now,
     }
 
 
@@ -293,13 +293,14 @@ async def series_page(request: Request, series_id: str, portal: PortalDep, user:
     found = await caller.get("events", f"/series/{sid}")
     occurrences = await caller.get("events", f"/series/{sid}/occurrences")
     t = translator(request)
+    now = portal.clock.now()
     done = {k: request.query_params.get(k, "")[:10] for k in ("created", "moved", "cancelled")}
     return render(
         request,
         "staff_programme/series.html",
         {
             "s": _series_view(t, found),
-            "occurrences": [_occurrence_view(t, o) for o in occurrences["items"]],
+            "occurrences": [_occurrence_view(t, o, now) for o in occurrences["items"]],
             "done": done,
         },
     )
@@ -315,9 +316,11 @@ async def _told(caller: Caller, occurrence_ids: list[str]) -> int:
     return sum(await asyncio.gather(*(live(o) for o in occurrence_ids)))
 
 
-async def _occurrence(caller: Caller, t: Translator, occurrence_id: str) -> dict[str, Any]:
+async def _occurrence(
+    caller: Caller, t: Translator, occurrence_id: str, now: datetime
+) -> dict[str, Any]:
     oid = uuid_or_404(occurrence_id)
-    return _occurrence_view(t, await caller.get("events", f"/occurrences/{oid}"))
+    return _occurrence_view(t, await caller.get("events", f"/occurrences/{oid}"), now)
 
 
 def _move_page(
@@ -341,7 +344,7 @@ async def move_form(
     request: Request, occurrence_id: str, portal: PortalDep, user: Staff
 ) -> Response:
     caller = portal.services.as_user(user)
-    occ = await _occurrence(caller, translator(request), occurrence_id)
+    occ = await _occurrence(caller, translator(request), occurrence_id, portal.clock.now())
     told = await _told(caller, [occ["id"]])
     values = {"date": occ["date"], "start_time": occ["local_start"], "end_time": occ["local_end"]}
     return _move_page(request, occ, told, values, {})
@@ -351,7 +354,7 @@ async def move_form(
 async def move(request: Request, occurrence_id: str, portal: PortalDep, user: Staff) -> Response:
     t = translator(request)
     caller = portal.services.as_user(user)
-    occ = await _occurrence(caller, t, occurrence_id)
+    occ = await _occurrence(caller, t, occurrence_id, portal.clock.now())
     form = await request.form()
     values = {k: clean(form, k, 20) for k in ("date", "start_time", "end_time")}
     errors: dict[str, str] = {}
@@ -394,7 +397,7 @@ async def cancel_occurrence_confirm(
     request: Request, occurrence_id: str, portal: PortalDep, user: Staff
 ) -> Response:
     caller = portal.services.as_user(user)
-    occ = await _occurrence(caller, translator(request), occurrence_id)
+    occ = await _occurrence(caller, translator(request), occurrence_id, portal.clock.now())
     told = await _told(caller, [occ["id"]])
     return render(request, "staff_programme/cancel_occurrence.html", {"o": occ, "told": told})
 
@@ -404,7 +407,7 @@ async def cancel_occurrence(
     request: Request, occurrence_id: str, portal: PortalDep, user: Staff
 ) -> Response:
     caller = portal.services.as_user(user)
-    occ = await _occurrence(caller, translator(request), occurrence_id)
+    occ = await _occurrence(caller, translator(request), occurrence_id, portal.clock.now())
     form = await request.form()
     reason = clean(form, "reason", 500) or None
     try:
