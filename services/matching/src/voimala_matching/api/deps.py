@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from voimala_kit import STAFF, Platform, Principal, Problem, decode_cursor, encode_cursor, require
+from voimala_kit.refusals import forbidden
 
-from ..problems import forbidden
 from ..settings import Settings
 
 Staff = Annotated[Principal, Depends(require(*STAFF))]

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from voimala_kit import PlatformDep
+from voimala_kit.refusals import forbidden, not_found
 
 from ..domain.scoring import redact
 from ..handlers import assignment, ranking, registry
 from ..handlers.live import LiveIndexes
-from ..problems import forbidden, not_found
 from ..repository import mentors, openings, profiles
 from ..schemas import (
     AssignmentOut,

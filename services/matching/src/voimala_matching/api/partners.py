@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from voimala_kit import Page, PlatformDep, Problem, decode_cursor, encode_cursor
+from voimala_kit.refusals import not_found
 
 from ..handlers import registry
-from ..problems import not_found
 from ..repository import openings, partners
 from ..schemas import OpeningIn, OpeningOut, OpeningPatch, PartnerIn, PartnerOut
 from .deps import (

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from voimala_kit import Page, PlatformDep, Principal
+from voimala_kit.refusals import forbidden, invalid, not_found
 
 from ..domain.scoring import redact
 from ..handlers import proposals, proposing
-from ..problems import forbidden, invalid, not_found
 from ..repository import mentors, openings, profiles
 from ..repository import proposals as repo
 from ..schemas import (

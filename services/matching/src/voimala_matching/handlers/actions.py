@@ -11,7 +11,8 @@ from typing import Any
 
 from voimala_contracts import CloudEvent
 from voimala_contracts.notifications import ActionAnswered
-from voimala_kit import Connection, Outbox, Principal, Problem, get_logger
+from voimala_kit import Connection, Outbox, Principal, get_logger
+from voimala_kit.refusals import DomainError
 
 from ..settings import Settings
 from . import proposals
@@ -35,7 +36,7 @@ def apply_answer(settings: Settings) -> Any:
                     await proposals.decline(
                         conn, outbox, settings, who, data.proposal_id, "declined_by_link"
                     )
-        except Problem as refused:
+        except DomainError as refused:
             log.info(
                 "matching.link_answer_refused",
                 proposal_id=str(data.proposal_id),

@@ -15,10 +15,10 @@ from voimala_contracts.matching import (
     MatchOutcomeRecorded,
     OpeningClosed,
 )
-from voimala_kit import Connection, Outbox, Principal, Problem
+from voimala_kit import Connection, Outbox, Principal
+from voimala_kit.refusals import Invalid, conflict, forbidden, invalid, not_found
 
 from ..domain.scoring import Filtered, score_mentor, score_opening
-from ..problems import conflict, forbidden, invalid, not_found
 from ..repository import mentors, openings, profiles
 from ..repository import proposals as repo
 from ..settings import Settings
@@ -50,8 +50,8 @@ async def propose_opening(
         profiles.to_scoring(profile), openings.to_scoring(opening), settings.weights
     )
     if isinstance(result, Filtered):
-        raise Problem(
-            422, "Not a candidate", "a hard filter excludes this pair", filter=result.reason
+        raise Invalid(
+            "a hard filter excludes this pair", title="Not a candidate", filter=result.reason
         )
     return await create(
         conn,
@@ -87,8 +87,8 @@ async def propose_mentor(
         profiles.to_scoring(profile), mentors.to_scoring(mentor), settings.weights
     )
     if isinstance(result, Filtered):
-        raise Problem(
-            422, "Not a candidate", "a hard filter excludes this pair", filter=result.reason
+        raise Invalid(
+            "a hard filter excludes this pair", title="Not a candidate", filter=result.reason
         )
     return await create(
         conn,

@@ -8,8 +8,8 @@ from typing import Any
 
 from voimala_contracts.matching import MatchProposed
 from voimala_kit import Connection, Outbox
+from voimala_kit.refusals import conflict
 
-from ..problems import conflict
 from ..repository import openings
 from ..repository import proposals as repo
 from ..settings import Settings

@@ -19,10 +19,10 @@ from voimala_contracts.matching import (
     PartnerRegistered,
 )
 from voimala_kit import Connection, Outbox
+from voimala_kit.refusals import conflict, invalid, not_found
 
 from ..domain.business_id import is_valid_business_id
 from ..domain.scoring import norm
-from ..problems import conflict, invalid, not_found
 from ..repository import mentors, openings, partners
 from ..repository import proposals as proposal_repo
 from ..schemas import AvailabilityIn, MentorIn, OpeningIn, OpeningPatch, PartnerIn
