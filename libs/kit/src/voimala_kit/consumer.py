@@ -30,8 +30,9 @@ from .clock import SystemClock
 from .context import work_context
 from .db import Connection, Database
 from .errors import PermanentError, backoff_delay, is_transient, sleep_or_stop
+from .lag import LagMeter
 from .logging import error_fields, get_logger
-from .metrics import EVENT_SECONDS, EVENTS_CONSUMED, RETRIES
+from .metrics import CONSUMER_RETRIES, EVENT_SECONDS, EVENTS_CONSUMED, RETRIES, consumer_started
 
 __all__ = ["Consumer", "Handler", "Stopping"]
 
@@ -83,6 +84,7 @@ class Consumer:
         backoff_cap: float = 30.0,
         max_attempts: int = 5,
         max_records: int = 500,
+        lag_every: float = 5.0,
     ) -> None:
         self._db = db
         self._producer = producer
@@ -97,6 +99,8 @@ class Consumer:
         self._max_records = max_records
         self.dead_letter_topic = topics.dead_letter(service)
         self._stop = asyncio.Event()
+        self._lag_every = lag_every
+        consumer_started(service, self._topics)
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -111,6 +115,14 @@ class Consumer:
         )
         await consumer.start()
         log.info("consumer.started", topics=self._topics, group=self._group_id)
+        meter = LagMeter(
+            consumer,
+            service=self._service,
+            bootstrap_servers=self._bootstrap,
+            every=self._lag_every,
+        )
+        measuring = asyncio.Event()
+        meter_task = asyncio.create_task(meter.run(measuring))
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
@@ -120,6 +132,9 @@ class Consumer:
         except Stopping:
             log.info("consumer.stopping_uncommitted")
         finally:
+            measuring.set()
+            await asyncio.wait([meter_task], timeout=10)
+            meter_task.cancel()
             await consumer.stop()
             log.info("consumer.stopped")
 
@@ -174,6 +189,7 @@ class Consumer:
                 attempt += 1
                 error = type(exc).__name__
                 RETRIES.labels(self._service, "consumer", error).inc()
+                CONSUMER_RETRIES.labels(self._service, work[0].record.topic).inc()
                 if not is_transient(exc) and (
                     isinstance(exc, PermanentError) or attempt >= self._max_attempts
                 ):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import AIOKafkaProducer
-from voimala_contracts import STRUCTURED
+from voimala_contracts import STRUCTURED, topics
 
 from .db import Database
 from .errors import backoff_delay, is_transient, sleep_or_stop
 from .logging import error_fields, get_logger
-from .metrics import EVENTS_PUBLISHED, OUTBOX_BATCH, RETRIES
+from .metrics import EVENTS_PUBLISHED, OUTBOX_BATCH, RETRIES, outbox, relay_started
 
 __all__ = ["Relay"]
 
@@ -37,6 +37,11 @@ FOR UPDATE SKIP LOCKED
 """  # noqa: S608 - a constant, not input
 _HEADERS = list(STRUCTURED)
 _DELETE = "DELETE FROM outbox WHERE position = ANY($1::bigint[])"
+# The oldest row by position (the primary key's index), not by a scan for min(created_at).
+_BACKLOG = """
+SELECT (SELECT count(*) FROM outbox) AS backlog,
+       (SELECT extract(epoch FROM created_at) FROM outbox ORDER BY position LIMIT 1) AS oldest
+"""
 
 
 class Relay:
@@ -51,6 +56,7 @@ class Relay:
         busy_wait: float = 0.01,
         backoff_base: float = 0.2,
         backoff_cap: float = 30.0,
+        measure_every: float = 5.0,
     ) -> None:
         self._db = db
         self._producer = producer
@@ -59,6 +65,28 @@ class Relay:
         self._idle_poll = idle_poll
         self._busy_wait = busy_wait
         self._backoff = (backoff_base, backoff_cap)
+        self._measure_every = measure_every
+        relay_started(service, topics.BY_SERVICE.get(service))
+
+    async def measure_backlog(self) -> tuple[int, float | None]:
+        """Count the rows not yet published and note when the oldest was written."""
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(_BACKLOG)
+        assert row is not None  # one row, always
+        backlog = int(row["backlog"])
+        oldest = None if row["oldest"] is None else float(row["oldest"])
+        outbox.measured(self._service, backlog, oldest)
+        return backlog, oldest
+
+    async def _measure(self, stop: asyncio.Event) -> None:
+        """Measured beside the publishing loop, so that a stuck relay is still seen as one."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(self.measure_backlog(), timeout=self._measure_every * 2)
+            except Exception as exc:  # noqa: BLE001 - the last measurement stays shown
+                log.warning("relay.backlog_unmeasured", **error_fields(exc))
+            if await sleep_or_stop(self._measure_every, stop):
+                return
 
     async def publish_batch(self) -> int:
         """Publish up to one batch in one transaction; return how many rows went out."""
@@ -87,6 +115,13 @@ class Relay:
         Idle, it wakes when a transaction of this process that wrote to the outbox commits,
         and polls every `idle_poll` seconds for what other processes wrote.
         """
+        measuring = asyncio.create_task(self._measure(stop))
+        try:
+            await self._publish(stop)
+        finally:
+            measuring.cancel()
+
+    async def _publish(self, stop: asyncio.Event) -> None:
         wake = self._db.outbox_committed
         attempt = 0
         while not stop.is_set():
