@@ -124,6 +124,15 @@ def _top(
     return [int(r) for r in rows[order[:k]]]
 
 
+def _weighted(factors: list[tuple[float, F | float]], n: int) -> F:
+    """The weighted mean of the factors, summed in `scoring._explain`'s order and operations."""
+    weight_sum = sum(fw for fw, _ in factors) or 1.0
+    score: F = np.zeros(n, dtype=np.float64)
+    for fw, v in factors:
+        score = score + fw * np.asarray(v, dtype=np.float64) / weight_sum
+    return score
+
+
 def _halves(u: object) -> tuple[int, int]:
     """A UUID as two unsigned 64-bit halves (for ordering by id in numpy)."""
     assert isinstance(u, uuid.UUID), "index ids are UUIDs"
@@ -273,7 +282,27 @@ class ProfileIndex:
     def scores(self, o: Opening) -> tuple[F, npt.NDArray[np.bool_]]:
         """Every row's score for the opening, and which rows pass the hard filters."""
         c, n, w = self.cols, self.cols.n, self.weights
-        mask = c["alive"].copy()
+        mask = self._filters(o, n)
+        required, nice = norm(o.required_skills), norm(o.nice_skills)
+        skills = self._skills(required, nice, n, mask)
+        table = np.array(
+            [location_value(name, o.municipality, o.remote)[0] for name in self.munis.names]
+        )
+        topic = words(o.title) | words(o.description) | frozenset(required) | frozenset(nice)
+        factors: list[tuple[float, F | float]] = [
+            (w.skills, skills),
+            (w.languages, self._languages(o, n)),
+            (w.location, table[c["muni"]]),
+            (w.availability, self._availability(o, n)),
+            (w.goals, np.minimum(1.0, self.words.count(topic, n) / 3)),
+            (w.priority, c["priority"]),
+        ]
+        return _weighted(factors, n), mask
+
+    def _filters(self, o: Opening, n: int) -> npt.NDArray[np.bool_]:
+        """The rows that pass the opening's hard filters but the skills one (`_skills`)."""
+        c = self.cols
+        mask: npt.NDArray[np.bool_] = c["alive"].copy()
         for code, minimum in o.languages.items():
             col = self.langs.get(code)
             mask &= False if col is None else col[:n] >= minimum
@@ -281,47 +310,29 @@ class ProfileIndex:
             mask &= c["pay_ok"]
         if o.type == "summer_job_youth":
             mask &= c["youth"]
+        return mask
 
-        required, nice = norm(o.required_skills), norm(o.nice_skills)
-        skills = self._skills(required, nice, n, mask)
-        if o.languages:
-            margins = np.zeros(n, dtype=np.float64)
-            for code, minimum in o.languages.items():
-                col = self.langs.get(code)
-                level = np.zeros(n) if col is None else col[:n].astype(np.float64)
-                margins = margins + np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
-            languages: F | float = margins / len(o.languages)
-        else:
-            languages = 1.0
-        table = np.array(
-            [location_value(name, o.municipality, o.remote)[0] for name in self.munis.names]
-        )
-        location = table[c["muni"]]
+    def _languages(self, o: Opening, n: int) -> F | float:
+        if not o.languages:
+            return 1.0
+        margins = np.zeros(n, dtype=np.float64)
+        for code, minimum in o.languages.items():
+            col = self.langs.get(code)
+            level = np.zeros(n) if col is None else col[:n].astype(np.float64)
+            margins = margins + np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
+        languages: F = margins / len(o.languages)
+        return languages
+
+    def _availability(self, o: Opening, n: int) -> F | float:
         if not o.hours:
-            availability: F | float = 1.0
-        else:
-            bit = self.hours.get(o.hours)
-            has = (
-                np.zeros(n, dtype=np.bool_)
-                if bit is None
-                else (c["avail"] & np.uint64(1 << bit)) != 0
-            )
-            availability = np.where(has, 1.0, np.where(c["avail_empty"], 0.5, 0.0))
-        topic = words(o.title) | words(o.description) | frozenset(required) | frozenset(nice)
-        goals = np.minimum(1.0, self.words.count(topic, n) / 3)
-        factors: list[tuple[float, F | float]] = [
-            (w.skills, skills),
-            (w.languages, languages),
-            (w.location, location),
-            (w.availability, availability),
-            (w.goals, goals),
-            (w.priority, c["priority"]),
-        ]
-        weight_sum = sum(fw for fw, _ in factors) or 1.0
-        score: F = np.zeros(n, dtype=np.float64)
-        for fw, v in factors:
-            score = score + fw * np.asarray(v, dtype=np.float64) / weight_sum
-        return score, mask
+            return 1.0
+        c = self.cols
+        bit = self.hours.get(o.hours)
+        has = (
+            np.zeros(n, dtype=np.bool_) if bit is None else (c["avail"] & np.uint64(1 << bit)) != 0
+        )
+        availability: F = np.where(has, 1.0, np.where(c["avail_empty"], 0.5, 0.0))
+        return availability
 
     def top(self, o: Opening, k: int) -> Ranked:
         score, mask = self.scores(o)
@@ -416,37 +427,22 @@ class OpeningIndex:
         self.topic.remove(row, topic)
 
     def top(self, p: Profile, k: int) -> Ranked:
-        c, n, w = self.cols, self.cols.n, self.weights
-        if not p.matching_consent or p.status != "active" or n == 0:
+        if not p.matching_consent or p.status != "active" or self.cols.n == 0:
             return []
-        mask = c["alive"].copy()
-        for code, col in self.lang_min.items():
-            need = col[:n]
-            mask &= (need == 0) | (p.languages.get(code, 0) >= need)
-        if p.target_group not in PAY_SUBSIDY_GROUPS:
-            mask &= ~c["pay"]
-        if not p.youth:
-            mask &= ~c["youth_only"]
+        score, mask = self.scores(p)
+        out = []
+        for row in _top(score, mask, self.cols["hi"], self.cols["lo"], k):
+            oid = self.ids[row]
+            e = score_opening(p, self.openings[oid], self.weights)
+            assert not isinstance(e, Filtered)
+            out.append((oid, e))
+        return out
 
-        n_req, n_nice = c["n_req"], c["n_nice"]
-        held = self.required.count(p.skills, n)
-        mask &= (n_req == 0) | (held > 0)
-        req = held / np.maximum(n_req, 1.0)
-        nice = self.nice.count(p.skills, n) / np.maximum(n_nice, 1.0)
-        both = (2.0 * req + 1.0 * nice) / 3.0
-        skills = np.where(
-            n_req > 0, np.where(n_nice > 0, both, 2.0 * req / 2.0), np.where(n_nice > 0, nice, 1.0)
-        )
-        margins = np.zeros(n, dtype=np.float64)
-        for code, col in self.lang_min.items():
-            need = col[:n].astype(np.float64)
-            level = float(p.languages.get(code, 0))
-            margins = margins + np.where(
-                need > 0, np.minimum(1.0, 0.75 + 0.25 * (level - need)), 0.0
-            )
-        languages = np.where(c["n_lang"] > 0, margins / np.maximum(c["n_lang"], 1.0), 1.0)
+    def scores(self, p: Profile) -> tuple[F, npt.NDArray[np.bool_]]:
+        """Every row's score for the participant, and which rows pass the hard filters."""
+        c, n, w = self.cols, self.cols.n, self.weights
+        mask = self._filters(p, n)
         table = np.array([location_value(p.municipality, name)[0] for name in self.munis.names])
-        location = np.where(c["remote"], 1.0, table[c["muni"]])
         hours_table = np.array(
             [
                 1.0
@@ -455,25 +451,50 @@ class OpeningIndex:
                 for name in self.hours.names
             ]
         )
-        availability = hours_table[c["hours"]]
-        goals = np.minimum(1.0, self.topic.count(words(p.goals), n) / 3)
-        priority = priority_value(p)[0]
-        factors = [
-            (w.skills, skills),
-            (w.languages, languages),
-            (w.location, location),
-            (w.availability, availability),
-            (w.goals, goals),
-            (w.priority, priority),
+        factors: list[tuple[float, F | float]] = [
+            (w.skills, self._skills(p, n, mask)),
+            (w.languages, self._languages(p, n)),
+            (w.location, np.where(c["remote"], 1.0, table[c["muni"]])),
+            (w.availability, hours_table[c["hours"]]),
+            (w.goals, np.minimum(1.0, self.topic.count(words(p.goals), n) / 3)),
+            (w.priority, priority_value(p)[0]),
         ]
-        weight_sum = sum(fw for fw, _ in factors) or 1.0
-        score: F = np.zeros(n, dtype=np.float64)
-        for fw, v in factors:
-            score = score + fw * np.asarray(v, dtype=np.float64) / weight_sum
-        out = []
-        for row in _top(score, mask, self.cols["hi"], self.cols["lo"], k):
-            oid = self.ids[row]
-            e = score_opening(p, self.openings[oid], self.weights)
-            assert not isinstance(e, Filtered)
-            out.append((oid, e))
-        return out
+        return _weighted(factors, n), mask
+
+    def _filters(self, p: Profile, n: int) -> npt.NDArray[np.bool_]:
+        """The rows that pass the hard filters for `p` but the skills one (`_skills`)."""
+        c = self.cols
+        mask: npt.NDArray[np.bool_] = c["alive"].copy()
+        for code, col in self.lang_min.items():
+            need = col[:n]
+            mask &= (need == 0) | (p.languages.get(code, 0) >= need)
+        if p.target_group not in PAY_SUBSIDY_GROUPS:
+            mask &= ~c["pay"]
+        if not p.youth:
+            mask &= ~c["youth_only"]
+        return mask
+
+    def _skills(self, p: Profile, n: int, mask: npt.NDArray[np.bool_]) -> F:
+        """The skills factor; drops from `mask` the openings whose required skills `p` lacks."""
+        n_req, n_nice = self.cols["n_req"], self.cols["n_nice"]
+        held = self.required.count(p.skills, n)
+        mask &= (n_req == 0) | (held > 0)
+        req = held / np.maximum(n_req, 1.0)
+        nice = self.nice.count(p.skills, n) / np.maximum(n_nice, 1.0)
+        both = (2.0 * req + 1.0 * nice) / 3.0
+        skills: F = np.where(
+            n_req > 0, np.where(n_nice > 0, both, 2.0 * req / 2.0), np.where(n_nice > 0, nice, 1.0)
+        )
+        return skills
+
+    def _languages(self, p: Profile, n: int) -> F:
+        margins = np.zeros(n, dtype=np.float64)
+        for code, col in self.lang_min.items():
+            need = col[:n].astype(np.float64)
+            level = float(p.languages.get(code, 0))
+            margins = margins + np.where(
+                need > 0, np.minimum(1.0, 0.75 + 0.25 * (level - need)), 0.0
+            )
+        n_lang = self.cols["n_lang"]
+        languages: F = np.where(n_lang > 0, margins / np.maximum(n_lang, 1.0), 1.0)
+        return languages
