@@ -13,7 +13,7 @@ LOCAL := deploy/local
 KEYS := .local/keys
 export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
 
-.PHONY: help install run stop status test test-fast test-browser browser-deps lint fmt bench bench-platform faults token keys topics \
+.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps lint fmt bench bench-platform faults token keys topics \
         demo infra-up infra-down infra-status compose-check docs
 
 help: ## list the targets
@@ -37,12 +37,14 @@ keys: install ## development JWT keys in .local/keys
 topics: install ## create every Kafka topic (the services also create their own)
 	@$(PY) $(LOCAL)/create_topics.py
 
-run: install infra-up keys topics ## start everything with demo data and say where to look
+run: install infra-up keys topics monitoring-deps ## start everything with demo data and say where to look
 	@$(LOCAL)/services.sh start
+	@$(LOCAL)/prometheus.sh start
 	@$(PY) $(LOCAL)/demo.py
 	@$(LOCAL)/banner.sh
 
 stop: ## stop what `make run` started
+	@$(LOCAL)/prometheus.sh stop
 	@$(LOCAL)/services.sh stop
 	@$(LOCAL)/infra.sh down
 
@@ -50,7 +52,7 @@ status: ## what is running
 	@$(LOCAL)/infra.sh status || true
 	@$(LOCAL)/services.sh status || true
 
-test: install browser-deps ## install, start infrastructure, run every test, stop what it started
+test: install browser-deps monitoring-deps ## install, start infrastructure, run every test, stop what it started
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest
 
 test-browser: install browser-deps ## only the browser tests (Playwright + Chromium + axe-core)
@@ -61,6 +63,11 @@ browser-deps: ## Debian's Chromium (for Playwright) and axe-core (npm) for the b
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+monitoring-deps: ## Debian's Prometheus (and promtool), for `make run` and the alert rules' tests
+	@command -v promtool >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+		else echo "Prometheus is needed: sudo apt-get install prometheus"; exit 1; fi; }
 
 test-fast: install ## unit and integration tests without the end-to-end processes
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m "not e2e and not browser"
