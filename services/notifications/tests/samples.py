@@ -1,4 +1,5 @@
-"""One realistic event of every type the rules know, for template and flow tests."""
+"""One realistic event of every type the rules know, and a recipient, for template, planning
+and flow tests."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from voimala_contracts.scheduling import (
     ReminderDue,
     Texts,
 )
+from voimala_notifications.domain.recipients import Recipient
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -113,3 +115,26 @@ def sample(event_type: str, pid: uuid.UUID | None = None) -> EventData:  # noqa:
     if event_type == "match.expired.v1":
         return MatchExpired(**match_core(pid, partner), proposed_at=NOW, unanswered_count=3)
     raise KeyError(event_type)
+
+
+def recipient(**changes: Any) -> Recipient:
+    """A participant who takes e-mail, with every channel allowed and no preferences set."""
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "kind": "participant",
+        "status": "active",
+        "preferred_language": "fi",
+        "given_name": "Aino",
+        "family_name": "Virtanen",
+        "email": "aino@example.fi",
+        "phone": "+358401234567",
+        "preferred_channel": "email",
+        "channels": None,
+        "email_allowed": True,
+        "sms_allowed": True,
+        "opted_out": [],
+        "quiet_start": None,
+        "quiet_end": None,
+        "digest": False,
+    }
+    return Recipient(**(values | changes))

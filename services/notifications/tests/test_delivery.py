@@ -36,13 +36,13 @@ from voimala_contracts.matching import (
     PartnerPersonal,
     PartnerRegistered,
 )
+from voimala_kit.clock import SetClock
 from voimala_kit.kafka import make_producer
-from voimala_kit.testing import read_topic, running_app, wait_for
-from voimala_notifications import repository
+from voimala_kit.testing import auth, read_topic, running_app, wait_for
 from voimala_notifications.bootstrap import bootstrap
-from voimala_notifications.clock import SetClock
 from voimala_notifications.consumer import SUBSCRIBE
 from voimala_notifications.domain.links import ActionLink, sign
+from voimala_notifications.repository import deliveries
 from voimala_notifications.settings import Settings
 
 from .conftest import FakeSms, SmtpServer
@@ -126,10 +126,6 @@ async def _send(
     return event.id
 
 
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def _participant(
     producer: AIOKafkaProducer,
     client: httpx.AsyncClient,
@@ -157,7 +153,7 @@ async def _participant(
         ),
         str(pid),
     )  # type: ignore[arg-type]
-    headers = _auth(token("participant", subject=str(pid)))
+    headers = auth(token("participant", subject=str(pid)))
 
     async def kept() -> bool:
         return (
@@ -345,7 +341,7 @@ async def test_a_refused_address_fails_with_the_reason_and_delivery_goes_on(
     r = await client.get(
         "/messages",
         params={"status": "failed", "recipient_id": str(bad)},
-        headers=_auth(token("ops")),
+        headers=auth(token("ops")),
     )
     assert r.status_code == 200, r.text
     assert {m["last_error"] for m in r.json()["items"]} == {
@@ -430,7 +426,7 @@ async def test_an_action_link_answers_once(
     # The inbox copy names the proposal it is about (the portal's pages link them).
     r = await client.get(
         f"/recipients/{user}/messages",
-        headers={"Authorization": f"Bearer {token('employer', subject=str(user))}"},
+        headers=auth(token("employer", subject=str(user))),
     )
     assert r.status_code == 200, r.text
     assert [(m["template"], m["ref"]) for m in r.json()["items"]] == [
@@ -569,7 +565,7 @@ async def test_a_mentor_digest_gathers_the_day(
         ),
         str(mentor),
     )
-    headers = _auth(token("mentor", subject=str(user)))
+    headers = auth(token("mentor", subject=str(user)))
 
     async def kept() -> bool:
         return (
@@ -611,7 +607,7 @@ async def test_preferences_refuse_bad_input(
 ) -> None:
     pid, _ = await _participant(producer, client, token)
     url = f"/recipients/{pid}/preferences"
-    own = _auth(token("participant", subject=str(pid)))
+    own = auth(token("participant", subject=str(pid)))
     for body in (
         {"language": "de"},
         {"language": "fi", "channels": ["pigeon"]},
@@ -624,11 +620,11 @@ async def test_preferences_refuse_bad_input(
     r = await client.put(url, headers=own, json={"language": "fi", "digest": True})
     assert r.status_code == 422
     assert r.json()["title"] == "Digest not offered"
-    other = _auth(token("participant", subject=str(uuid.uuid4())))
+    other = auth(token("participant", subject=str(uuid.uuid4())))
     assert (await client.get(url, headers=other)).status_code == 403
     assert (await client.put(url, headers=other, json={"language": "fi"})).status_code == 403
     nobody = uuid.uuid4()
-    r = await client.get(f"/recipients/{nobody}/preferences", headers=_auth(token("coordinator")))
+    r = await client.get(f"/recipients/{nobody}/preferences", headers=auth(token("coordinator")))
     assert r.status_code == 404
     r = await client.put(
         url,
@@ -752,12 +748,12 @@ async def test_one_recipients_digest_is_gathered_by_one_transaction_at_a_time(
     one, other = uuid.uuid4(), uuid.uuid4()
     async with db.acquire() as a, db.acquire() as b:
         async with a.transaction():
-            assert await repository.claim_digest(a, one)
+            assert await deliveries.claim_digest(a, one)
             async with b.transaction():
-                assert not await repository.claim_digest(b, one)
-                assert await repository.claim_digest(b, other)
+                assert not await deliveries.claim_digest(b, one)
+                assert await deliveries.claim_digest(b, other)
         async with b.transaction():
-            assert await repository.claim_digest(b, one)  # free once the first has committed
+            assert await deliveries.claim_digest(b, one)  # free once the first has committed
 
 
 async def test_replaying_every_topic_from_the_beginning_sends_no_message_twice(

@@ -24,11 +24,9 @@ from voimala_contracts import (
     topics,
 )
 from voimala_kit.kafka import make_producer
-from voimala_kit.testing import running_app, wait_for
+from voimala_kit.testing import PROBLEM_JSON, auth, running_app, wait_for
 from voimala_notifications.bootstrap import bootstrap
 from voimala_notifications.settings import Settings
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +49,6 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     await p.start()
     yield p
     await p.stop()
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _contact_changed(pid: uuid.UUID, language: str) -> tuple[CloudEvent, ParticipantContact]:
@@ -112,7 +106,7 @@ async def _register(
 
 async def _inbox(client: httpx.AsyncClient, pid: uuid.UUID, token: Callable[..., str]) -> Any:
     r = await client.get(
-        f"/recipients/{pid}/messages", headers=_auth(token("participant", subject=str(pid)))
+        f"/recipients/{pid}/messages", headers=auth(token("participant", subject=str(pid)))
     )
     assert r.status_code == 200, r.text
     return r.json()["items"]
@@ -305,13 +299,13 @@ async def test_the_owner_marks_a_message_read_others_may_not(
         token("coordinator"),  # staff read inboxes, but only the recipient marks read
         token("employer", org="partner-1"),
     ):
-        r = await client.post(url, headers=_auth(who))
+        r = await client.post(url, headers=auth(who))
         assert r.status_code == 403, r.text
         assert r.headers["content-type"].startswith(PROBLEM_JSON)
     (still,) = await _inbox(client, pid, token)
     assert still["read_at"] is None
 
-    own = _auth(token("participant", subject=str(pid)))
+    own = auth(token("participant", subject=str(pid)))
     r = await client.post(url, headers=own)
     assert r.status_code == 204, r.text
     assert r.content == b""
@@ -332,14 +326,14 @@ async def test_an_unknown_message_is_a_404(
 ) -> None:
     pid, _, _, _, _, (message,) = welcomed
 
-    own = _auth(token("participant", subject=str(pid)))
+    own = auth(token("participant", subject=str(pid)))
     r = await client.post(f"/recipients/{pid}/messages/{uuid.uuid4()}/read", headers=own)
     assert r.status_code == 404, r.text
     assert r.headers["content-type"].startswith(PROBLEM_JSON)
 
     # Someone else's message is not in my inbox either, even with its real id.
     other = uuid.uuid4()
-    mine = _auth(token("participant", subject=str(other)))
+    mine = auth(token("participant", subject=str(other)))
     r = await client.post(f"/recipients/{other}/messages/{message['id']}/read", headers=mine)
     assert r.status_code == 404, r.text
 
@@ -353,7 +347,7 @@ async def test_only_the_owner_and_staff_read_an_inbox(
     url = f"/recipients/{pid}/messages"
 
     for role in ("coordinator", "counsellor", "ops"):
-        r = await client.get(url, headers=_auth(token(role)))
+        r = await client.get(url, headers=auth(token(role)))
         assert r.status_code == 200, r.text
         assert [m["id"] for m in r.json()["items"]] == [m["id"] for m in items]
     for who in (
@@ -361,7 +355,7 @@ async def test_only_the_owner_and_staff_read_an_inbox(
         token("mentor"),
         token("employer", org="partner-1"),
     ):
-        r = await client.get(url, headers=_auth(who))
+        r = await client.get(url, headers=auth(who))
         assert r.status_code == 403, r.text
         assert r.headers["content-type"].startswith(PROBLEM_JSON)
     r = await client.get(url)
@@ -376,7 +370,7 @@ async def test_an_empty_inbox_and_a_bad_cursor(
     r = await client.get(
         f"/recipients/{nobody}/messages",
         params={"cursor": "garbage!!"},
-        headers=_auth(token("coordinator")),
+        headers=auth(token("coordinator")),
     )
     assert r.status_code == 400, r.text
     assert r.json()["title"] == "Bad cursor"

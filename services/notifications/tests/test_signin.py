@@ -30,10 +30,10 @@ from voimala_contracts.matching import (
     PartnerRegistered,
 )
 from voimala_contracts.portal import SigninAddress, SigninRequested
+from voimala_kit.clock import SetClock
 from voimala_kit.kafka import make_producer
 from voimala_kit.testing import running_app, wait_for
 from voimala_notifications.bootstrap import bootstrap
-from voimala_notifications.clock import SetClock
 from voimala_notifications.settings import Settings
 
 from .conftest import FakeSms, SmtpServer

@@ -3,7 +3,6 @@ event of its type, or the suite fails; a broken template stops the service at st
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +10,13 @@ import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from voimala_contracts import EVENT_MODELS, new_event
-from voimala_kit import Outbox
-from voimala_notifications.clock import SetClock
+from voimala_notifications.domain.planning import template_values
+from voimala_notifications.domain.rules import RULES
 from voimala_notifications.domain.sms import measure
-from voimala_notifications.handlers import Deps
-from voimala_notifications.handlers.notify import base_values
-from voimala_notifications.rules import RULES
+from voimala_notifications.domain.templates import FALLBACK, FOLDER, LANGUAGES, Templates
 from voimala_notifications.settings import Settings
-from voimala_notifications.templates import FALLBACK, FOLDER, LANGUAGES, Templates
 
-from .samples import NOW, sample
+from .samples import recipient, sample
 
 CONTACT = {
     "given_name": "Aino",
@@ -41,21 +37,17 @@ def templates() -> Templates:
 
 
 @pytest.fixture(scope="module")
-def deps(templates: Templates) -> Deps:
-    settings = Settings(link_secret="test-secret-0123456789")
-    return Deps(templates, settings, SetClock(NOW), Outbox("notifications"))
+def settings() -> Settings:
+    return Settings(link_secret="test-secret-0123456789")
 
 
-def _values(deps: Deps, event_type: str, send: Any, lang: str, name: str | None) -> dict[str, Any]:
+def _values(
+    settings: Settings, event_type: str, send: Any, lang: str, name: str | None
+) -> dict[str, Any]:
     data = sample(event_type)
     event = new_event(data, service="events", subject="x")
-    person = {
-        "id": uuid.uuid4(),
-        "given_name": name,
-        "kind": "participant",
-        "preferred_language": lang,
-    }
-    values = base_values(send, data, event, person, deps)
+    person = recipient(given_name=name, preferred_language=lang)
+    values = template_values(send, data, event, person, settings)
     if send.with_contact:
         values["contact"] = CONTACT
     return values
@@ -81,10 +73,12 @@ def test_every_template_exists_in_every_language(item: Any) -> None:
 @pytest.mark.parametrize("item", SENDS, ids=_id)
 @pytest.mark.parametrize("name", ["Aino-Testname", None])
 def test_every_message_renders_from_its_event(
-    templates: Templates, deps: Deps, item: Any, lang: str, name: str | None
+    templates: Templates, settings: Settings, item: Any, lang: str, name: str | None
 ) -> None:
     event_type, send = item
-    rendered = templates.render(send.template, lang, _values(deps, event_type, send, lang, name))
+    rendered = templates.render(
+        send.template, lang, _values(settings, event_type, send, lang, name)
+    )
 
     assert rendered.language == lang
     assert rendered.subject
@@ -106,18 +100,18 @@ def test_every_message_renders_from_its_event(
         assert "/actions/" in rendered.text
 
 
-def test_the_contact_reaches_the_partner(templates: Templates, deps: Deps) -> None:
+def test_the_contact_reaches_the_partner(templates: Templates, settings: Settings) -> None:
     (_, send) = next(s for s in SENDS if s[1].with_contact)
     rendered = templates.render(
-        send.template, "fi", _values(deps, "match.confirmed.v1", send, "fi", "Pekka")
+        send.template, "fi", _values(settings, "match.confirmed.v1", send, "fi", "Pekka")
     )
     for value in CONTACT.values():
         assert value in rendered.text
 
 
-def test_html_is_escaped_and_links_are_clickable(templates: Templates, deps: Deps) -> None:
+def test_html_is_escaped_and_links_are_clickable(templates: Templates, settings: Settings) -> None:
     event_type, send = next(s for s in SENDS if s[1].links)
-    values = _values(deps, event_type, send, "en", "<b>Eve</b>")
+    values = _values(settings, event_type, send, "en", "<b>Eve</b>")
     rendered = templates.render(send.template, "en", values)
     assert "<b>Eve</b>" not in rendered.html
     assert "&lt;b&gt;Eve&lt;/b&gt;" in rendered.html

@@ -2,46 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
-from voimala_kit import Outbox, ServiceSpec, create_app
+from voimala_kit.clock import Clock, SystemClock
+from voimala_kit.outbox import Outbox
+from voimala_kit.service import ServiceSpec, create_app
 
 from .api import ROUTERS
-from .clock import Clock
 from .consumer import SUBSCRIBE, handlers
-from .delivery import DeliveryWorker, SmsGateway, SmtpMailer
-from .delivery.worker import Channel
-from .handlers import Deps
+from .delivery import Channel, SmsGateway, SmtpMailer
+from .domain.templates import Templates
+from .handlers.deps import Deps
 from .settings import Settings
-from .templates import Templates
+from .workers import workers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def build_deps(
+    settings: Settings, clock: Clock | None = None, templates: Templates | None = None
+) -> Deps:
+    return Deps(
+        settings=settings,
+        clock=clock or SystemClock(),
+        outbox=Outbox(settings.service_name),
+        templates=templates or Templates(),
+    )
+
+
 def bootstrap(
     settings: Settings | None = None,
-    templates: Templates | None = None,
     clock: Clock | None = None,
-    channels: dict[str, Channel] | None = None,
+    templates: Templates | None = None,
+    channels: Mapping[str, Channel] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
-    deps = Deps(
-        templates=templates or Templates(),
-        settings=settings,
-        clock=clock or Clock(),
-        outbox=Outbox(settings.service_name),
-    )
-    delivery: dict[str, Any] = channels or {
-        "email": SmtpMailer(settings),
-        "sms": SmsGateway(settings),
-    }
-    worker = DeliveryWorker(settings, deps.clock, deps.templates, deps.outbox, delivery)
-    app = create_app(
+    deps = build_deps(settings, clock, templates)
+    channels = channels or {"email": SmtpMailer(settings), "sms": SmsGateway(settings)}
+    return create_app(
         ServiceSpec(
             settings=settings,
-            deps=None,
+            deps=deps,
             title="Voimala notifications",
             description="Every message that reaches a person: in-app inbox, e-mail, SMS.",
             migrations=MIGRATIONS,
@@ -49,10 +52,6 @@ def bootstrap(
             subscribe=SUBSCRIBE,
             handlers=handlers(deps),
             unknown_types="skip",
-            # Several loops, so that one records its batch while another sends: the claims
-            # (SKIP LOCKED) keep them apart, the mailer's pool keeps the connection limit.
-            workers=[(f"delivery-{n}", worker) for n in range(settings.delivery_loops)],
+            workers=workers(deps, channels),
         )
     )
-    app.state.deps = deps
-    return app

@@ -7,11 +7,13 @@ types without a rule are skipped (`unknown_types="skip"`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 from voimala_contracts import (
     EVENT_MODELS,
+    CloudEvent,
     ParticipantConsentChanged,
     ParticipantContactChanged,
     ParticipantExited,
@@ -20,27 +22,32 @@ from voimala_contracts import (
 )
 from voimala_contracts.matching import MentorRegistered, PartnerRegistered
 from voimala_contracts.portal import SigninRequested
-from voimala_kit import Connection, Handler
+from voimala_kit.consumer import Handler
+from voimala_kit.db import Connection
 
-from .handlers import (
-    Deps,
+from .domain.rules import RULES, SETTLES_PROPOSAL
+from .handlers.actions import settle_proposal
+from .handlers.contacts import (
     forget_exited,
     keep_consent,
     keep_contact,
     keep_mentor,
     keep_partner,
-    notify,
-    settle_proposal,
-    welcome_participant,
 )
+from .handlers.deps import Deps
+from .handlers.notify import notify, welcome_participant
 from .handlers.signin import send_sign_in_link
-from .rules import RULES, SETTLES_PROPOSAL
 
 SUBSCRIBE = [topics.PARTICIPANTS, topics.EVENTS, topics.MATCHING, topics.PORTAL]
 
+#: A use case bound to the service's dependencies, as the kit's consumer calls it.
+Apply = Callable[[Connection, Any, CloudEvent], Awaitable[None]]
 
-def _both(*steps: Any) -> Any:
-    async def apply(conn: Connection, data: Any, event: Any) -> None:
+
+def _both(*steps: Apply) -> Apply:
+    """One event, two use cases, one after the other in the same transaction."""
+
+    async def apply(conn: Connection, data: Any, event: CloudEvent) -> None:
         for step in steps:
             await step(conn, data, event)
 
@@ -48,19 +55,19 @@ def _both(*steps: Any) -> Any:
 
 
 def handlers(deps: Deps) -> list[Handler[Any]]:
-    own: dict[str, Any] = {
-        ParticipantContactChanged.TYPE: keep_contact,
-        ParticipantConsentChanged.TYPE: keep_consent,
-        ParticipantExited.TYPE: forget_exited,
-        PartnerRegistered.TYPE: partial(keep_partner, deps=deps),
-        MentorRegistered.TYPE: partial(keep_mentor, deps=deps),
-        ParticipantRegistered.TYPE: partial(welcome_participant, deps=deps),
-        SigninRequested.TYPE: partial(send_sign_in_link, deps=deps),
+    own: dict[str, Apply] = {
+        ParticipantContactChanged.TYPE: partial(keep_contact, deps),
+        ParticipantConsentChanged.TYPE: partial(keep_consent, deps),
+        ParticipantExited.TYPE: partial(forget_exited, deps),
+        PartnerRegistered.TYPE: partial(keep_partner, deps),
+        MentorRegistered.TYPE: partial(keep_mentor, deps),
+        ParticipantRegistered.TYPE: partial(welcome_participant, deps),
+        SigninRequested.TYPE: partial(send_sign_in_link, deps),
     }
     for event_type in SETTLES_PROPOSAL:
-        own[event_type] = partial(settle_proposal, deps=deps)
+        own[event_type] = partial(settle_proposal, deps)
     for event_type in RULES:
-        rule = partial(notify, deps=deps)
+        rule = partial(notify, deps)
         if event_type in own and event_type != ParticipantRegistered.TYPE:
             own[event_type] = _both(own[event_type], rule)
         elif event_type not in own:

@@ -2,7 +2,7 @@ from datetime import time
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
-from voimala_kit import ServiceSettings
+from voimala_kit.settings import ServiceSettings
 
 DEV_LINK_SECRET = "voimala-dev-link-secret-change-me"  # noqa: S105 - refused in production
 

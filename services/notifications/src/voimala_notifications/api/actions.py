@@ -12,12 +12,10 @@ import html
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from voimala_kit import PlatformDep, Problem
+from voimala_kit.http import Problem
 
-from .. import repository
-from ..domain.links import ActionLink, BadLink, verify
-from ..handlers import AlreadyAnswered, answer_proposal
-from .deps import DepsDep
+from ..handlers import actions as use
+from .deps import PlatformDep
 
 router = APIRouter(prefix="/actions", tags=["actions"])
 
@@ -54,17 +52,10 @@ def _page(text: str, status: int, form: str = "") -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
 
-async def _checked(token: str, platform: PlatformDep, deps: DepsDep) -> tuple[ActionLink, str]:
-    try:
-        link = verify(token, deps.settings.link_secret)
-    except BadLink:
-        raise Problem(
-            400, "Invalid link", "this link was not made by Voimala or was altered"
-        ) from None
+async def _view(token: str, platform: PlatformDep) -> use.LinkView:
+    link = use.check_link(platform.deps, token)  # refused before the database is asked
     async with platform.db.connection() as conn:
-        row = await repository.preferences(conn, link.user_id)
-    language = row["preferred_language"] if row is not None else "fi"
-    return link, language
+        return await use.view_link(platform.deps, conn, link)
 
 
 def _wants_html(request: Request) -> bool:
@@ -72,19 +63,12 @@ def _wants_html(request: Request) -> bool:
 
 
 @router.get("/{token}/summary")
-async def summary(token: str, platform: PlatformDep, deps: DepsDep) -> JSONResponse:
+async def summary(token: str, platform: PlatformDep) -> JSONResponse:
     """What the link answers, as JSON, for the portal's answer page (which says what is being
     answered, in the portal's layout). Nothing beyond the link's own signed content, its
     state and the person's language: the signature is the authority, as for the answer."""
-    link, lang = await _checked(token, platform, deps)
-    async with platform.db.connection() as conn:
-        answered = await repository.answer_of(conn, link.proposal_id)
-    if answered is not None:
-        state = "answered"
-    elif link.expires_at <= deps.clock.now():
-        state = "expired"
-    else:
-        state = "open"
+    view = await _view(token, platform)
+    link = view.link
     return JSONResponse(
         {
             "proposal_id": str(link.proposal_id),
@@ -93,44 +77,43 @@ async def summary(token: str, platform: PlatformDep, deps: DepsDep) -> JSONRespo
             "responder_id": str(link.responder_id),
             "user_id": str(link.user_id),
             "expires_at": link.expires_at.isoformat(),
-            "language": lang,
-            "state": state,
+            "language": view.language,
+            "state": view.state,
         }
     )
 
 
 @router.get("/{token}", response_class=HTMLResponse)
-async def show(token: str, request: Request, platform: PlatformDep, deps: DepsDep) -> Response:
-    link, lang = await _checked(token, platform, deps)
-    text = _TEXT[lang]
-    if link.expires_at <= deps.clock.now():
+async def show(token: str, request: Request, platform: PlatformDep) -> Response:
+    view = await _view(token, platform)
+    text = _TEXT[view.language]
+    if view.expired:
         return _page(text["expired"], 410)
-    async with platform.db.connection() as conn:
-        if await repository.answer_of(conn, link.proposal_id) is not None:
-            return _page(text["already"], 409)
+    if view.answered:
+        return _page(text["already"], 409)
     form = (
         f'<form method="post" action="{html.escape(str(request.url.path))}">'
-        f'<button type="submit">{html.escape(text[link.answer])}</button></form>'
+        f'<button type="submit">{html.escape(text[view.link.answer])}</button></form>'
     )
-    return _page(text[link.answer], 200, form)
+    return _page(text[view.link.answer], 200, form)
 
 
 @router.post("/{token}")
-async def answer(token: str, request: Request, platform: PlatformDep, deps: DepsDep) -> Response:
-    link, lang = await _checked(token, platform, deps)
-    text = _TEXT[lang]
+async def answer(token: str, request: Request, platform: PlatformDep) -> Response:
+    view = await _view(token, platform)
+    text = _TEXT[view.language]
     as_html = _wants_html(request)
-    if link.expires_at <= deps.clock.now():
+    if view.expired:
         if as_html:
             return _page(text["expired"], 410)
         raise Problem(410, "Link expired", "the proposal's time to answer has passed")
     try:
         async with platform.db.transaction() as conn:
-            answered = await answer_proposal(conn, link, deps)
-    except AlreadyAnswered:
+            answered = await use.answer_proposal(platform.deps, conn, view.link)
+    except use.AlreadyAnswered:
         if as_html:
             return _page(text["already"], 409)
-        raise Problem(409, "Already answered", "this proposal was already answered") from None
+        raise
     if as_html:
         return _page(text["done"], 200)
     return JSONResponse(

@@ -6,25 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from voimala_kit import (
-    STAFF,
-    Page,
-    PlatformDep,
-    Principal,
-    Problem,
-    decode_cursor,
-    encode_cursor,
-    require,
-)
+from fastapi import APIRouter, Query
+from voimala_kit.http import Page, next_time_cursor, time_cursor
 
-from .. import repository
-from ..schemas import DeliveryOut, Status
-from .deps import DepsDep
+from ..handlers import deliveries as use
+from ..repository.messages import Delivery
+from .deps import Ops, PlatformDep, Watcher
+from .schemas import DeliveryOut, Status
 
 router = APIRouter(prefix="/messages", tags=["delivery"])
-Watcher = Annotated[Principal, Depends(require(*STAFF, "ops"))]
-Ops = Annotated[Principal, Depends(require("ops", "coordinator"))]
+
+
+def _key(delivery: Delivery) -> tuple[datetime, uuid.UUID]:
+    return delivery.created_at, delivery.id
 
 
 @router.get("", response_model=Page[DeliveryOut])
@@ -37,37 +31,22 @@ async def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[DeliveryOut]:
     """Messages newest first, by status and recipient: what is held, queued, failed and why."""
-    before = None
-    if cursor:
-        created, mid = decode_cursor(cursor, 2)
-        try:
-            before = (datetime.fromisoformat(created), uuid.UUID(mid))
-        except (TypeError, ValueError):
-            raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
+    query = use.DeliveryQuery(status, recipient_id, time_cursor(cursor), limit + 1)
     async with platform.db.connection() as conn:
-        rows = await repository.list_messages(conn, status, recipient_id, before, limit + 1)
-    items = [DeliveryOut.model_validate(dict(r)) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last["created_at"].isoformat(), str(last["id"])])
-    return Page[DeliveryOut](items=items, next_cursor=next_cursor)
+        found = await use.list_deliveries(platform.deps, conn, query)
+    items = [DeliveryOut.model_validate(d, from_attributes=True) for d in found[:limit]]
+    return Page[DeliveryOut](items=items, next_cursor=next_time_cursor(found, limit, _key))
 
 
 @router.get("/summary")
 async def summary(who: Watcher, platform: PlatformDep) -> dict[str, dict[str, int]]:
     """Counts by channel and status."""
     async with platform.db.connection() as conn:
-        rows = await repository.counts(conn)
-    out: dict[str, dict[str, int]] = {}
-    for r in rows:
-        out.setdefault(r["channel"], {})[r["status"]] = r["n"]
-    return out
+        return await use.count_deliveries(platform.deps, conn)
 
 
 @router.post("/{message_id}/retry", status_code=204)
-async def retry(message_id: uuid.UUID, who: Ops, platform: PlatformDep, deps: DepsDep) -> None:
+async def retry(message_id: uuid.UUID, who: Ops, platform: PlatformDep) -> None:
     """Try a failed message again (e.g. after the address was corrected)."""
     async with platform.db.transaction() as conn:
-        if not await repository.requeue(conn, message_id, deps.clock.now()):
-            raise Problem(409, "Not failed", "only a failed message can be tried again")
+        await use.retry_message(platform.deps, conn, message_id)

@@ -3,6 +3,6 @@
 from .channels import Delivery, DeliveryError
 from .email import SmtpMailer
 from .sms import SmsGateway
-from .worker import DeliveryWorker
+from .worker import Channel, DeliveryWorker
 
-__all__ = ["Delivery", "DeliveryError", "DeliveryWorker", "SmsGateway", "SmtpMailer"]
+__all__ = ["Channel", "Delivery", "DeliveryError", "DeliveryWorker", "SmsGateway", "SmtpMailer"]

@@ -114,11 +114,3 @@ class SmtpMailer:
     async def _drop(self, client: aiosmtplib.SMTP | None) -> None:
         if client is not None:
             client.close()
-
-    async def close(self) -> None:
-        while not self._idle.empty():
-            client = self._idle.get_nowait()
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()

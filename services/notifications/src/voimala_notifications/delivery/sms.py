@@ -39,6 +39,3 @@ class SmsGateway:
         code = response.status_code
         permanent = 400 <= code < 500 and code not in (408, 429)
         raise DeliveryError(f"sms_http_{code}", permanent=permanent)
-
-    async def close(self) -> None:
-        await self._client.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from ..clock import HELSINKI
+from voimala_kit.clock import HELSINKI
 
 
 def in_quiet_hours(at: datetime, start: time, end: time) -> bool:

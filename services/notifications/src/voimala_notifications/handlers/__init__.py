@@ -1,26 +1,9 @@
-"""Use cases, run inside the transaction their entrypoint opened (consumer or request)."""
+"""Use cases, run inside the transaction their entrypoint opened (consumer, request, worker).
 
-from .actions import AlreadyAnswered, answer_proposal, settle_proposal
-from .contacts import (
-    forget_exited,
-    keep_consent,
-    keep_contact,
-    keep_mentor,
-    keep_partner,
-)
+Each is `verb(deps, conn, command | event data, …)`; a refusal is one of the kit's
+(`voimala_kit.refusals`), which the HTTP layer answers in one place.
+"""
+
 from .deps import Deps
-from .notify import notify, welcome_participant
 
-__all__ = [
-    "AlreadyAnswered",
-    "Deps",
-    "answer_proposal",
-    "forget_exited",
-    "keep_consent",
-    "keep_contact",
-    "keep_mentor",
-    "keep_partner",
-    "notify",
-    "settle_proposal",
-    "welcome_participant",
-]
+__all__ = ["Deps"]

@@ -2,28 +2,72 @@
 
 from __future__ import annotations
 
-from voimala_contracts import CloudEvent
-from voimala_contracts.notifications import ActionAnswered
-from voimala_kit import Connection
+from dataclasses import dataclass
 
-from .. import repository
-from ..domain.links import ActionLink
+from voimala_contracts import CloudEvent
+from voimala_contracts.matching import MatchCore
+from voimala_contracts.notifications import ActionAnswered
+from voimala_kit.db import Connection
+from voimala_kit.refusals import Conflict, DomainError
+
+from ..domain.links import ActionLink, BadLink, verify
+from ..repository import answers, messages, recipients
 from .deps import Deps
 
 #: Messages that wait for an answer: pointless once the proposal is settled.
 WAITING_FOR_ANSWER = ("match_expiring",)
+#: How matching's events settle a proposal (an expiry is no answer).
+_ANSWER_OF = {"match.accepted.v1": "accept", "match.declined.v1": "decline"}
 
 
-class AlreadyAnswered(Exception):  # noqa: N818 - a business outcome
-    pass
+class AlreadyAnswered(Conflict):
+    """The proposal has its answer: the first one counts."""
+
+    def __init__(self) -> None:
+        super().__init__("this proposal was already answered", title="Already answered")
 
 
-async def answer_proposal(conn: Connection, link: ActionLink, deps: Deps) -> ActionAnswered:
+class InvalidLink(DomainError):  # noqa: N818 - named as the refusal it is
+    """Not a link this service signed, or altered (answered as 400)."""
+
+    def __init__(self) -> None:
+        super().__init__("this link was not made by Voimala or was altered", title="Invalid link")
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """What a signed link answers, in whose language, and whether it still can."""
+
+    link: ActionLink
+    language: str
+    expired: bool
+    answered: bool
+
+    @property
+    def state(self) -> str:
+        return "answered" if self.answered else "expired" if self.expired else "open"
+
+
+def check_link(deps: Deps, token: str) -> ActionLink:
+    """The link's content if this service signed it; expiry is judged by `view_link`."""
+    try:
+        return verify(token, deps.settings.link_secret)
+    except BadLink:
+        raise InvalidLink from None
+
+
+async def view_link(deps: Deps, conn: Connection, link: ActionLink) -> LinkView:
+    person = await recipients.one(conn, link.user_id)
+    language = person.preferred_language if person is not None else "fi"
+    answered = await answers.of(conn, link.proposal_id) is not None
+    return LinkView(link, language, link.expires_at <= deps.clock.now(), answered)
+
+
+async def answer_proposal(deps: Deps, conn: Connection, link: ActionLink) -> ActionAnswered:
     """Record the link's answer once per proposal and tell matching (`action.answered.v1`)."""
     now = deps.clock.now()
-    if not await repository.record_answer(
-        conn, link.proposal_id, link.answer, link.link_id, "link", now
-    ):
+    first = answers.Answer(link.proposal_id, link.answer, link.link_id, "link", now)
+    if not await answers.record(conn, first):
         raise AlreadyAnswered
     answered = ActionAnswered(
         proposal_id=link.proposal_id,
@@ -35,13 +79,14 @@ async def answer_proposal(conn: Connection, link: ActionLink, deps: Deps) -> Act
         answered_at=now,
     )
     await deps.outbox.add(conn, answered, subject=str(link.proposal_id))
-    await repository.cancel_pending(conn, link.proposal_id, WAITING_FOR_ANSWER)
+    await messages.cancel_pending(conn, link.proposal_id, WAITING_FOR_ANSWER)
     return answered
 
 
-async def settle_proposal(conn: Connection, data: object, event: CloudEvent, deps: Deps) -> None:
+async def settle_proposal(deps: Deps, conn: Connection, data: MatchCore, event: CloudEvent) -> None:
     """Matching settled a proposal (accepted, declined, expired): links now say so."""
-    proposal_id = getattr(data, "proposal_id")  # noqa: B009 - every match.* event has it
-    answer = {"match.accepted.v1": "accept", "match.declined.v1": "decline"}.get(event.type)
-    await repository.record_answer(conn, proposal_id, answer, None, "matching", deps.clock.now())
-    await repository.cancel_pending(conn, proposal_id, WAITING_FOR_ANSWER)
+    proposal_id = data.proposal_id
+    answer = _ANSWER_OF.get(event.type)
+    settled = answers.Answer(proposal_id, answer, None, "matching", deps.clock.now())
+    await answers.record(conn, settled)
+    await messages.cancel_pending(conn, proposal_id, WAITING_FOR_ANSWER)

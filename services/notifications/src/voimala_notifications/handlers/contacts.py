@@ -9,9 +9,9 @@ from voimala_contracts import (
     ParticipantExited,
 )
 from voimala_contracts.matching import MentorRegistered, PartnerRegistered
-from voimala_kit import Connection
+from voimala_kit.db import Connection
 
-from .. import repository
+from ..repository import recipients
 from .deps import Deps
 from .notify import apply_waiting
 
@@ -19,11 +19,11 @@ _CONSENT_CHANNEL = {"notifications_email": "email", "notifications_sms": "sms"}
 
 
 async def keep_contact(
-    conn: Connection, data: ParticipantContactChanged, event: CloudEvent
+    deps: Deps, conn: Connection, data: ParticipantContactChanged, event: CloudEvent
 ) -> None:
     """Keep the participant's contact: this service is the only one that does."""
     person = data.personal
-    await repository.upsert_recipient(
+    await recipients.upsert(
         conn,
         data.participant_id,
         kind="participant",
@@ -37,25 +37,27 @@ async def keep_contact(
 
 
 async def keep_consent(
-    conn: Connection, data: ParticipantConsentChanged, event: CloudEvent
+    deps: Deps, conn: Connection, data: ParticipantConsentChanged, event: CloudEvent
 ) -> None:
     """A withdrawn notifications_email/_sms consent switches that channel off (and back on)."""
     channel = _CONSENT_CHANNEL.get(data.purpose)
     if channel is not None:
-        await repository.set_consent(conn, data.participant_id, channel, data.granted)
+        await recipients.set_consent(conn, data.participant_id, channel, data.granted)
 
 
-async def forget_exited(conn: Connection, data: ParticipantExited, event: CloudEvent) -> None:
+async def forget_exited(
+    deps: Deps, conn: Connection, data: ParticipantExited, event: CloudEvent
+) -> None:
     """An exited participant is not contacted any more; what waits for them is not sent."""
-    await repository.set_exited(conn, data.participant_id)
+    await recipients.set_exited(conn, data.participant_id)
 
 
 async def keep_partner(
-    conn: Connection, data: PartnerRegistered, event: CloudEvent, deps: Deps
+    deps: Deps, conn: Connection, data: PartnerRegistered, event: CloudEvent
 ) -> None:
     """The partner's contact people: who is told of proposals for its openings."""
     for person in data.personal.contacts:
-        await repository.upsert_recipient(
+        await recipients.upsert(
             conn,
             person.user_id,
             kind="partner",
@@ -65,18 +67,18 @@ async def keep_partner(
             phone=person.phone,
             preferred_channel=person.preferred_channel,
         )
-    await repository.set_owned(
+    await recipients.set_owned(
         conn, "partner", data.partner_id, [p.user_id for p in data.personal.contacts]
     )
     if data.personal.contacts:
-        await apply_waiting(conn, "partner", data.partner_id, deps)
+        await apply_waiting(deps, conn, "partner", data.partner_id)
 
 
 async def keep_mentor(
-    conn: Connection, data: MentorRegistered, event: CloudEvent, deps: Deps
+    deps: Deps, conn: Connection, data: MentorRegistered, event: CloudEvent
 ) -> None:
     person = data.personal
-    await repository.upsert_recipient(
+    await recipients.upsert(
         conn,
         person.user_id,
         kind="mentor",
@@ -86,5 +88,5 @@ async def keep_mentor(
         phone=person.phone,
         preferred_channel=person.preferred_channel,
     )
-    await repository.set_owned(conn, "mentor", data.mentor_id, [person.user_id])
-    await apply_waiting(conn, "mentor", data.mentor_id, deps)
+    await recipients.set_owned(conn, "mentor", data.mentor_id, [person.user_id])
+    await apply_waiting(deps, conn, "mentor", data.mentor_id)

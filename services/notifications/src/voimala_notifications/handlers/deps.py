@@ -1,19 +1,20 @@
+"""What the use cases need beyond a connection, made once in `bootstrap.build_deps`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voimala_kit import Outbox
+from voimala_kit.clock import Clock
+from voimala_kit.outbox import Outbox
 
-from ..clock import Clock
+from ..domain.templates import Templates
 from ..settings import Settings
-from ..templates import Templates
 
 
 @dataclass(frozen=True)
 class Deps:
-    """What the use cases need beyond the connection, wired once in `bootstrap`."""
-
-    templates: Templates
     settings: Settings
     clock: Clock
     outbox: Outbox
+    #: The message templates, compiled at start.
+    templates: Templates

@@ -1,10 +1,15 @@
-"""Turn one event into messages by the rules: whom, which template, which channels, when."""
+"""Turn one event into messages by the rules: read whom they name, plan, write.
+
+The planning (which channels, quiet hours, digests, language, links) is `domain.planning`'s;
+here are the reads and writes around it, in the consumer's transaction.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, cast
 
 from jinja2 import TemplateError
 from voimala_contracts import (
@@ -16,34 +21,161 @@ from voimala_contracts import (
     parse_envelope,
 )
 from voimala_contracts.notifications import NotificationSent
-from voimala_kit import Connection, PermanentError, get_logger
+from voimala_contracts.scheduling import GuestContact
+from voimala_kit.db import Connection
+from voimala_kit.errors import PermanentError
+from voimala_kit.logging import get_logger
 
-from .. import repository
-from ..domain.choice import Reachable, choose_channels
-from ..domain.links import ActionLink, sign
-from ..domain.sms import measure
-from ..domain.timing import next_local, release_time
-from ..rules import RULES, Send
-from ..templates import Rendered
+from ..domain.messages import inbox_note
+from ..domain.planning import Occasion, Planned, is_stale, occasion, plan
+from ..domain.recipients import Recipient
+from ..domain.rules import RULES, Send
+from ..repository import answers, messages, recipients, waiting
 from .deps import Deps
 
 log = get_logger(__name__)
 
-#: Channels that keep quiet hours: an SMS wakes people, an e-mail waits in the mailbox.
-QUIET_CHANNELS = ("sms",)
-#: Who may take a daily digest instead of single e-mails.
-DIGEST_KINDS = ("mentor", "staff")
+
+class _OfParticipant(Protocol):
+    participant_id: uuid.UUID
 
 
-async def _holder(conn: Connection, holder: Any) -> uuid.UUID | None:
+class _Answered(Protocol):
+    """An event whose answerer is a partner's contact people or a mentor (`match.*`)."""
+
+    notify_kind: str
+    notify_id: uuid.UUID
+
+
+class _Holder(Protocol):
+    """Who holds a registration (a registration event, or one of an occurrence's registrants)."""
+
+    @property
+    def registration_id(self) -> uuid.UUID: ...
+    @property
+    def participant_id(self) -> uuid.UUID | None: ...
+    @property
+    def personal(self) -> GuestContact | None: ...
+
+
+class _ForRegistrants(Protocol):
+    @property
+    def registrants(self) -> Sequence[_Holder]: ...
+
+
+async def notify(deps: Deps, conn: Connection, data: EventData, event: CloudEvent) -> None:
+    """Apply the event's rules; a message already there for (event, person, channel) stays."""
+    now = deps.clock.now()
+    stale = is_stale(event.time, now, deps.settings.stale_after_hours)
+    for index, send in enumerate(RULES.get(event.type, ())):
+        about = occasion(index, send, data, event, now, stale)
+        if about is None:
+            continue
+        if about.awaits is not None and await answers.of(conn, about.awaits):
+            continue
+        ids = await _recipients(conn, send.to, data, event)
+        people = await recipients.some(conn, ids)
+        contact = await _contact(conn, send, data) if people else None
+        await _add(deps, conn, _plan(deps, about, people, contact), now)
+
+
+async def welcome_participant(
+    deps: Deps, conn: Connection, data: ParticipantRegistered, event: CloudEvent
+) -> None:
+    """Greet the new participant in their language (kept from the registration)."""
+    await recipients.set_language(conn, data.participant_id, "participant", data.preferred_language)
+    await notify(deps, conn, data, event)
+
+
+async def apply_waiting(deps: Deps, conn: Connection, owner_kind: str, owner_id: uuid.UUID) -> None:
+    """The partner or mentor is known now: apply the events that waited for them."""
+    for envelope in await waiting.take(conn, owner_kind, owner_id):
+        event = parse_envelope(envelope)
+        model = EVENT_MODELS.get(event.type)
+        if model is not None:
+            await notify(deps, conn, parse_data(event, model), event)
+
+
+def _plan(
+    deps: Deps,
+    about: Occasion,
+    people: Sequence[Recipient],
+    contact: dict[str, str | None] | None,
+) -> Planned:
+    template = about.send.template
+    try:
+        planned = plan(about, people, deps.templates, deps.settings, contact)
+    except TemplateError as exc:
+        # Caught by the template tests; in production: no half message, a dead letter.
+        raise PermanentError(f"template {template} failed: {type(exc).__name__}") from None
+    for _ in range(planned.without_sms):
+        log.warning("notify.no_sms_text", template=template)
+    return planned
+
+
+async def _add(deps: Deps, conn: Connection, planned: Planned, now: datetime) -> None:
+    """Add the planned messages; those that went to the inbox are told as sent."""
+    sent: list[tuple[NotificationSent, str]] = []
+    for message in planned.messages:
+        message_id = await messages.add(conn, message)
+        if message_id is not None and message.status == "sent":
+            sent.append((inbox_note(message, message_id, now), str(message_id)))
+    if sent:
+        await deps.outbox.add_many(conn, sent)
+
+
+async def _contact(conn: Connection, send: Send, data: EventData) -> dict[str, str | None] | None:
+    """The participant's contact, for a rule that passes it on (a confirmed match)."""
+    if not send.with_contact:
+        return None
+    person = await recipients.one(conn, cast(_OfParticipant, data).participant_id)
+    return person.contact() if person is not None else None
+
+
+async def _recipients(
+    conn: Connection, to: str, data: EventData, event: CloudEvent
+) -> list[uuid.UUID]:
+    """Whom a rule's `to` names for this event (see `domain.rules`)."""
+    if to == "participant":
+        pid = cast(_OfParticipant, data).participant_id
+        await recipients.ensure(conn, pid, "participant")
+        return [pid]
+    if to == "registrant":
+        one = await _holder(conn, cast(_Holder, data))
+        return [one] if one is not None else []
+    if to == "registrants":
+        found = [await _holder(conn, r) for r in cast(_ForRegistrants, data).registrants]
+        return [r for r in found if r is not None]
+    if to == "answerer":
+        return await _answerers(conn, cast(_Answered, data), event)
+    if to == "coordinators":
+        return await recipients.staff(conn)
+    if to == "authors":
+        ids = list(getattr(data, "author_participant_ids", None) or [])
+        single = getattr(data, "author_participant_id", None)
+        return ids + ([single] if single else [])
+    raise PermanentError(f"no recipients named {to}")
+
+
+async def _answerers(conn: Connection, data: _Answered, event: CloudEvent) -> list[uuid.UUID]:
+    owned = await recipients.owned(conn, data.notify_kind, data.notify_id)
+    if not owned:
+        # Partner and proposal events have different keys, so a proposal may overtake its
+        # partner's registration: kept, and applied again when the partner arrives.
+        kept = waiting.Waiting(data.notify_kind, data.notify_id, event.id, event.to_json())
+        await waiting.wait(conn, kept)
+    return owned
+
+
+async def _holder(conn: Connection, holder: _Holder) -> uuid.UUID | None:
     """A registration's holder: a participant, or a guest kept by the registration's id."""
     if holder.participant_id is not None:
-        await repository.ensure(conn, holder.participant_id, "participant")
+        await recipients.ensure(conn, holder.participant_id, "participant")
         return uuid.UUID(str(holder.participant_id))
     guest = holder.personal
     if guest is None:
         return None
-    await repository.upsert_recipient(
+    await recipients.upsert(
         conn,
         holder.registration_id,
         kind="guest",
@@ -54,238 +186,3 @@ async def _holder(conn: Connection, holder: Any) -> uuid.UUID | None:
         preferred_channel="email" if guest.email else "sms",
     )
     return uuid.UUID(str(holder.registration_id))
-
-
-async def _recipients(conn: Connection, to: str, data: Any, event: CloudEvent) -> list[uuid.UUID]:
-    if to == "participant":
-        await repository.ensure(conn, data.participant_id, "participant")
-        return [data.participant_id]
-    if to == "registrant":
-        one = await _holder(conn, data)
-        return [one] if one is not None else []
-    if to == "registrants":
-        found = [await _holder(conn, r) for r in data.registrants]
-        return [r for r in found if r is not None]
-    if to == "answerer":
-        owned = await repository.owned(conn, data.notify_kind, data.notify_id)
-        if not owned:
-            # Partner and proposal events have different keys, so a proposal may overtake its
-            # partner's registration: kept, and applied again when the partner arrives.
-            envelope = event.to_json()
-            await repository.wait_for_owner(
-                conn, data.notify_kind, data.notify_id, event.id, envelope
-            )
-        return owned
-    if to == "coordinators":
-        return await repository.staff(conn)
-    if to == "authors":
-        ids = list(getattr(data, "author_participant_ids", None) or [])
-        single = getattr(data, "author_participant_id", None)
-        return ids + ([single] if single else [])
-    raise PermanentError(f"no recipients named {to}")
-
-
-def _links(send: Send, data: Any, person: Any, deps: Deps, event: CloudEvent) -> dict[str, str]:
-    links = {}
-    for answer in ("accept", "decline"):
-        link = ActionLink(
-            # One id per (event, person, answer): the same link on a retry or a replay.
-            link_id=uuid.uuid5(event.id, f"{person['id']}:{answer}"),
-            proposal_id=data.proposal_id,
-            answer=answer,
-            responder_kind=data.notify_kind,
-            responder_id=data.notify_id,
-            user_id=person["id"],
-            expires_at=data.expires_at,
-        )
-        token = sign(link, deps.settings.link_secret)
-        links[answer] = f"{deps.settings.public_url.rstrip('/')}/actions/{token}"
-    return links
-
-
-async def template_values(
-    conn: Connection, send: Send, data: EventData, event: CloudEvent, person: Any, deps: Deps
-) -> dict[str, Any]:
-    """Everything a template may use: the event's data, the recipient's name, links, contact."""
-    values = base_values(send, data, event, person, deps)
-    if send.with_contact:
-        row = await repository.contact(conn, getattr(data, "participant_id"))  # noqa: B009
-        values["contact"] = dict(row) if row is not None else None
-    return values
-
-
-def base_values(
-    send: Send, data: EventData, event: CloudEvent, person: Any, deps: Deps
-) -> dict[str, Any]:
-    """The values that come from the event and the person alone (no database)."""
-    values: dict[str, Any] = dict(data)
-    language = person["preferred_language"]
-    occurrence = getattr(data, "occurrence", None) or getattr(data, "next_occurrence", None)
-    if occurrence is not None:
-        values["what"] = _text(occurrence.title, language)
-        values["where"] = _text(occurrence.location, language)
-        values["when"] = _wall(occurrence.local_start)
-    if hasattr(data, "title") and hasattr(data.title, "fi"):
-        values["what"] = _text(data.title, language)
-    if hasattr(data, "previous_local_start"):
-        values["previously"] = _wall(data.previous_local_start)
-    values["given_name"] = person["given_name"]
-    values["recipient_kind"] = person["kind"]
-    if send.links:
-        values["links"] = _links(send, data, person, deps, event)
-    return values
-
-
-def _text(texts: Any, language: str) -> str:
-    """A text in the person's language, else in Finnish."""
-    return str(getattr(texts, language, None) or texts.fi)
-
-
-def _wall(local: str) -> str:
-    """Helsinki wall-clock `YYYY-MM-DDTHH:MM` as people in Salo write it: 4.12.2026 18.00."""
-    moment = datetime.fromisoformat(local)
-    return f"{moment.day}.{moment.month}.{moment.year} {moment:%H.%M}"
-
-
-def _when(send: Send, data: Any, now: datetime) -> datetime | None:
-    """When the message is due; None when a reminder's moment has already passed."""
-    if send.before is None:
-        return now
-    field, ahead = send.before
-    at: datetime = getattr(data, field) - ahead
-    return at if at > now else None
-
-
-def _render(deps: Deps, send: Send, language: str, values: dict[str, Any]) -> Rendered:
-    try:
-        return deps.templates.render(send.template, language, values)
-    except TemplateError as exc:
-        # Caught by the template tests; in production: no half message, a dead letter.
-        raise PermanentError(f"template {send.template} failed: {type(exc).__name__}") from None
-
-
-Plan = tuple[str, datetime, bool, str, int | None]
-
-
-def _plan(
-    channel: str,
-    send: Send,
-    person: Any,
-    rendered: Rendered,
-    due: datetime,
-    now: datetime,
-    deps: Deps,
-) -> Plan | None:
-    """Status, due time, digest or not, body and SMS segments of one channel's message."""
-    settings = deps.settings
-    if channel == "in_app":
-        return ("sent" if due <= now else "held", due, False, rendered.text, None)
-    if channel == "sms":
-        if rendered.sms is None:
-            log.warning("notify.no_sms_text", template=send.template)
-            return None
-        quiet = release_time(
-            due,
-            person["quiet_start"] or settings.quiet_start,
-            person["quiet_end"] or settings.quiet_end,
-        )
-        segments = measure(rendered.sms).segments
-        if quiet is not None:
-            return ("held", quiet, False, rendered.sms, segments)
-        return ("queued" if due <= now else "held", due, False, rendered.sms, segments)
-    if person["digest"] and person["kind"] in DIGEST_KINDS and not send.mandatory and due <= now:
-        return ("held", next_local(now, settings.digest_hour), True, rendered.text, None)
-    return ("queued" if due <= now else "held", due, False, rendered.text, None)
-
-
-async def notify(conn: Connection, data: EventData, event: CloudEvent, deps: Deps) -> None:
-    """Apply the event's rules; a message already there for (event, person, channel) stays."""
-    now = deps.clock.now()
-    # An old event (a new deployment reading history, a replay into a fresh database) is
-    # recorded in the inbox, never e-mailed or texted: yesterday's reminder is noise.
-    stale = now - event.time > timedelta(hours=deps.settings.stale_after_hours)
-    for index, send in enumerate(RULES.get(event.type, ())):
-        due = _when(send, data, now)
-        if due is None:
-            continue
-        ref = getattr(data, send.ref) if send.ref else None
-        if send.before is not None and ref is not None and await repository.answer_of(conn, ref):
-            continue
-        # The first message of a rule keeps the event's id; others get one derived from it.
-        event_id = event.id if index == 0 else uuid.uuid5(event.id, send.template)
-        ids = await _recipients(conn, send.to, data, event)
-        sent: list[tuple[NotificationSent, str]] = []
-        for person in await repository.reachable(conn, ids):
-            reach = Reachable(
-                kind=person["kind"],
-                status=person["status"],
-                email=person["email"],
-                phone=person["phone"],
-                preferred_channel=person["preferred_channel"],
-                channels=person["channels"],
-                email_allowed=person["email_allowed"],
-                sms_allowed=person["sms_allowed"],
-                opted_out=person["opted_out"],
-            )
-            channels = choose_channels(reach, send.channels, send.category, send.mandatory)
-            if not channels:
-                continue
-            values = await template_values(conn, send, data, event, person, deps)
-            rendered = _render(deps, send, person["preferred_language"], values)
-            for channel in channels:
-                if stale and channel != "in_app":
-                    continue
-                plan = _plan(channel, send, person, rendered, due, now, deps)
-                if plan is None:
-                    continue
-                status, not_before, digest, body, segments = plan
-                message_id = await repository.add_message(
-                    conn,
-                    recipient_id=person["id"],
-                    event_id=event_id,
-                    channel=channel,
-                    template=send.template,
-                    language=rendered.language,
-                    subject=rendered.subject,
-                    body=body,
-                    html=rendered.html if channel == "email" else None,
-                    status=status,
-                    at=not_before,
-                    category=send.category,
-                    mandatory=send.mandatory,
-                    ref=ref,
-                    segments=segments,
-                    digest=digest,
-                    caused_at=event.time,
-                )
-                if message_id is not None and status == "sent":
-                    note = NotificationSent(
-                        message_id=message_id,
-                        event_id=event_id,
-                        recipient_id=person["id"],
-                        channel="in_app",
-                        template=send.template,
-                        category=send.category,
-                        attempts=0,
-                        sent_at=now,
-                    )
-                    sent.append((note, str(message_id)))
-        if sent:
-            await deps.outbox.add_many(conn, sent)
-
-
-async def welcome_participant(
-    conn: Connection, data: ParticipantRegistered, event: CloudEvent, deps: Deps
-) -> None:
-    """Greet the new participant in their language (kept from the registration)."""
-    await repository.set_language(conn, data.participant_id, "participant", data.preferred_language)
-    await notify(conn, data, event, deps)
-
-
-async def apply_waiting(conn: Connection, owner_kind: str, owner_id: uuid.UUID, deps: Deps) -> None:
-    """The partner or mentor is known now: apply the events that waited for them."""
-    for envelope in await repository.take_waiting(conn, owner_kind, owner_id):
-        event = parse_envelope(envelope)
-        model = EVENT_MODELS.get(event.type)
-        if model is not None:
-            await notify(conn, parse_data(event, model), event, deps)

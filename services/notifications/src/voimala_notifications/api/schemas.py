@@ -1,10 +1,15 @@
+"""The HTTP models: input models forbid unknown fields; none echoes an address or a body to
+someone who may not see it."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from ..domain.recipients import Preferences, Recipient
 
 Status = Literal["queued", "held", "sent", "failed", "cancelled"]
 ChannelName = Literal["in_app", "email", "sms"]
@@ -63,15 +68,15 @@ class PreferencesIn(BaseModel):
     def _unique(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else sorted(set(value))
 
-    def values(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "channels": self.channels,
-            "opted_out": self.opted_out,
-            "quiet_start": self.quiet_start,
-            "quiet_end": self.quiet_end,
-            "digest": self.digest,
-        }
+    def chosen(self) -> Preferences:
+        return Preferences(
+            language=self.language,
+            channels=list(self.channels) if self.channels is not None else None,
+            opted_out=list(self.opted_out),
+            quiet_start=self.quiet_start,
+            quiet_end=self.quiet_end,
+            digest=self.digest,
+        )
 
 
 class PreferencesOut(BaseModel):
@@ -89,20 +94,20 @@ class PreferencesOut(BaseModel):
     active: bool
 
     @classmethod
-    def from_row(cls, row: Any) -> PreferencesOut:
+    def of(cls, person: Recipient) -> PreferencesOut:
         return cls(
-            recipient_id=row["id"],
-            kind=row["kind"],
-            language=row["preferred_language"],
-            preferred_channel=row["preferred_channel"],
-            channels=row["channels"],
-            opted_out=list(row["opted_out"]),
-            quiet_start=row["quiet_start"],
-            quiet_end=row["quiet_end"],
-            digest=row["digest"],
-            email_allowed=row["email_allowed"],
-            sms_allowed=row["sms_allowed"],
-            active=row["status"] == "active",
+            recipient_id=person.id,
+            kind=person.kind,
+            language=person.preferred_language,
+            preferred_channel=person.preferred_channel,
+            channels=person.channels,
+            opted_out=list(person.opted_out),
+            quiet_start=person.quiet_start,
+            quiet_end=person.quiet_end,
+            digest=person.digest,
+            email_allowed=person.email_allowed,
+            sms_allowed=person.sms_allowed,
+            active=person.status == "active",
         )
 
 

@@ -6,6 +6,10 @@ is made from the text (escaped, paragraphs, links clickable), so no template can
 
 Rendered in Jinja's sandbox with strict undefined variables: a template that needs a value
 it was not given fails loudly (in the test suite), never half-rendered to a person.
+
+Pure once made: the packaged files are read and compiled when `Templates` is made (at start,
+so that a syntax error stops the service); rendering then only reads the compiled templates
+in memory (no file is looked at again, not even for its modification time).
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
-
-from .clock import HELSINKI
+from voimala_kit.clock import HELSINKI
 
 LANGUAGES = ("fi", "sv", "en")
 FALLBACK = "fi"
-FOLDER = Path(__file__).parent / "templates"
+#: The package's message templates (package data beside `migrations/`, not a module).
+FOLDER = Path(__file__).resolve().parents[1] / "templates"
 _URL = re.compile(r"(https?://[^\s<]+)")
 
 
@@ -65,30 +69,32 @@ def to_html(subject: str, text: str) -> str:
 
 class Templates:
     def __init__(self, folder: Path = FOLDER) -> None:
-        self._env = SandboxedEnvironment(
+        env = SandboxedEnvironment(
             loader=FileSystemLoader(folder),
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
+            auto_reload=False,
         )
-        self._env.filters["local"] = _local
-        self._env.filters["date"] = _date
-        # Load every template now, so that a syntax error stops the service at start.
-        for name in self._env.list_templates(extensions=["j2"]):
-            self._env.get_template(name)
+        env.filters["local"] = _local
+        env.filters["date"] = _date
+        # Compile every template now, so that a syntax error stops the service at start.
+        self._compiled: dict[str, Template] = {
+            name: env.get_template(name) for name in env.list_templates(extensions=["j2"])
+        }
 
     def names(self) -> set[str]:
-        return {name.split(".", 1)[0] for name in self._env.list_templates(extensions=["j2"])}
+        return {name.split(".", 1)[0] for name in self._compiled}
 
-    def has_sms(self, name: str, language: str) -> bool:
-        return "sms" in self._template(name, language)[1].blocks
-
-    def _template(self, name: str, language: str) -> tuple[str, Any]:
+    def _template(self, name: str, language: str) -> tuple[str, Template]:
         lang = language if language in LANGUAGES else FALLBACK
-        try:
-            return lang, self._env.get_template(f"{name}.{lang}.j2")
-        except TemplateNotFound:
-            return FALLBACK, self._env.get_template(f"{name}.{FALLBACK}.j2")
+        found = self._compiled.get(f"{name}.{lang}.j2")
+        if found is not None:
+            return lang, found
+        fallback = f"{name}.{FALLBACK}.j2"
+        if fallback not in self._compiled:
+            raise TemplateNotFound(fallback)
+        return FALLBACK, self._compiled[fallback]
 
     def render(self, name: str, language: str, values: dict[str, Any]) -> Rendered:
         lang, template = self._template(name, language)

@@ -1,0 +1,169 @@
+"""Messages: added once per (event, recipient, channel), read in the inbox, listed for staff."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
+
+from ..domain.messages import NewMessage
+from ._rows import load_all
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    """A message as its recipient reads it in the inbox."""
+
+    id: uuid.UUID
+    channel: str
+    template: str
+    language: str
+    subject: str
+    body: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    read_at: datetime | None
+    ref: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A message as staff see it: its delivery, never its body or the address it went to."""
+
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    event_id: uuid.UUID
+    channel: str
+    template: str
+    category: str
+    mandatory: bool
+    status: str
+    attempts: int
+    last_error: str | None
+    not_before: datetime
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCount:
+    channel: str
+    status: str
+    n: int
+
+
+INBOX = Table("message", InboxMessage)
+DELIVERIES = Table("message", Delivery)
+
+_ADD = """
+INSERT INTO message (id, recipient_id, event_id, channel, template, language, subject, body,
+    html, status, sent_at, category, mandatory, ref, not_before, segments, digest, caused_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+    CASE WHEN $10 = 'sent' THEN coalesce($11, now()) END, $12, $13, $14, coalesce($11, now()),
+    $15, $16, $17)
+ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
+RETURNING id
+"""
+_PAGE = INBOX.select(
+    """
+WHERE recipient_id = $1 AND channel = 'in_app' AND status = 'sent'
+  AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $4"""
+)
+_MARK_READ = """
+UPDATE message SET read_at = coalesce(read_at, now())
+WHERE id = $1 AND recipient_id = $2 AND channel = 'in_app'
+RETURNING read_at
+"""
+_CANCEL_PENDING = """
+UPDATE message SET status = 'cancelled', lease_until = NULL
+WHERE ref = $1 AND template = ANY($2::text[]) AND status IN ('queued', 'held')
+"""
+_LIST = DELIVERIES.select(
+    """
+WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR recipient_id = $2)
+  AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $5"""
+)
+_COUNTS = "SELECT channel, status, count(*) AS n FROM message GROUP BY channel, status"
+_REQUEUE = """
+UPDATE message SET status = 'queued', not_before = $2, lease_until = NULL
+WHERE id = $1 AND status = 'failed'
+RETURNING id
+"""
+
+
+async def add(conn: Connection, m: NewMessage) -> uuid.UUID | None:
+    """Add one message unless (event, recipient, channel) has one: None when it had."""
+    mid: uuid.UUID | None = await conn.fetchval(
+        _ADD,
+        m.id or uuid.uuid4(),
+        m.recipient_id,
+        m.event_id,
+        m.channel,
+        m.template,
+        m.language,
+        m.subject,
+        m.body,
+        m.html,
+        m.status,
+        m.not_before,
+        m.category,
+        m.mandatory,
+        m.ref,
+        m.segments,
+        m.digest,
+        m.caused_at,
+    )
+    return mid
+
+
+async def inbox(
+    conn: Connection,
+    recipient_id: uuid.UUID,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[InboxMessage]:
+    """The recipient's inbox, newest first, from before the cursor's (time, id)."""
+    created, mid = before or (None, None)
+    return load_all(INBOX, await conn.fetch(_PAGE, recipient_id, created, mid, limit))
+
+
+async def mark_read(
+    conn: Connection, recipient_id: uuid.UUID, message_id: uuid.UUID
+) -> datetime | None:
+    """When it was first read; None when the inbox has no such message."""
+    read_at: datetime | None = await conn.fetchval(_MARK_READ, message_id, recipient_id)
+    return read_at
+
+
+async def cancel_pending(conn: Connection, ref: uuid.UUID, templates: Sequence[str]) -> None:
+    """Messages about `ref` of these templates that are not out yet will not go."""
+    await conn.execute(_CANCEL_PENDING, ref, list(templates))
+
+
+async def deliveries(
+    conn: Connection,
+    status: str | None,
+    recipient_id: uuid.UUID | None,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Delivery]:
+    created, mid = before or (None, None)
+    return load_all(DELIVERIES, await conn.fetch(_LIST, status, recipient_id, created, mid, limit))
+
+
+async def counts(conn: Connection) -> list[StatusCount]:
+    return [StatusCount(r["channel"], r["status"], r["n"]) for r in await conn.fetch(_COUNTS)]
+
+
+async def requeue(conn: Connection, message_id: uuid.UUID, at: datetime) -> bool:
+    """A failed message queued again; False when it has not failed."""
+    return await conn.fetchval(_REQUEUE, message_id, at) is not None

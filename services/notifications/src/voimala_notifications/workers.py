@@ -1,0 +1,18 @@
+"""Background jobs: the delivery loops (each run as `job(platform, stop)` by the kit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from voimala_kit.service import Worker
+
+from .delivery import Channel, DeliveryWorker
+from .handlers.deps import Deps
+
+
+def workers(deps: Deps, channels: Mapping[str, Channel]) -> list[tuple[str, Worker]]:
+    """Several delivery loops, so that one records its batch while another sends: the claims
+    (SKIP LOCKED) keep them apart, the mailer's pool keeps the connection limit. One worker
+    object for them all: a channel found down is paused for every loop."""
+    worker = DeliveryWorker(deps, channels)
+    return [(f"delivery-{n}", worker) for n in range(deps.settings.delivery_loops)]
