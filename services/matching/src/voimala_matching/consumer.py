@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from voimala_contracts import (
@@ -12,21 +13,20 @@ from voimala_contracts import (
     topics,
 )
 from voimala_contracts.notifications import ActionAnswered
-from voimala_kit import Handler
+from voimala_kit.consumer import Handler
 
-from .handlers.actions import apply_answer
-from .handlers.profiles import change_consent, keep_profile, remove_participant
-from .settings import Settings
+from .handlers import actions, profiles
+from .handlers.deps import Deps
 
 SUBSCRIBE = [topics.PARTICIPANTS, topics.NOTIFICATIONS]
 
 
-def handlers(settings: Settings) -> list[Handler[Any]]:
-    keep = keep_profile(settings)
+def handlers(deps: Deps) -> list[Handler[Any]]:
+    keep = partial(profiles.keep_profile, deps)
     return [
         Handler(ParticipantRegistered, keep),
         Handler(ParticipantProfileUpdated, keep),
-        Handler(ParticipantConsentChanged, change_consent(settings)),
-        Handler(ParticipantExited, remove_participant(settings)),
-        Handler(ActionAnswered, apply_answer(settings)),
+        Handler(ParticipantConsentChanged, partial(profiles.change_consent, deps)),
+        Handler(ParticipantExited, partial(profiles.remove_participant, deps)),
+        Handler(ActionAnswered, partial(actions.apply_answer, deps)),
     ]

@@ -1,6 +1,6 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from voimala_kit import ServiceSettings
+from voimala_kit.settings import ServiceSettings
 
 from .domain.scoring import Weights
 

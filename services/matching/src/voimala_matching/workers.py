@@ -1,31 +1,40 @@
-"""Background jobs: expire unanswered proposals, close openings past their deadline."""
+"""Background jobs: the ranking indexes loaded at start; unanswered proposals expired and
+openings past their deadline closed."""
 
 from __future__ import annotations
 
 import asyncio
 
-from voimala_kit import Platform, get_logger
 from voimala_kit.errors import sleep_or_stop
+from voimala_kit.logging import get_logger
+from voimala_kit.service import Platform
 
-from .handlers import proposals, registry
+from .handlers import openings, proposals
+from .handlers.deps import Deps
 from .settings import Settings
 
 log = get_logger(__name__)
 BATCH = 100
 
 
-async def expire_proposals(platform: Platform, stop: asyncio.Event) -> None:
+async def load_ranking_indexes(platform: Platform[Settings, Deps], stop: asyncio.Event) -> None:
+    """Load the ranking indexes before the first request needs them."""
+    async with platform.db.connection() as conn:
+        await platform.deps.indexes.sync(conn)
+    await stop.wait()
+
+
+async def expire_proposals(platform: Platform[Settings, Deps], stop: asyncio.Event) -> None:
     """Every `expiry_poll` seconds: proposals past their time expire (claimed with
     FOR UPDATE SKIP LOCKED, so replicas share the work), and the next candidates are proposed."""
-    settings = platform.settings
-    assert isinstance(settings, Settings)
+    deps = platform.deps
     while not stop.is_set():
         while True:
             async with platform.db.transaction() as conn:
-                expired = await proposals.expire_due(conn, platform.outbox, settings, BATCH)
-                closed = await registry.close_past_deadline(conn, platform.outbox, BATCH)
+                expired = await proposals.expire_due(deps, conn, BATCH)
+                closed = await openings.close_past_deadline(deps, conn, BATCH)
             if expired or closed:
                 log.info("matching.expired", proposals=expired, openings=closed)
             if expired < BATCH and closed < BATCH:
                 break
-        await sleep_or_stop(settings.expiry_poll, stop)
+        await sleep_or_stop(platform.settings.expiry_poll, stop)

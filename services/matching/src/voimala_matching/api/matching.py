@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from voimala_kit import PlatformDep
+from fastapi import APIRouter, Query
+from voimala_kit.auth import Principal
 from voimala_kit.refusals import forbidden, not_found
 
 from ..domain.scoring import redact
-from ..handlers import assignment, ranking, registry
-from ..handlers.live import LiveIndexes
+from ..handlers import assignment, ranking
+from ..handlers import mentors as mentor_cases
 from ..repository import mentors, openings, profiles
-from ..schemas import (
+from ..repository.mentors import MentorRow
+from .deps import Anyone, Coordinator, PlatformDep, Staff, StaffOrMentor, is_staff, own_partner
+from .deps import Mentor as MentorRole
+from .proposals import proposal_out
+from .schemas import (
     AssignmentOut,
     AvailabilityIn,
     CandidateProfile,
@@ -24,10 +28,8 @@ from ..schemas import (
     RankedCandidate,
     RankedMentor,
     RankedOpening,
+    mentor_out,
 )
-from .deps import Anyone, Coordinator, Staff, StaffOrMentor, is_staff, own_partner, settings_of
-from .deps import Mentor as MentorRole
-from .proposals import proposal_out
 
 router = APIRouter(tags=["matching"])
 TopK = Annotated[int, Query(ge=1, le=200)]
@@ -40,12 +42,12 @@ async def read_profile(participant_id: uuid.UUID, who: Staff, platform: Platform
         found = await profiles.get(conn, participant_id)
     if found is None:
         raise not_found("profile for this participant (yet)")
-    return ProfileOut.model_validate(found)
+    return ProfileOut.model_validate(found, from_attributes=True)
 
 
 @router.get("/openings/{opening_id}/candidates", response_model=list[RankedCandidate])
 async def top_candidates(
-    opening_id: uuid.UUID, who: Anyone, platform: PlatformDep, request: Request, k: TopK = 50
+    opening_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50
 ) -> list[RankedCandidate]:
     """The best k consenting candidates for an opening, each with its explanation. Staff, or
     the opening's own partner (pseudonymous: skills, languages, availability, goals)."""
@@ -56,19 +58,15 @@ async def top_candidates(
         if not is_staff(who):
             if not who.has("employer"):
                 raise forbidden("only staff and the opening's partner see its candidates")
-            own_partner(who, opening["partner_id"])
-        live: LiveIndexes = request.app.state.indexes
-        await live.sync(conn)
-        best = live.profiles.top(openings.to_scoring(opening), k)
-        rows: dict[Any, dict[str, Any]] = await profiles.many(conn, [p for p, _ in best])  # type: ignore[misc]
-    ranked = [(rows[pid], e) for pid, e in best if pid in rows]
+            own_partner(who, opening.partner_id)
+        ranked = await ranking.top_candidates(platform.deps, conn, opening, k)
     shown = [(row, e if is_staff(who) else redact(e)) for row, e in ranked]
     return [
         RankedCandidate(
-            participant_id=row["participant_id"],
+            participant_id=row.participant_id,
             score=explanation.score,
             explanation=explanation,
-            profile=CandidateProfile.model_validate(row),
+            profile=CandidateProfile.model_validate(row, from_attributes=True),
         )
         for row, explanation in shown
     ]
@@ -76,7 +74,7 @@ async def top_candidates(
 
 @router.get("/participants/{participant_id}/openings", response_model=list[RankedOpening])
 async def top_openings(
-    participant_id: uuid.UUID, who: Anyone, platform: PlatformDep, request: Request, k: TopK = 50
+    participant_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50
 ) -> list[RankedOpening]:
     """The best k open openings for a participant: staff, or the participant themself."""
     if not (is_staff(who) or (who.has("participant") and who.subject == str(participant_id))):
@@ -85,13 +83,13 @@ async def top_openings(
         profile = await profiles.get(conn, participant_id)
         if profile is None:
             raise not_found("profile for this participant (yet)")
-        live: LiveIndexes = request.app.state.indexes
-        await live.sync(conn)
-        best = live.openings.top(profiles.to_scoring(profile), k)
-        rows: dict[Any, dict[str, Any]] = await openings.many(conn, [o for o, _ in best])  # type: ignore[misc]
-    ranked = [(rows[oid], e) for oid, e in best if oid in rows]
+        ranked = await ranking.top_openings(platform.deps, conn, profile, k)
     return [
-        RankedOpening(opening=OpeningOut.model_validate(row), score=e.score, explanation=e)
+        RankedOpening(
+            opening=OpeningOut.model_validate(row, from_attributes=True),
+            score=e.score,
+            explanation=e,
+        )
         for row, e in ranked
     ]
 
@@ -105,9 +103,9 @@ async def top_mentors(
         profile = await profiles.get(conn, participant_id)
         if profile is None:
             raise not_found("profile for this participant (yet)")
-        ranked = await ranking.mentors_for(conn, settings_of(platform), profile, k)
+        ranked = await ranking.mentors_for(platform.deps, conn, profile, k)
     return [
-        RankedMentor(mentor_id=row["id"], fields=row["fields"], score=e.score, explanation=e)
+        RankedMentor(mentor_id=row.id, fields=row.fields, score=e.score, explanation=e)
         for row, e in ranked
     ]
 
@@ -115,13 +113,14 @@ async def top_mentors(
 @router.post("/mentors", status_code=201, response_model=MentorOut)
 async def register_mentor(body: MentorIn, who: Coordinator, platform: PlatformDep) -> MentorOut:
     """A coordinator registers a volunteer mentor (who then logs in as `mentor`)."""
+    cmd = mentor_cases.RegisterMentor(**body.model_dump())
     async with platform.db.transaction() as conn:
-        found = await registry.register_mentor(conn, platform.outbox, body)
-    return MentorOut.model_validate(found | {"active_mentees": 0})
+        found = await mentor_cases.register_mentor(platform.deps, conn, cmd)
+    return mentor_out(found, 0)
 
 
-def _own_mentor(who: StaffOrMentor, mentor: dict[str, object]) -> None:
-    if is_staff(who) or (who.has("mentor") and who.subject == str(mentor["user_id"])):
+def _own_mentor(who: Principal, mentor: MentorRow) -> None:
+    if is_staff(who) or (who.has("mentor") and who.subject == str(mentor.user_id)):
         return
     raise forbidden("mentors see and change only themselves")
 
@@ -131,7 +130,7 @@ async def list_mentors(who: Staff, platform: PlatformDep) -> list[MentorOut]:
     """Every mentor with their active mentees (staff; the programme has tens, not thousands)."""
     async with platform.db.connection() as conn:
         rows = await mentors.all_with_active(conn)
-    return [MentorOut.model_validate(r) for r in rows]
+    return [mentor_out(r.mentor, r.count) for r in rows]
 
 
 @router.get("/mentors/me", response_model=MentorOut)
@@ -147,8 +146,8 @@ async def read_own_mentor(who: MentorRole, platform: PlatformDep) -> MentorOut:
         found = await mentors.get(conn, mentor_id) if mentor_id is not None else None
         if found is None:
             raise not_found("mentor")
-        active = await mentors.active(conn, found["id"])
-    return MentorOut.model_validate(found | {"active_mentees": active})
+        active = await mentors.active(conn, found.id)
+    return mentor_out(found, active)
 
 
 @router.get("/mentors/{mentor_id}", response_model=MentorOut)
@@ -159,7 +158,7 @@ async def read_mentor(mentor_id: uuid.UUID, who: StaffOrMentor, platform: Platfo
             raise not_found("mentor")
         _own_mentor(who, found)
         active = await mentors.active(conn, mentor_id)
-    return MentorOut.model_validate(found | {"active_mentees": active})
+    return mentor_out(found, active)
 
 
 @router.put("/mentors/{mentor_id}/availability", response_model=MentorOut)
@@ -168,16 +167,15 @@ async def change_availability(
 ) -> MentorOut:
     """Pause or resume, or change capacity. Pausing withdraws unanswered proposals and assigns
     their mentees again; a capacity below the active mentees is a 409."""
+    cmd = mentor_cases.ChangeAvailability(mentor_id, body.available, body.capacity)
     async with platform.db.transaction() as conn:
         found = await mentors.get(conn, mentor_id)
         if found is None:
             raise not_found("mentor")
         _own_mentor(who, found)
-        row = await registry.change_availability(
-            conn, platform.outbox, settings_of(platform), mentor_id, body
-        )
+        row = await mentor_cases.change_availability(platform.deps, conn, cmd)
         active = await mentors.active(conn, mentor_id)
-    return MentorOut.model_validate(row | {"active_mentees": active})
+    return mentor_out(row, active)
 
 
 @router.post("/mentor-assignments", status_code=201, response_model=AssignmentOut)
@@ -185,5 +183,5 @@ async def assign_mentors(who: Coordinator, platform: PlatformDep) -> AssignmentO
     """Propose mentors to everyone who wants one and has none: an optimal assignment (maximal
     total score, no mentor over capacity)."""
     async with platform.db.transaction() as conn:
-        made = await assignment.reassign(conn, platform.outbox, settings_of(platform))
+        made = await assignment.reassign(platform.deps, conn)
     return AssignmentOut(proposed=[proposal_out(p, who) for p in made])

@@ -6,23 +6,22 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from voimala_kit import Page, PlatformDep, Problem, decode_cursor, encode_cursor
+from voimala_kit.http import (
+    Page,
+    Problem,
+    decode_cursor,
+    encode_cursor,
+    next_time_cursor,
+    time_cursor,
+)
 from voimala_kit.refusals import not_found
 
-from ..handlers import registry
+from ..handlers import openings as opening_cases
+from ..handlers import partners as partner_cases
 from ..repository import openings, partners
-from ..schemas import OpeningIn, OpeningOut, OpeningPatch, PartnerIn, PartnerOut
-from .deps import (
-    Anyone,
-    Coordinator,
-    Staff,
-    StaffOrEmployer,
-    cursor_of,
-    is_staff,
-    next_cursor,
-    own_partner,
-    settings_of,
-)
+from ..repository.openings import OpeningFields
+from .deps import Anyone, Coordinator, PlatformDep, Staff, StaffOrEmployer, is_staff, own_partner
+from .schemas import OpeningIn, OpeningOut, OpeningPatch, PartnerIn, PartnerOut
 
 router = APIRouter(tags=["partners and openings"])
 
@@ -31,9 +30,16 @@ router = APIRouter(tags=["partners and openings"])
 async def register_partner(body: PartnerIn, who: Coordinator, platform: PlatformDep) -> PartnerOut:
     """A coordinator registers an employer (business ID validated) or an association, with the
     contact people who log in as `employer` (token claim `org` = the partner id)."""
+    cmd = partner_cases.RegisterPartner(
+        kind=body.kind,
+        name=body.name,
+        business_id=body.business_id,
+        municipality=body.municipality,
+        contacts=[partner_cases.Contact(**c.model_dump()) for c in body.contacts],
+    )
     async with platform.db.transaction() as conn:
-        found = await registry.register_partner(conn, platform.outbox, body)
-    return PartnerOut.model_validate(found)
+        found = await partner_cases.register_partner(platform.deps, conn, cmd)
+    return PartnerOut.model_validate(found, from_attributes=True)
 
 
 @router.get("/partners", response_model=Page[PartnerOut])
@@ -47,22 +53,25 @@ async def list_partners(
     """Staff: every partner by name, with its contact people (a cursor page)."""
     async with platform.db.connection() as conn:
         rows = await partners.page(conn, kind, _name_cursor(cursor), limit + 1)
-    items = [PartnerOut.model_validate(r) for r in rows[:limit]]
+    items = [PartnerOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
     return Page[PartnerOut](
         items=items,
-        next_cursor=encode_cursor([last["name"], str(last["id"])]) if last else None,
+        next_cursor=encode_cursor([last.name, str(last.id)]) if last else None,
     )
 
 
 def _name_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    """The (name, id) cursor of the partners' list, ordered by name."""
     if not cursor:
         return None
     name, pid = decode_cursor(cursor, 2)
     try:
         return str(name), uuid.UUID(str(pid))
     except ValueError:
+        # The kit's decode_cursor checks the form, not the values; its time_cursor is for
+        # (time, id) cursors only: this answer is the kit's own "Bad cursor".
         raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
 
 
@@ -75,7 +84,7 @@ async def read_partner(
         found = await partners.get(conn, partner_id)
     if found is None:
         raise not_found("partner")
-    return PartnerOut.model_validate(found)
+    return PartnerOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/partners/{partner_id}/openings", status_code=201, response_model=OpeningOut)
@@ -84,11 +93,10 @@ async def post_opening(
 ) -> OpeningOut:
     """Post an opening (open, or draft to publish later). Employers post only their own."""
     own_partner(who, partner_id)
+    cmd = opening_cases.PostOpening(partner_id, OpeningFields(**body.model_dump()))
     async with platform.db.transaction() as conn:
-        row = await registry.post_opening(
-            conn, platform.outbox, settings_of(platform), partner_id, body
-        )
-    return OpeningOut.model_validate(row)
+        row = await opening_cases.post_opening(platform.deps, conn, cmd)
+    return OpeningOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/openings", response_model=Page[OpeningOut])
@@ -110,9 +118,10 @@ async def list_openings(
     elif not is_staff(who):
         status = "open"
     async with platform.db.connection() as conn:
-        rows = await openings.page(conn, partner_id, status, cursor_of(cursor), limit + 1)
-    items = [OpeningOut.model_validate(r) for r in rows[:limit]]
-    return Page[OpeningOut](items=items, next_cursor=next_cursor(rows, limit, "created_at"))
+        rows = await openings.page(conn, partner_id, status, time_cursor(cursor), limit + 1)
+    items = [OpeningOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    after = next_time_cursor(rows, limit, lambda r: (r.created_at, r.id))
+    return Page[OpeningOut](items=items, next_cursor=after)
 
 
 def _is_uuid(value: str) -> bool:
@@ -129,11 +138,11 @@ async def read_opening(opening_id: uuid.UUID, who: Anyone, platform: PlatformDep
         row = await openings.get(conn, opening_id)
     if row is None:
         raise not_found("opening")
-    if row["status"] != "open" and not is_staff(who):
+    if row.status != "open" and not is_staff(who):
         if not who.has("employer"):
             raise not_found("opening")
-        own_partner(who, row["partner_id"])
-    return OpeningOut.model_validate(row)
+        own_partner(who, row.partner_id)
+    return OpeningOut.model_validate(row, from_attributes=True)
 
 
 @router.patch("/openings/{opening_id}", response_model=OpeningOut)
@@ -141,12 +150,11 @@ async def change_opening(
     opening_id: uuid.UUID, body: OpeningPatch, who: StaffOrEmployer, platform: PlatformDep
 ) -> OpeningOut:
     """Change, publish (status open) or close (status closed) an opening of your own."""
+    cmd = opening_cases.ChangeOpening(opening_id, body.model_dump(exclude_unset=True))
     async with platform.db.transaction() as conn:
         current = await openings.get(conn, opening_id)
         if current is None:
             raise not_found("opening")
-        own_partner(who, current["partner_id"])
-        row = await registry.change_opening(
-            conn, platform.outbox, settings_of(platform), opening_id, body
-        )
-    return OpeningOut.model_validate(row)
+        own_partner(who, current.partner_id)
+        row = await opening_cases.change_opening(platform.deps, conn, cmd)
+    return OpeningOut.model_validate(row, from_attributes=True)

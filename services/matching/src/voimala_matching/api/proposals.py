@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from voimala_kit import Page, PlatformDep, Principal
+from voimala_kit.auth import Principal
+from voimala_kit.db import Connection
+from voimala_kit.http import Page, next_time_cursor, time_cursor
 from voimala_kit.refusals import forbidden, invalid, not_found
 
 from ..domain.scoring import redact
 from ..handlers import proposals, proposing
-from ..repository import mentors, openings, profiles
+from ..repository import mentors, profiles
+from ..repository import openings as opening_repo
 from ..repository import proposals as repo
-from ..schemas import (
+from ..repository.profiles import ProfileRow
+from ..repository.proposals import Filter, Proposal
+from .deps import (
+    Anyone,
+    Coordinator,
+    CoordinatorOrEmployer,
+    PlatformDep,
+    Staff,
+    is_staff,
+    own_partner,
+)
+from .schemas import (
     DeclineIn,
     OutcomeIn,
     ProposalIn,
@@ -21,17 +35,7 @@ from ..schemas import (
     UnansweredOut,
     WithdrawIn,
     candidate_view,
-)
-from .deps import (
-    Anyone,
-    Coordinator,
-    CoordinatorOrEmployer,
-    Staff,
-    cursor_of,
-    is_staff,
-    next_cursor,
-    own_partner,
-    settings_of,
+    fields_of,
 )
 
 router = APIRouter(tags=["proposals"])
@@ -41,31 +45,36 @@ CONTACT_DELIVERY = (
 )
 
 
-def proposal_out(
-    p: dict[str, Any], who: Principal, profile: dict[str, Any] | None = None
-) -> ProposalOut:
-    out = ProposalOut.model_validate(p | {"candidate": candidate_view(profile)})
+def proposal_out(p: Proposal, who: Principal, profile: ProfileRow | None = None) -> ProposalOut:
+    out = ProposalOut.model_validate(fields_of(p) | {"candidate": candidate_view(profile)})
     if not is_staff(who):
         shown = redact(out.explanation)
         out = out.model_copy(update={"explanation": shown, "score": shown.score})
-    if p["status"] == "confirmed" and not who.has("participant"):
+    if p.status == "confirmed" and not who.has("participant"):
         out = out.model_copy(update={"contact_delivery": CONTACT_DELIVERY})
     return out
 
 
-async def _visible(conn: Any, who: Principal, p: dict[str, Any]) -> None:
+async def _visible(conn: Connection, who: Principal, p: Proposal) -> None:
     """Staff; the partner or mentor it was made to; the participant it is about."""
     if is_staff(who):
         return
-    if who.has("employer") and p["partner_id"] is not None and who.org == str(p["partner_id"]):
+    if who.has("employer") and p.partner_id is not None and who.org == str(p.partner_id):
         return
-    if who.has("participant") and who.subject == str(p["participant_id"]):
+    if who.has("participant") and who.subject == str(p.participant_id):
         return
-    if who.has("mentor") and p["mentor_id"] is not None:
-        mentor = await mentors.get(conn, p["mentor_id"])
-        if mentor and who.subject == str(mentor["user_id"]):
+    if who.has("mentor") and p.mentor_id is not None:
+        mentor = await mentors.get(conn, p.mentor_id)
+        if mentor and who.subject == str(mentor.user_id):
             return
     raise forbidden("this proposal is not yours")
+
+
+async def _candidate(conn: Connection, who: Principal, p: Proposal) -> ProfileRow | None:
+    """The candidate's pseudonymous profile, for anyone but a participant."""
+    if who.has("participant") and not is_staff(who):
+        return None
+    return await profiles.get(conn, p.participant_id)
 
 
 @router.post("/proposals", status_code=201, response_model=ProposalOut)
@@ -74,17 +83,16 @@ async def propose(body: ProposalIn, who: Coordinator, platform: PlatformDep) -> 
     explanation are computed, and the hard filters apply (422 with the filter's name)."""
     if (body.opening_id is None) == (body.mentor_id is None):
         raise invalid("opening_id", "give exactly one of opening_id and mentor_id")
-    settings = settings_of(platform)
     async with platform.db.transaction() as conn:
         if body.opening_id is not None:
-            p = await proposals.propose_opening(
-                conn, platform.outbox, settings, body.participant_id, body.opening_id, "coordinator"
+            to_opening = proposals.ProposeOpening(
+                body.participant_id, body.opening_id, "coordinator"
             )
+            p = await proposals.propose_opening(platform.deps, conn, to_opening)
         else:
             assert body.mentor_id is not None
-            p = await proposals.propose_mentor(
-                conn, platform.outbox, settings, body.participant_id, body.mentor_id, "coordinator"
-            )
+            to_mentor = proposals.ProposeMentor(body.participant_id, body.mentor_id, "coordinator")
+            p = await proposals.propose_mentor(platform.deps, conn, to_mentor)
     return proposal_out(p, who)
 
 
@@ -96,22 +104,30 @@ async def propose_best(
     A coordinator, or the opening's own partner (who asks for candidates to answer)."""
     async with platform.db.transaction() as conn:
         if not who.has("coordinator"):
-            opening = await openings.get(conn, opening_id)
+            opening = await opening_repo.get(conn, opening_id)
             if opening is None:
                 raise not_found("opening")
-            own_partner(who, opening["partner_id"])
-        await proposing.propose_next(conn, platform.outbox, settings_of(platform), opening_id)
-        rows = await repo.page(
-            conn,
-            partner_id=None,
-            mentor_id=None,
-            participant_id=None,
-            opening_id=opening_id,
-            status="proposed",
-            after=None,
-            limit=1000,
-        )
+            own_partner(who, opening.partner_id)
+        await proposing.propose_next(platform.deps, conn, opening_id)
+        where = Filter(opening_id=opening_id, status="proposed")
+        rows = await repo.page(conn, where, after=None, limit=1000)
     return [proposal_out(p, who) for p in rows]
+
+
+async def _whose(conn: Connection, who: Principal) -> Filter | None:
+    """Which proposals `who` may list: all (staff), those made to them (a partner, a mentor),
+    or their own (a participant); None when that is nothing."""
+    if is_staff(who):
+        return Filter()
+    if who.has("employer"):
+        try:
+            return Filter(partner_id=uuid.UUID(who.org or ""))
+        except ValueError:
+            return None
+    if who.has("mentor"):
+        mentor_id = await mentors.by_user(conn, _uuid_or_nil(who.subject))
+        return None if mentor_id is None else Filter(mentor_id=mentor_id)
+    return Filter(participant_id=_uuid_or_nil(who.subject))
 
 
 @router.get("/proposals", response_model=Page[ProposalOut])
@@ -126,39 +142,22 @@ async def list_proposals(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ProposalOut]:
     """Newest first. Partners see those made to them, mentors theirs, participants their own."""
-    partner_id = mentor_id = None
     async with platform.db.connection() as conn:
-        if not is_staff(who):
-            if who.has("employer"):
-                try:
-                    partner_id = uuid.UUID(who.org or "")
-                except ValueError:
-                    return Page[ProposalOut](items=[], next_cursor=None)
-            elif who.has("mentor"):
-                mentor_id = await mentors.by_user(conn, _uuid_or_nil(who.subject))
-                if mentor_id is None:
-                    return Page[ProposalOut](items=[], next_cursor=None)
-            else:
-                participant_id = _uuid_or_nil(who.subject)
-        rows = await repo.page(
-            conn,
-            partner_id=partner_id,
-            mentor_id=mentor_id,
-            participant_id=participant_id,
+        whose = await _whose(conn, who)
+        if whose is None:
+            return Page[ProposalOut](items=[], next_cursor=None)
+        where = Filter(
+            partner_id=whose.partner_id,
+            mentor_id=whose.mentor_id,
+            # A participant lists only their own; others may ask for one participant's.
+            participant_id=participant_id if whose.participant_id is None else whose.participant_id,
             opening_id=opening_id,
             status=status,
-            after=cursor_of(cursor),
-            limit=limit + 1,
         )
-        items = []
-        for p in rows[:limit]:
-            shown = (
-                None
-                if who.has("participant") and not is_staff(who)
-                else await profiles.get(conn, p["participant_id"])
-            )
-            items.append(proposal_out(p, who, shown))
-    return Page[ProposalOut](items=items, next_cursor=next_cursor(rows, limit, "proposed_at"))
+        rows = await repo.page(conn, where, time_cursor(cursor), limit + 1)
+        items = [proposal_out(p, who, await _candidate(conn, who, p)) for p in rows[:limit]]
+    after = next_time_cursor(rows, limit, lambda p: (p.proposed_at, p.id))
+    return Page[ProposalOut](items=items, next_cursor=after)
 
 
 def _uuid_or_nil(value: str) -> uuid.UUID:
@@ -177,11 +176,7 @@ async def read_proposal(proposal_id: uuid.UUID, who: Anyone, platform: PlatformD
         if p is None:
             raise not_found("proposal")
         await _visible(conn, who, p)
-        shown = (
-            None
-            if who.has("participant") and not is_staff(who)
-            else await profiles.get(conn, p["participant_id"])
-        )
+        shown = await _candidate(conn, who, p)
     return proposal_out(p, who, shown)
 
 
@@ -189,7 +184,7 @@ async def read_proposal(proposal_id: uuid.UUID, who: Anyone, platform: PlatformD
 async def accept(proposal_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> ProposalOut:
     """The partner or mentor accepts; within the opening's places or the mentor's capacity."""
     async with platform.db.transaction() as conn:
-        p = await proposals.accept(conn, platform.outbox, settings_of(platform), who, proposal_id)
+        p = await proposals.accept(platform.deps, conn, proposal_id, who)
     return proposal_out(p, who)
 
 
@@ -198,10 +193,9 @@ async def decline(
     proposal_id: uuid.UUID, body: DeclineIn, who: Anyone, platform: PlatformDep
 ) -> ProposalOut:
     """The partner or mentor declines with a reason; the next candidate is proposed."""
+    cmd = proposals.Decline(proposal_id, body.reason)
     async with platform.db.transaction() as conn:
-        p = await proposals.decline(
-            conn, platform.outbox, settings_of(platform), who, proposal_id, body.reason
-        )
+        p = await proposals.decline(platform.deps, conn, cmd, who)
     return proposal_out(p, who)
 
 
@@ -209,8 +203,9 @@ async def decline(
 async def withdraw(
     proposal_id: uuid.UUID, body: WithdrawIn, who: Coordinator, platform: PlatformDep
 ) -> ProposalOut:
+    cmd = proposals.Withdraw(proposal_id, body.reason)
     async with platform.db.transaction() as conn:
-        p = await proposals.withdraw(conn, platform.outbox, proposal_id, body.reason)
+        p = await proposals.withdraw(platform.deps, conn, cmd)
     return proposal_out(p, who)
 
 
@@ -221,8 +216,9 @@ async def record_outcome(
     """What came of a confirmed match: by its partner or mentor, or by staff."""
     if who.has("participant") and not is_staff(who):
         raise forbidden("the partner, the mentor or staff record outcomes")
+    cmd = proposals.RecordOutcome(proposal_id, body.outcome)
     async with platform.db.transaction() as conn:
-        p = await proposals.record_outcome(conn, platform.outbox, who, proposal_id, body.outcome)
+        p = await proposals.record_outcome(platform.deps, conn, cmd, who)
     return proposal_out(p, who)
 
 
@@ -231,4 +227,4 @@ async def unanswered(who: Staff, platform: PlatformDep) -> list[UnansweredOut]:
     """Partners and mentors who let proposals expire in the last 90 days, most first."""
     async with platform.db.connection() as conn:
         rows = await repo.unanswered_by_partner(conn)
-    return [UnansweredOut.model_validate(r) for r in rows]
+    return [UnansweredOut.model_validate(r, from_attributes=True) for r in rows]

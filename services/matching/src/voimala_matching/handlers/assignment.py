@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import heapq
 import uuid
-from typing import Any
+from collections.abc import Hashable
 
-from voimala_kit import Connection, Outbox
+from voimala_contracts.matching import Explanation
+from voimala_kit.db import Connection
 
 from ..domain.assignment import Edge, assign
-from ..domain.scoring import Filtered, score_mentor
+from ..domain.scoring import Filtered, Mentor, score_mentor
 from ..repository import mentors, profiles
 from ..repository import proposals as repo
-from ..settings import Settings
-from .proposing import create
+from ..repository.profiles import ProfileRow
+from ..repository.proposals import Proposal
+from .deps import Deps
+from .proposing import Draft, create
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('voimala.matching.assignment'))"
+Explained = dict[tuple[Hashable, Hashable], Explanation]
 
 
 async def reassign(
-    conn: Connection,
-    outbox: Outbox,
-    settings: Settings,
-    only: list[uuid.UUID] | None = None,
-) -> list[dict[str, Any]]:
+    deps: Deps, conn: Connection, only: list[uuid.UUID] | None = None
+) -> list[Proposal]:
     """Propose mentors to the mentees without one (or to `only` those): an optimal
     assignment on the sparse graph of each mentee's best `mentor_candidates` mentors, with
     every mentor's free room (capacity less active and pending) as its capacity. Pairs
@@ -33,39 +34,43 @@ async def reassign(
     if not mentees:
         return []
     room = await mentors.with_room(conn)
-    tried = await repo.mentors_tried(conn, [m["participant_id"] for m in mentees])
-    scoring = [(m, mentors.to_scoring(m)) for m in room]
-    edges: list[Edge] = []
-    explanations: dict[tuple[Any, Any], Any] = {}
+    tried = await repo.mentors_tried(conn, [m.participant_id for m in mentees])
+    scoring = [mentors.to_scoring(counted.mentor) for counted in room]
+    explained = _candidates(deps, mentees, scoring, tried)
+    edges = [Edge(mentee, mentor, e.score) for (mentee, mentor), e in explained.items()]
+    chosen = assign(edges, {counted.mentor.id: counted.count for counted in room})
+    made = []
+    for participant_id, mentor_id in sorted(chosen.items(), key=lambda x: str(x[0])):
+        assert isinstance(participant_id, uuid.UUID)
+        assert isinstance(mentor_id, uuid.UUID)
+        draft = Draft(
+            participant_id=participant_id,
+            kind="mentor",
+            explanation=explained[(participant_id, mentor_id)],
+            proposed_by="engine",
+            mentor_id=mentor_id,
+        )
+        made.append(await create(deps, conn, draft))
+    return made
+
+
+def _candidates(
+    deps: Deps,
+    mentees: list[ProfileRow],
+    scoring: list[Mentor],
+    tried: set[tuple[uuid.UUID, uuid.UUID]],
+) -> Explained:
+    """Each mentee's best `mentor_candidates` mentors not tried before, explained."""
+    explained: Explained = {}
     for row in mentees:
         p = profiles.to_scoring(row)
         scored = []
-        for m, ms in scoring:
-            if (row["participant_id"], m["id"]) in tried:
+        for m in scoring:
+            if (row.participant_id, m.mentor_id) in tried:
                 continue
-            result = score_mentor(p, ms, settings.weights)
+            result = score_mentor(p, m, deps.settings.weights)
             if not isinstance(result, Filtered):
-                scored.append((result.score, str(m["id"]), m["id"], result))
-        for score, _, mid, result in heapq.nlargest(settings.mentor_candidates, scored):
-            edges.append(Edge(row["participant_id"], mid, score))
-            explanations[(row["participant_id"], mid)] = result
-    chosen = assign(edges, {m["id"]: m["room"] for m in room})
-    made = []
-    for participant_id, mentor_id in sorted(chosen.items(), key=lambda x: str(x[0])):
-        explanation = explanations[(participant_id, mentor_id)]
-        made.append(
-            await create(
-                conn,
-                outbox,
-                settings,
-                {
-                    "participant_id": participant_id,
-                    "kind": "mentor",
-                    "mentor_id": mentor_id,
-                    "score": explanation.score,
-                    "explanation": explanation.model_dump(mode="json"),
-                    "proposed_by": "engine",
-                },
-            )
-        )
-    return made
+                scored.append((result.score, str(m.mentor_id), m.mentor_id, result))
+        for _, _, mid, result in heapq.nlargest(deps.settings.mentor_candidates, scored):
+            explained[(row.participant_id, mid)] = result
+    return explained

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from voimala_contracts import (
     CloudEvent,
     ParticipantConsentChanged,
@@ -11,53 +9,44 @@ from voimala_contracts import (
     ParticipantProfileUpdated,
     ParticipantRegistered,
 )
-from voimala_kit import Connection, Outbox
+from voimala_kit.db import Connection
 
 from ..repository import profiles
-from ..settings import Settings
 from . import proposals
+from .deps import Deps
 
 
-def keep_profile(settings: Settings) -> Any:
-    async def keep(
-        conn: Connection, data: ParticipantRegistered | ParticipantProfileUpdated, _: CloudEvent
-    ) -> None:
-        """Store the pseudonymous profile; a profile that leaves the candidates (consent gone,
-        paused or exited) has its unanswered proposals withdrawn at once."""
-        await profiles.upsert(conn, data.participant_id, data.profile)
-        p = data.profile
-        if not p.matching_consent or p.status != "active":
-            await proposals.withdraw_participant(
-                conn, Outbox(settings.service_name), settings, data.participant_id, "not_candidate"
-            )
-
-    return keep
+async def keep_profile(
+    deps: Deps,
+    conn: Connection,
+    data: ParticipantRegistered | ParticipantProfileUpdated,
+    _: CloudEvent,
+) -> None:
+    """Store the pseudonymous profile; a profile that leaves the candidates (consent gone,
+    paused or exited) has its unanswered proposals withdrawn at once."""
+    await profiles.upsert(conn, data.participant_id, data.profile)
+    p = data.profile
+    if not p.matching_consent or p.status != "active":
+        await proposals.withdraw_participant(deps, conn, data.participant_id, "not_candidate")
 
 
-def change_consent(settings: Settings) -> Any:
-    async def change(conn: Connection, data: ParticipantConsentChanged, _: CloudEvent) -> None:
-        """Matching withdrawn: no longer a candidate, unanswered proposals withdrawn.
-        Contact sharing granted: the participant's accepted matches are confirmed."""
-        outbox = Outbox(settings.service_name)
-        if data.purpose not in ("matching", "contact_sharing"):
-            return
-        await profiles.set_consent(conn, data.participant_id, data.purpose, data.granted)
-        if data.purpose == "matching" and not data.granted:
-            await proposals.withdraw_participant(
-                conn, outbox, settings, data.participant_id, "consent_withdrawn"
-            )
-        if data.purpose == "contact_sharing" and data.granted:
-            await proposals.confirm_accepted(conn, outbox, data.participant_id, data.recorded_at)
-
-    return change
+async def change_consent(
+    deps: Deps, conn: Connection, data: ParticipantConsentChanged, _: CloudEvent
+) -> None:
+    """Matching withdrawn: no longer a candidate, unanswered proposals withdrawn.
+    Contact sharing granted: the participant's accepted matches are confirmed."""
+    if data.purpose not in ("matching", "contact_sharing"):
+        return
+    await profiles.set_consent(conn, data.participant_id, data.purpose, data.granted)
+    if data.purpose == "matching" and not data.granted:
+        await proposals.withdraw_participant(deps, conn, data.participant_id, "consent_withdrawn")
+    if data.purpose == "contact_sharing" and data.granted:
+        await proposals.confirm_accepted(deps, conn, data.participant_id)
 
 
-def remove_participant(settings: Settings) -> Any:
-    async def remove(conn: Connection, data: ParticipantExited, _: CloudEvent) -> None:
-        """The participant left the programme: profile removed, unanswered proposals withdrawn."""
-        await profiles.remove(conn, data.participant_id)
-        await proposals.withdraw_participant(
-            conn, Outbox(settings.service_name), settings, data.participant_id, "exited"
-        )
-
-    return remove
+async def remove_participant(
+    deps: Deps, conn: Connection, data: ParticipantExited, _: CloudEvent
+) -> None:
+    """The participant left the programme: profile removed, unanswered proposals withdrawn."""
+    await profiles.remove(conn, data.participant_id)
+    await proposals.withdraw_participant(deps, conn, data.participant_id, "exited")

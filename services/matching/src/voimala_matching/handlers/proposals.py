@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from voimala_contracts.matching import (
     MatchAccepted,
@@ -15,265 +15,279 @@ from voimala_contracts.matching import (
     MatchOutcomeRecorded,
     OpeningClosed,
 )
-from voimala_kit import Connection, Outbox, Principal
+from voimala_kit.auth import Principal
+from voimala_kit.db import Connection
 from voimala_kit.refusals import Invalid, conflict, forbidden, invalid, not_found
 
 from ..domain.scoring import Filtered, score_mentor, score_opening
 from ..repository import mentors, openings, profiles
 from ..repository import proposals as repo
-from ..settings import Settings
+from ..repository.mentors import MentorRow
+from ..repository.openings import OpeningRow
+from ..repository.proposals import Proposal
 from .assignment import reassign
+from .deps import Deps
 from .events import match_event
-from .proposing import create, propose_next
+from .proposing import Draft, create, propose_next
 
 OPENING_OUTCOMES = frozenset({"hired", "trial_started", "apprenticeship", "not_hired"})
 MENTOR_OUTCOMES = frozenset({"mentoring_started", "mentoring_ended"})
 
 
-async def propose_opening(
-    conn: Connection,
-    outbox: Outbox,
-    settings: Settings,
-    participant_id: uuid.UUID,
-    opening_id: uuid.UUID,
-    by: str,
-) -> dict[str, Any]:
-    opening = await openings.get(conn, opening_id)
+@dataclass(frozen=True)
+class ProposeOpening:
+    participant_id: uuid.UUID
+    opening_id: uuid.UUID
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class ProposeMentor:
+    participant_id: uuid.UUID
+    mentor_id: uuid.UUID
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class Decline:
+    proposal_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    proposal_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    proposal_id: uuid.UUID
+    outcome: str
+
+
+def _not_a_candidate(result: Filtered) -> Invalid:
+    return Invalid(
+        "a hard filter excludes this pair", title="Not a candidate", filter=result.reason
+    )
+
+
+async def propose_opening(deps: Deps, conn: Connection, cmd: ProposeOpening) -> Proposal:
+    opening = await openings.get(conn, cmd.opening_id)
     if opening is None:
         raise not_found("opening")
-    if opening["status"] != "open":
+    if opening.status != "open":
         raise conflict("the opening is not open")
-    profile = await profiles.get(conn, participant_id)
+    profile = await profiles.get(conn, cmd.participant_id)
     if profile is None:
         raise not_found("candidate")
-    result = score_opening(
-        profiles.to_scoring(profile), openings.to_scoring(opening), settings.weights
-    )
+    p, o = profiles.to_scoring(profile), openings.to_scoring(opening)
+    result = score_opening(p, o, deps.settings.weights)
     if isinstance(result, Filtered):
-        raise Invalid(
-            "a hard filter excludes this pair", title="Not a candidate", filter=result.reason
-        )
-    return await create(
-        conn,
-        outbox,
-        settings,
-        {
-            "participant_id": participant_id,
-            "kind": "opening",
-            "opening_id": opening_id,
-            "partner_id": opening["partner_id"],
-            "score": result.score,
-            "explanation": result.model_dump(mode="json"),
-            "proposed_by": by,
-        },
+        raise _not_a_candidate(result)
+    draft = Draft(
+        participant_id=cmd.participant_id,
+        kind="opening",
+        explanation=result,
+        proposed_by=cmd.proposed_by,
+        opening_id=cmd.opening_id,
+        partner_id=opening.partner_id,
     )
+    return await create(deps, conn, draft)
 
 
-async def propose_mentor(
-    conn: Connection,
-    outbox: Outbox,
-    settings: Settings,
-    participant_id: uuid.UUID,
-    mentor_id: uuid.UUID,
-    by: str,
-) -> dict[str, Any]:
-    mentor = await mentors.get(conn, mentor_id)
+async def propose_mentor(deps: Deps, conn: Connection, cmd: ProposeMentor) -> Proposal:
+    mentor = await mentors.get(conn, cmd.mentor_id)
     if mentor is None:
         raise not_found("mentor")
-    profile = await profiles.get(conn, participant_id)
+    profile = await profiles.get(conn, cmd.participant_id)
     if profile is None:
         raise not_found("candidate")
-    result = score_mentor(
-        profiles.to_scoring(profile), mentors.to_scoring(mentor), settings.weights
-    )
+    p, m = profiles.to_scoring(profile), mentors.to_scoring(mentor)
+    result = score_mentor(p, m, deps.settings.weights)
     if isinstance(result, Filtered):
-        raise Invalid(
-            "a hard filter excludes this pair", title="Not a candidate", filter=result.reason
-        )
-    return await create(
-        conn,
-        outbox,
-        settings,
-        {
-            "participant_id": participant_id,
-            "kind": "mentor",
-            "mentor_id": mentor_id,
-            "score": result.score,
-            "explanation": result.model_dump(mode="json"),
-            "proposed_by": by,
-        },
+        raise _not_a_candidate(result)
+    draft = Draft(
+        participant_id=cmd.participant_id,
+        kind="mentor",
+        explanation=result,
+        proposed_by=cmd.proposed_by,
+        mentor_id=cmd.mentor_id,
     )
+    return await create(deps, conn, draft)
 
 
-async def _answerable(conn: Connection, who: Principal, proposal_id: uuid.UUID) -> dict[str, Any]:
+async def _answerable(conn: Connection, who: Principal, proposal_id: uuid.UUID) -> Proposal:
     """The proposal, if `who` is the partner or mentor it was made to."""
     p = await repo.get(conn, proposal_id)
     if p is None:
         raise not_found("proposal")
-    if p["kind"] == "opening":
-        if not (who.has("employer") and who.org == str(p["partner_id"])):
+    if p.kind == "opening":
+        if not (who.has("employer") and who.org == str(p.partner_id)):
             raise forbidden("only the partner it was made to may answer this proposal")
     else:
-        mentor = await mentors.get(conn, p["mentor_id"])
-        if not (mentor and who.has("mentor") and who.subject == str(mentor["user_id"])):
+        assert p.mentor_id is not None
+        mentor = await mentors.get(conn, p.mentor_id)
+        if not (mentor and who.has("mentor") and who.subject == str(mentor.user_id)):
             raise forbidden("only the mentor it was made to may answer this proposal")
     return p
 
 
-def _still_open(p: dict[str, Any]) -> None:
-    if p["status"] != "proposed":
-        raise conflict(f"the proposal is already {p['status']}", proposal_status=p["status"])
-    if p["expires_at"] <= datetime.now(UTC):
+def _still_open(p: Proposal, now: datetime) -> None:
+    if p.status != "proposed":
+        raise conflict(f"the proposal is already {p.status}", proposal_status=p.status)
+    if p.expires_at <= now:
         raise conflict("the proposal has expired", proposal_status="expired")
 
 
-async def accept(
-    conn: Connection, outbox: Outbox, settings: Settings, who: Principal, proposal_id: uuid.UUID
-) -> dict[str, Any]:
+async def accept(deps: Deps, conn: Connection, proposal_id: uuid.UUID, who: Principal) -> Proposal:
     first = await _answerable(conn, who, proposal_id)
     # Lock order: the opening or mentor first, then the proposal; every path that changes
     # what counts against a capacity takes the same order, so concurrent accepts serialise.
-    if first["kind"] == "opening":
-        resource = await openings.get(conn, first["opening_id"], lock=True)
+    resource: OpeningRow | MentorRow | None
+    if first.opening_id is not None:
+        resource = await openings.get(conn, first.opening_id, lock=True)
     else:
-        resource = await mentors.get(conn, first["mentor_id"], lock=True)
+        assert first.mentor_id is not None
+        resource = await mentors.get(conn, first.mentor_id, lock=True)
     assert resource is not None
     p = await repo.get(conn, proposal_id, lock=True)
     assert p is not None
-    _still_open(p)
-    taken = 0
-    if p["kind"] == "opening":
-        if resource["status"] != "open":
-            raise conflict("the opening is no longer open")
-        taken = await openings.taken(conn, resource["id"])
-        if taken >= resource["places"]:
-            raise conflict("every place of the opening is taken")
-    elif await mentors.active(conn, resource["id"]) >= resource["capacity"]:
-        raise conflict("the mentor has no free capacity")
-    at = await repo.set_status(conn, proposal_id, "accepted", answered_by=who.subject)
-    await outbox.add(conn, match_event(MatchAccepted, p, accepted_at=at), subject=str(p["id"]))
-    if p["kind"] == "opening" and taken + 1 >= resource["places"]:
-        await openings.set_status(conn, resource["id"], "filled")
+    _still_open(p, deps.clock.now())
+    if isinstance(resource, OpeningRow):
+        await _take_place(deps, conn, p, resource, who)
+    else:
+        if await mentors.active(conn, resource.id) >= resource.capacity:
+            raise conflict("the mentor has no free capacity")
+        at = await repo.set_status(conn, proposal_id, "accepted", answered_by=who.subject)
+        await deps.outbox.add(
+            conn, match_event(MatchAccepted, p, accepted_at=at), subject=str(p.id)
+        )
+    found = await repo.get(conn, proposal_id)
+    assert found is not None
+    return found
+
+
+async def _take_place(
+    deps: Deps, conn: Connection, p: Proposal, opening: OpeningRow, who: Principal
+) -> None:
+    """Accept `p` for one of the opening's places; the last place taken fills the opening."""
+    if opening.status != "open":
+        raise conflict("the opening is no longer open")
+    taken = await openings.taken(conn, opening.id)
+    if taken >= opening.places:
+        raise conflict("every place of the opening is taken")
+    at = await repo.set_status(conn, p.id, "accepted", answered_by=who.subject)
+    await deps.outbox.add(conn, match_event(MatchAccepted, p, accepted_at=at), subject=str(p.id))
+    if taken + 1 >= opening.places:
+        await openings.set_status(conn, opening.id, "filled")
         closed = OpeningClosed(
-            opening_id=resource["id"],
-            partner_id=resource["partner_id"],
+            opening_id=opening.id,
+            partner_id=opening.partner_id,
             status="filled",
             reason="filled",
         )
-        await outbox.add(conn, closed, subject=str(resource["id"]))
-        for other in await repo.live_of(conn, opening_id=resource["id"]):
-            await withdraw_one(conn, outbox, other, "opening_filled")
-    found = await repo.get(conn, proposal_id)
-    assert found is not None
-    return found
+        await deps.outbox.add(conn, closed, subject=str(opening.id))
+        for other in await repo.live_of(conn, opening_id=opening.id):
+            await withdraw_one(deps, conn, other, "opening_filled")
 
 
-async def decline(
-    conn: Connection,
-    outbox: Outbox,
-    settings: Settings,
-    who: Principal,
-    proposal_id: uuid.UUID,
-    reason: str,
-) -> dict[str, Any]:
-    await _answerable(conn, who, proposal_id)
-    p = await repo.get(conn, proposal_id, lock=True)
+async def decline(deps: Deps, conn: Connection, cmd: Decline, who: Principal) -> Proposal:
+    await _answerable(conn, who, cmd.proposal_id)
+    p = await repo.get(conn, cmd.proposal_id, lock=True)
     assert p is not None
-    _still_open(p)
-    await repo.set_status(conn, proposal_id, "declined", answered_by=who.subject, reason=reason)
-    await outbox.add(conn, match_event(MatchDeclined, p, reason=reason), subject=str(p["id"]))
-    await _follow_up(conn, outbox, settings, p)
-    found = await repo.get(conn, proposal_id)
+    _still_open(p, deps.clock.now())
+    await repo.set_status(
+        conn, cmd.proposal_id, "declined", answered_by=who.subject, reason=cmd.reason
+    )
+    event = match_event(MatchDeclined, p, reason=cmd.reason)
+    await deps.outbox.add(conn, event, subject=str(p.id))
+    await _follow_up(deps, conn, p)
+    found = await repo.get(conn, cmd.proposal_id)
     assert found is not None
     return found
 
 
-async def _follow_up(
-    conn: Connection, outbox: Outbox, settings: Settings, p: dict[str, Any]
-) -> None:
+async def _follow_up(deps: Deps, conn: Connection, p: Proposal) -> None:
     """After a decline or expiry: the next candidate for the opening, or another mentor."""
-    if p["kind"] == "opening":
-        await propose_next(conn, outbox, settings, p["opening_id"])
+    if p.opening_id is not None:
+        await propose_next(deps, conn, p.opening_id)
     else:
-        await reassign(conn, outbox, settings, [p["participant_id"]])
+        await reassign(deps, conn, [p.participant_id])
 
 
-async def withdraw_one(conn: Connection, outbox: Outbox, p: dict[str, Any], reason: str) -> None:
-    await repo.set_status(conn, p["id"], "withdrawn", reason=reason)
+async def withdraw_one(deps: Deps, conn: Connection, p: Proposal, reason: str) -> None:
+    await repo.set_status(conn, p.id, "withdrawn", reason=reason)
     event = match_event(MatchDeclined, p, reason=reason, withdrawn=True)
-    await outbox.add(conn, event, subject=str(p["id"]))
+    await deps.outbox.add(conn, event, subject=str(p.id))
 
 
-async def withdraw(
-    conn: Connection, outbox: Outbox, proposal_id: uuid.UUID, reason: str
-) -> dict[str, Any]:
+async def withdraw(deps: Deps, conn: Connection, cmd: Withdraw) -> Proposal:
     """A coordinator withdraws a proposal that is not yet confirmed."""
-    p = await repo.get(conn, proposal_id, lock=True)
+    p = await repo.get(conn, cmd.proposal_id, lock=True)
     if p is None:
         raise not_found("proposal")
-    if p["status"] not in ("proposed", "accepted"):
-        raise conflict(f"the proposal is already {p['status']}", proposal_status=p["status"])
-    await withdraw_one(conn, outbox, p, reason)
-    found = await repo.get(conn, proposal_id)
+    if p.status not in ("proposed", "accepted"):
+        raise conflict(f"the proposal is already {p.status}", proposal_status=p.status)
+    await withdraw_one(deps, conn, p, cmd.reason)
+    found = await repo.get(conn, cmd.proposal_id)
     assert found is not None
     return found
 
 
 async def withdraw_participant(
-    conn: Connection, outbox: Outbox, settings: Settings, participant_id: uuid.UUID, reason: str
+    deps: Deps, conn: Connection, participant_id: uuid.UUID, reason: str
 ) -> None:
     """No longer a candidate: every proposal not yet confirmed is withdrawn."""
     for p in await repo.of_participant(conn, participant_id, ("proposed", "accepted")):
-        await withdraw_one(conn, outbox, p, reason)
+        await withdraw_one(deps, conn, p, reason)
 
 
-async def confirm_accepted(
-    conn: Connection, outbox: Outbox, participant_id: uuid.UUID, consent_at: datetime
-) -> None:
+async def confirm_accepted(deps: Deps, conn: Connection, participant_id: uuid.UUID) -> None:
     """The participant consented to share contact: their accepted matches are confirmed."""
     for p in await repo.of_participant(conn, participant_id, ("accepted",)):
-        at = await repo.set_status(conn, p["id"], "confirmed")
+        at = await repo.set_status(conn, p.id, "confirmed")
         event = match_event(MatchConfirmed, p, confirmed_at=at)
-        await outbox.add(conn, event, subject=str(p["id"]))
+        await deps.outbox.add(conn, event, subject=str(p.id))
 
 
 async def record_outcome(
-    conn: Connection, outbox: Outbox, who: Principal, proposal_id: uuid.UUID, outcome: str
-) -> dict[str, Any]:
-    p = await repo.get(conn, proposal_id)
+    deps: Deps, conn: Connection, cmd: RecordOutcome, who: Principal
+) -> Proposal:
+    p = await repo.get(conn, cmd.proposal_id)
     if p is None:
         raise not_found("proposal")
     if not who.has("coordinator", "counsellor"):
-        await _answerable(conn, who, proposal_id)
-    allowed = MENTOR_OUTCOMES if p["kind"] == "mentor" else OPENING_OUTCOMES
-    if outcome not in allowed:
+        await _answerable(conn, who, cmd.proposal_id)
+    allowed = MENTOR_OUTCOMES if p.kind == "mentor" else OPENING_OUTCOMES
+    if cmd.outcome not in allowed:
         raise invalid("outcome", "this outcome does not fit this kind of match")
-    if p["kind"] == "mentor":
-        await mentors.get(conn, p["mentor_id"], lock=True)  # frees capacity: same lock order
-    p = await repo.get(conn, proposal_id, lock=True)
+    if p.mentor_id is not None:
+        await mentors.get(conn, p.mentor_id, lock=True)  # frees capacity: same lock order
+    p = await repo.get(conn, cmd.proposal_id, lock=True)
     assert p is not None
-    if p["status"] != "confirmed":
+    if p.status != "confirmed":
         raise conflict("an outcome is recorded only for a confirmed match")
-    if p["outcome"] == "mentoring_ended" or (p["outcome"] and p["kind"] == "opening"):
+    if p.outcome == "mentoring_ended" or (p.outcome and p.kind == "opening"):
         raise conflict("the outcome of this match is already recorded")
-    at = await repo.set_outcome(conn, proposal_id, outcome)
-    event = match_event(MatchOutcomeRecorded, p, outcome=outcome, recorded_at=at)
-    await outbox.add(conn, event, subject=str(p["id"]))
-    found = await repo.get(conn, proposal_id)
+    at = await repo.set_outcome(conn, cmd.proposal_id, cmd.outcome)
+    event = match_event(MatchOutcomeRecorded, p, outcome=cmd.outcome, recorded_at=at)
+    await deps.outbox.add(conn, event, subject=str(p.id))
+    found = await repo.get(conn, cmd.proposal_id)
     assert found is not None
     return found
 
 
-async def expire_due(conn: Connection, outbox: Outbox, settings: Settings, limit: int) -> int:
+async def expire_due(deps: Deps, conn: Connection, limit: int) -> int:
     """Expire unanswered proposals past their time and propose the next candidates."""
     due = await repo.due(conn, limit)
     for p in due:
-        await repo.set_status(conn, p["id"], "expired")
-        count = await repo.expired_count(conn, partner_id=p["partner_id"], mentor_id=p["mentor_id"])
+        await repo.set_status(conn, p.id, "expired")
+        count = await repo.expired_count(conn, partner_id=p.partner_id, mentor_id=p.mentor_id)
         event = match_event(
-            MatchExpired, p, proposed_at=p["proposed_at"], unanswered_count=max(1, count)
+            MatchExpired, p, proposed_at=p.proposed_at, unanswered_count=max(1, count)
         )
-        await outbox.add(conn, event, subject=str(p["id"]))
+        await deps.outbox.add(conn, event, subject=str(p.id))
     for p in due:
-        await _follow_up(conn, outbox, settings, p)
+        await _follow_up(deps, conn, p)
     return len(due)

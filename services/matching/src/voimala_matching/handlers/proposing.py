@@ -3,68 +3,79 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import timedelta
 
-from voimala_contracts.matching import MatchProposed
-from voimala_kit import Connection, Outbox
+from voimala_contracts.matching import Explanation, MatchProposed
+from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict
 
 from ..repository import openings
 from ..repository import proposals as repo
-from ..settings import Settings
+from ..repository.proposals import NewProposal, Proposal
 from . import ranking
+from .deps import Deps
 from .events import match_event
 
 
-def _expires(settings: Settings) -> datetime:
-    return datetime.now(UTC) + timedelta(days=settings.proposal_days)
+@dataclass(frozen=True)
+class Draft:
+    """A proposal to make: of a participant to an opening (of a partner) or to a mentor."""
+
+    participant_id: uuid.UUID
+    kind: str
+    explanation: Explanation
+    proposed_by: str
+    opening_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    mentor_id: uuid.UUID | None = None
 
 
-async def create(
-    conn: Connection, outbox: Outbox, settings: Settings, p: dict[str, Any]
-) -> dict[str, Any]:
-    p = {"id": uuid.uuid4(), "expires_at": _expires(settings), **p}
-    if not await repo.insert(conn, p):
-        raise conflict("this participant already has a live proposal for it")
-    row = await repo.get(conn, p["id"])
-    assert row is not None
-    event = match_event(
-        MatchProposed, row, proposed_by=row["proposed_by"], expires_at=row["expires_at"]
+async def create(deps: Deps, conn: Connection, draft: Draft) -> Proposal:
+    new = NewProposal(
+        id=uuid.uuid4(),
+        participant_id=draft.participant_id,
+        kind=draft.kind,
+        opening_id=draft.opening_id,
+        mentor_id=draft.mentor_id,
+        partner_id=draft.partner_id,
+        score=draft.explanation.score,
+        explanation=draft.explanation,
+        status="proposed",
+        proposed_by=draft.proposed_by,
+        expires_at=deps.clock.now() + timedelta(days=deps.settings.proposal_days),
     )
-    await outbox.add(conn, event, subject=str(row["id"]))
+    if not await repo.insert(conn, new):
+        raise conflict("this participant already has a live proposal for it")
+    row = await repo.get(conn, new.id)
+    assert row is not None
+    event = match_event(MatchProposed, row, proposed_by=row.proposed_by, expires_at=row.expires_at)
+    await deps.outbox.add(conn, event, subject=str(row.id))
     return row
 
 
-async def propose_next(
-    conn: Connection, outbox: Outbox, settings: Settings, opening_id: uuid.UUID
-) -> int:
+async def propose_next(deps: Deps, conn: Connection, opening_id: uuid.UUID) -> int:
     """Fill the opening's free places with the best candidates not proposed to it before."""
     opening = await openings.get(conn, opening_id)
-    if opening is None or opening["status"] != "open":
+    if opening is None or opening.status != "open":
         return 0
     need = (
-        opening["places"]
+        opening.places
         - await openings.taken(conn, opening_id)
         - await repo.pending_count(conn, opening_id)
     )
     if need <= 0:
         return 0
     tried = await repo.ever_proposed(conn, opening_id)
-    best = await ranking.candidates(conn, settings, opening, need, exclude=tried)
+    best = await ranking.candidates(deps, conn, opening, need, exclude=tried)
     for profile, explanation in best:
-        await create(
-            conn,
-            outbox,
-            settings,
-            {
-                "participant_id": profile["participant_id"],
-                "kind": "opening",
-                "opening_id": opening_id,
-                "partner_id": opening["partner_id"],
-                "score": explanation.score,
-                "explanation": explanation.model_dump(mode="json"),
-                "proposed_by": "engine",
-            },
+        draft = Draft(
+            participant_id=profile.participant_id,
+            kind="opening",
+            explanation=explanation,
+            proposed_by="engine",
+            opening_id=opening_id,
+            partner_id=opening.partner_id,
         )
+        await create(deps, conn, draft)
     return len(best)

@@ -1,66 +1,93 @@
-"""Top-k candidates and openings, scored on the current rows (so always up to date)."""
+"""Rankings: top-k candidates, openings and mentors, each with its explanation.
+
+The two hot ones (candidates for an opening, openings for a participant, asked through the API)
+rank in this process's in-memory indexes (`deps.indexes`), synced first; the engine's own
+proposals and the mentors rank over the current rows, which gives the same order.
+"""
 
 from __future__ import annotations
 
 import heapq
 import uuid
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import TypeVar
 
 from voimala_contracts.matching import Explanation
-from voimala_kit import Connection
+from voimala_kit.db import Connection
 
+from ..domain.index import Ranked
 from ..domain.scoring import Filtered, norm, score_mentor, score_opening
 from ..repository import mentors, openings, profiles
-from ..settings import Settings
+from ..repository.mentors import MentorRow
+from ..repository.openings import OpeningRow
+from ..repository.profiles import ProfileRow
+from .deps import Deps
 
-Ranked = list[tuple[dict[str, Any], Explanation]]
+R = TypeVar("R")
 
 
-def _top(scored: list[tuple[dict[str, Any], Explanation]], k: int, key: str) -> Ranked:
+def _top(
+    scored: list[tuple[R, Explanation]], k: int, id_of: Callable[[R], uuid.UUID]
+) -> list[tuple[R, Explanation]]:
     # Ties go to the smaller id, so that a ranking is stable from call to call.
-    return heapq.nsmallest(k, scored, key=lambda x: (-x[1].score, str(x[0][key])))
+    return heapq.nsmallest(k, scored, key=lambda x: (-x[1].score, str(id_of(x[0]))))
+
+
+def _by_uuid(ranked: Ranked) -> list[tuple[uuid.UUID, Explanation]]:
+    """The indexes' ids are the rows' UUIDs (`domain/index.py` asserts so as it adds them)."""
+    return [(i, e) for i, e in ranked if isinstance(i, uuid.UUID)]
+
+
+async def top_candidates(
+    deps: Deps, conn: Connection, opening: OpeningRow, k: int
+) -> list[tuple[ProfileRow, Explanation]]:
+    """The best k consenting candidates for the opening, from the in-memory index."""
+    await deps.indexes.sync(conn)
+    best = _by_uuid(deps.indexes.profiles.top(openings.to_scoring(opening), k))
+    rows = await profiles.many(conn, [pid for pid, _ in best])
+    return [(rows[pid], e) for pid, e in best if pid in rows]
+
+
+async def top_openings(
+    deps: Deps, conn: Connection, profile: ProfileRow, k: int
+) -> list[tuple[OpeningRow, Explanation]]:
+    """The best k open openings for the participant, from the in-memory index."""
+    await deps.indexes.sync(conn)
+    best = _by_uuid(deps.indexes.openings.top(profiles.to_scoring(profile), k))
+    rows = await openings.many(conn, [oid for oid, _ in best])
+    return [(rows[oid], e) for oid, e in best if oid in rows]
 
 
 async def candidates(
+    deps: Deps,
     conn: Connection,
-    settings: Settings,
-    opening: dict[str, Any],
+    opening: OpeningRow,
     k: int,
-    exclude: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
-) -> Ranked:
+    exclude: Collection[uuid.UUID] = frozenset(),
+) -> list[tuple[ProfileRow, Explanation]]:
+    """The best k candidates for the opening over the current rows (the engine's proposals)."""
     o = openings.to_scoring(opening)
     # Without a single one of its required skills nobody is a candidate (a hard filter):
     # the database narrows to those who hold one; with none named, everyone is considered.
-    wanted = norm(opening["required_skills"])
+    wanted = norm(opening.required_skills)
     scored = []
     for row in await profiles.candidates(conn, wanted):
-        if row["participant_id"] in exclude:
+        if row.participant_id in exclude:
             continue
-        result = score_opening(profiles.to_scoring(row), o, settings.weights)
+        result = score_opening(profiles.to_scoring(row), o, deps.settings.weights)
         if not isinstance(result, Filtered):
             scored.append((row, result))
-    return _top(scored, k, "participant_id")
-
-
-async def openings_for(
-    conn: Connection, settings: Settings, profile: dict[str, Any], k: int
-) -> Ranked:
-    p = profiles.to_scoring(profile)
-    scored = []
-    for row in await openings.open_ones(conn):
-        result = score_opening(p, openings.to_scoring(row), settings.weights)
-        if not isinstance(result, Filtered):
-            scored.append((row, result))
-    return _top(scored, k, "id")
+    return _top(scored, k, lambda row: row.participant_id)
 
 
 async def mentors_for(
-    conn: Connection, settings: Settings, profile: dict[str, Any], k: int
-) -> Ranked:
+    deps: Deps, conn: Connection, profile: ProfileRow, k: int
+) -> list[tuple[MentorRow, Explanation]]:
+    """The best k mentors with free room for the participant."""
     p = profiles.to_scoring(profile)
     scored = []
-    for row in await mentors.with_room(conn):
-        result = score_mentor(p, mentors.to_scoring(row), settings.weights)
+    for counted in await mentors.with_room(conn):
+        result = score_mentor(p, mentors.to_scoring(counted.mentor), deps.settings.weights)
         if not isinstance(result, Filtered):
-            scored.append((row, result))
-    return _top(scored, k, "id")
+            scored.append((counted.mentor, result))
+    return _top(scored, k, lambda row: row.id)

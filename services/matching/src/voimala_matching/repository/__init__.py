@@ -1,1 +1,38 @@
-"""Plain SQL, one module per table family."""
+"""Plain SQL, one module per aggregate; each returns its typed rows (`voimala_kit.rows`), never
+asyncpg's records. `indexes.py` is the in-memory read side of profiles and openings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, cast
+
+import asyncpg
+from voimala_kit.rows import Table
+
+__all__ = ["load", "load_all", "to_json"]
+
+R = TypeVar("R")
+
+
+def load(table: Table[R], record: asyncpg.Record, *json_columns: str) -> R:
+    """The record as `table`'s row, its jsonb `json_columns` parsed (asyncpg gives them as
+    text). (`Table.load` takes a Mapping, which asyncpg's stubs do not call a Record.)"""
+    if not json_columns:
+        return table.load(cast("Mapping[str, Any]", record))
+    values = dict(record)
+    for column in json_columns:
+        values[column] = json.loads(values[column])
+    return table.load(values)
+
+
+def load_all(table: Table[R], records: Iterable[asyncpg.Record], *json_columns: str) -> list[R]:
+    return [load(table, r, *json_columns) for r in records]
+
+
+def to_json(table: Table[Any], row: object, *columns: str) -> tuple[Any, ...]:
+    """`table.values(row)` with its jsonb `columns` as JSON text, for an INSERT or UPDATE."""
+    return tuple(
+        json.dumps(value) if name in columns else value
+        for name, value in zip(table.columns, table.values(row), strict=True)
+    )

@@ -3,56 +3,74 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
 from ..domain.scoring import Mentor
+from . import load
 
-_COLUMNS = """id, user_id, name, email, phone, preferred_language, fields, languages, capacity,
-    available, prefers_youth, municipality, created_at"""
+
+@dataclass(frozen=True, slots=True)
+class MentorFields:
+    """A volunteer mentor as a coordinator registers them; `user_id` is their login subject."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    preferred_language: str
+    fields: list[str]
+    languages: list[str]
+    capacity: int
+    available: bool
+    prefers_youth: bool
+    municipality: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MentorRow(MentorFields):
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A mentor with a count of mentees: active ones, or free room (`with_room`)."""
+
+    mentor: MentorRow
+    count: int
+
+
+MENTORS = Table("mentor", MentorRow)
+_NEW = Table("mentor", MentorFields)
 #: Mentees who count against a mentor's capacity: accepted or confirmed, mentoring not ended.
 ACTIVE = """status IN ('accepted', 'confirmed') AND outcome IS DISTINCT FROM 'mentoring_ended'"""
 
 
-async def insert(conn: Connection, m: dict[str, Any]) -> bool:
-    done = await conn.fetchval(
-        """INSERT INTO mentor (id, user_id, name, email, phone, preferred_language, fields,
-        languages, capacity, available, prefers_youth, municipality)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-        ON CONFLICT (user_id) DO NOTHING RETURNING id""",
-        m["id"],
-        m["user_id"],
-        m["name"],
-        m.get("email"),
-        m.get("phone"),
-        m["preferred_language"],
-        m["fields"],
-        m["languages"],
-        m["capacity"],
-        m["available"],
-        m["prefers_youth"],
-        m.get("municipality"),
-    )
+async def insert(conn: Connection, m: MentorFields) -> bool:
+    """False if a mentor with this login is already registered."""
+    done = await conn.fetchrow(_NEW.insert("ON CONFLICT (user_id) DO NOTHING"), *_NEW.values(m))
     return done is not None
 
 
-async def get(
-    conn: Connection, mentor_id: uuid.UUID, *, lock: bool = False
-) -> dict[str, Any] | None:
-    sql = f"SELECT {_COLUMNS} FROM mentor WHERE id = $1"  # noqa: S608 - constant
-    row = await conn.fetchrow(sql + (" FOR UPDATE" if lock else ""), mentor_id)
-    return None if row is None else dict(row)
+async def get(conn: Connection, mentor_id: uuid.UUID, *, lock: bool = False) -> MentorRow | None:
+    sql = MENTORS.select("WHERE id = $1" + (" FOR UPDATE" if lock else ""))
+    row = await conn.fetchrow(sql, mentor_id)
+    return None if row is None else load(MENTORS, row)
 
 
-async def all_with_active(conn: Connection) -> list[dict[str, Any]]:
+async def all_with_active(conn: Connection) -> list[Counted]:
+    """Every mentor, by name, with their active mentees."""
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS}, (SELECT count(*) FROM proposal x WHERE x.mentor_id = m.id
+        f"""SELECT {MENTORS.column_list}, (SELECT count(*) FROM proposal x WHERE x.mentor_id = m.id
               AND x.status IN ('accepted', 'confirmed')
-              AND x.outcome IS DISTINCT FROM 'mentoring_ended') AS active_mentees
-        FROM mentor m ORDER BY name, id"""  # noqa: S608 - constant
+              AND x.outcome IS DISTINCT FROM 'mentoring_ended') AS n
+        FROM mentor m ORDER BY name, id"""  # noqa: S608 - columns from code
     )
-    return [dict(r) for r in rows]
+    return [Counted(load(MENTORS, r), r["n"]) for r in rows]
 
 
 async def by_user(conn: Connection, user_id: uuid.UUID) -> uuid.UUID | None:
@@ -81,24 +99,25 @@ async def active(conn: Connection, mentor_id: uuid.UUID) -> int:
     return n
 
 
-async def with_room(conn: Connection) -> list[dict[str, Any]]:
-    """Available mentors and their free room: capacity less active and pending mentees."""
+async def with_room(conn: Connection) -> list[Counted]:
+    """Available mentors and their free room (capacity less active and pending mentees), those
+    with any."""
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS}, capacity - (SELECT count(*) FROM proposal x
+        f"""SELECT {MENTORS.column_list}, capacity - (SELECT count(*) FROM proposal x
               WHERE x.mentor_id = m.id AND (x.status = 'proposed' OR (x.status IN
               ('accepted', 'confirmed') AND x.outcome IS DISTINCT FROM 'mentoring_ended')))
               AS room
-        FROM mentor m WHERE available"""  # noqa: S608 - constant
+        FROM mentor m WHERE available"""  # noqa: S608 - columns from code
     )
-    return [dict(r) for r in rows if r["room"] > 0]
+    return [Counted(load(MENTORS, r), r["room"]) for r in rows if r["room"] > 0]
 
 
-def to_scoring(row: dict[str, Any]) -> Mentor:
+def to_scoring(row: MentorRow) -> Mentor:
     return Mentor(
-        mentor_id=row["id"],
-        fields=tuple(row["fields"]),
-        languages=frozenset(row["languages"]),
-        municipality=row["municipality"],
-        prefers_youth=row["prefers_youth"],
-        available=row["available"],
+        mentor_id=row.id,
+        fields=tuple(row.fields),
+        languages=frozenset(row.languages),
+        municipality=row.municipality,
+        prefers_youth=row.prefers_youth,
+        available=row.available,
     )

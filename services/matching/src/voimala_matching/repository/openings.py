@@ -2,67 +2,72 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import asyncpg
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
 from ..domain.scoring import LEVELS, Opening
-
-FIELDS = (
-    "type",
-    "title",
-    "description",
-    "required_skills",
-    "nice_skills",
-    "languages",
-    "municipality",
-    "remote",
-    "hours",
-    "start_date",
-    "places",
-    "deadline",
-    "status",
-)
-_COLUMNS = "id, partner_id, " + ", ".join(FIELDS) + ", created_at, updated_at"
+from . import load, to_json
 
 
-def _row(row: asyncpg.Record) -> dict[str, Any]:
-    found = dict(row)
-    found["languages"] = json.loads(found["languages"])
-    return found
+@dataclass(frozen=True, slots=True)
+class OpeningFields:
+    """What a partner says of an opening: the columns that posting and changing it write."""
+
+    type: str
+    title: str
+    description: str
+    required_skills: list[str]
+    nice_skills: list[str]
+    #: [{"code": "fi", "min_level": "B1"}, …] (jsonb).
+    languages: list[dict[str, str]]
+    municipality: str | None
+    remote: bool
+    hours: str | None
+    start_date: date | None
+    places: int
+    deadline: date | None
+    status: str
 
 
-def _values(o: dict[str, Any]) -> list[Any]:
-    return [json.dumps(o[f]) if f == "languages" else o[f] for f in FIELDS]
+@dataclass(frozen=True, slots=True)
+class OpeningRow(OpeningFields):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+OPENINGS = Table("opening", OpeningRow)
+_FIELDS = Table("opening", OpeningFields)
+_MARKS = ", ".join(f"${n}" for n in range(3, 3 + len(_FIELDS.columns)))
+_INSERT = f"""INSERT INTO opening (id, partner_id, {_FIELDS.column_list}) VALUES ($1, $2, {_MARKS})
+RETURNING {OPENINGS.column_list}"""  # noqa: S608 - columns from code
+_SETS = ", ".join(f"{c} = ${n}" for n, c in enumerate(_FIELDS.columns, start=2))
+_UPDATE = f"""UPDATE opening SET {_SETS}, updated_at = now() WHERE id = $1
+RETURNING {OPENINGS.column_list}"""  # noqa: S608 - columns from code
+
+
+def _load(record: asyncpg.Record) -> OpeningRow:
+    return load(OPENINGS, record, "languages")
 
 
 async def insert(
-    conn: Connection, opening_id: uuid.UUID, partner_id: uuid.UUID, o: dict[str, Any]
-) -> dict[str, Any]:
-    placeholders = ", ".join(f"${i}" for i in range(3, 3 + len(FIELDS)))
-    row = await conn.fetchrow(
-        f"INSERT INTO opening (id, partner_id, {', '.join(FIELDS)}) "  # noqa: S608 - constant
-        f"VALUES ($1, $2, {placeholders}) RETURNING {_COLUMNS}",
-        opening_id,
-        partner_id,
-        *_values(o),
-    )
+    conn: Connection, opening_id: uuid.UUID, partner_id: uuid.UUID, o: OpeningFields
+) -> OpeningRow:
+    row = await conn.fetchrow(_INSERT, opening_id, partner_id, *to_json(_FIELDS, o, "languages"))
     assert row is not None
-    return _row(row)
+    return _load(row)
 
 
-async def update(conn: Connection, opening_id: uuid.UUID, o: dict[str, Any]) -> dict[str, Any]:
-    sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(FIELDS, start=2))
-    row = await conn.fetchrow(
-        f"UPDATE opening SET {sets}, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",  # noqa: S608 - constant
-        opening_id,
-        *_values(o),
-    )
+async def update(conn: Connection, opening_id: uuid.UUID, o: OpeningFields) -> OpeningRow:
+    row = await conn.fetchrow(_UPDATE, opening_id, *to_json(_FIELDS, o, "languages"))
     assert row is not None
-    return _row(row)
+    return _load(row)
 
 
 async def set_status(conn: Connection, opening_id: uuid.UUID, status: str) -> None:
@@ -71,38 +76,32 @@ async def set_status(conn: Connection, opening_id: uuid.UUID, status: str) -> No
     )
 
 
-async def get(
-    conn: Connection, opening_id: uuid.UUID, *, lock: bool = False
-) -> dict[str, Any] | None:
-    sql = f"SELECT {_COLUMNS} FROM opening WHERE id = $1"  # noqa: S608 - constant
-    row = await conn.fetchrow(sql + (" FOR UPDATE" if lock else ""), opening_id)
-    return None if row is None else _row(row)
+async def get(conn: Connection, opening_id: uuid.UUID, *, lock: bool = False) -> OpeningRow | None:
+    sql = OPENINGS.select("WHERE id = $1" + (" FOR UPDATE" if lock else ""))
+    row = await conn.fetchrow(sql, opening_id)
+    return None if row is None else _load(row)
 
 
 async def page(
     conn: Connection,
     partner_id: uuid.UUID | None,
     status: str | None,
-    after: tuple[Any, uuid.UUID] | None,
+    after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[OpeningRow]:
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM opening
-        WHERE ($1::uuid IS NULL OR partner_id = $1) AND ($2::text IS NULL OR status = $2)
+        OPENINGS.select(
+            """WHERE ($1::uuid IS NULL OR partner_id = $1) AND ($2::text IS NULL OR status = $2)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $5""",  # noqa: S608 - constant
+        ORDER BY created_at DESC, id DESC LIMIT $5"""
+        ),
         partner_id,
         status,
         after[0] if after else None,
         after[1] if after else None,
         limit,
     )
-    return [_row(r) for r in rows]
-
-
-async def open_ones(conn: Connection) -> list[dict[str, Any]]:
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM opening WHERE status = 'open'")  # noqa: S608 - constant
-    return [_row(r) for r in rows]
+    return [_load(r) for r in rows]
 
 
 async def taken(conn: Connection, opening_id: uuid.UUID) -> int:
@@ -115,38 +114,35 @@ async def taken(conn: Connection, opening_id: uuid.UUID) -> int:
     return n
 
 
-async def past_deadline(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM opening WHERE status = 'open' AND deadline < current_date
-        ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED""",  # noqa: S608 - constant
-        limit,
+async def past_deadline(conn: Connection, limit: int) -> list[OpeningRow]:
+    """Open openings past their deadline, claimed so that one replica closes each."""
+    sql = OPENINGS.select(
+        """WHERE status = 'open' AND deadline < current_date
+        ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED"""
     )
-    return [_row(r) for r in rows]
+    return [_load(r) for r in await conn.fetch(sql, limit)]
 
 
-def to_scoring(row: dict[str, Any]) -> Opening:
+def to_scoring(row: OpeningRow) -> Opening:
     return Opening(
-        opening_id=row["id"],
-        type=row["type"],
-        title=row["title"],
-        description=row["description"],
-        required_skills=tuple(row["required_skills"]),
-        nice_skills=tuple(row["nice_skills"]),
-        languages={lang["code"]: LEVELS[lang["min_level"]] for lang in row["languages"]},
-        municipality=row["municipality"],
-        remote=row["remote"],
-        hours=row["hours"],
+        opening_id=row.id,
+        type=row.type,
+        title=row.title,
+        description=row.description,
+        required_skills=tuple(row.required_skills),
+        nice_skills=tuple(row.nice_skills),
+        languages={lang["code"]: LEVELS[lang["min_level"]] for lang in row.languages},
+        municipality=row.municipality,
+        remote=row.remote,
+        hours=row.hours,
     )
 
 
-async def changed_since(conn: Connection, since: Any) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM opening WHERE $1::timestamptz IS NULL OR updated_at > $1",  # noqa: S608 - constant
-        since,
-    )
-    return [_row(r) for r in rows]
+async def changed_since(conn: Connection, since: datetime | None) -> list[OpeningRow]:
+    sql = OPENINGS.select("WHERE $1::timestamptz IS NULL OR updated_at > $1")
+    return [_load(r) for r in await conn.fetch(sql, since)]
 
 
-async def many(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM opening WHERE id = ANY($1)", ids)  # noqa: S608 - constant
-    return {r["id"]: _row(r) for r in rows}
+async def many(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, OpeningRow]:
+    rows = await conn.fetch(OPENINGS.select("WHERE id = ANY($1)"), ids)
+    return {row.id: row for row in map(_load, rows)}

@@ -3,48 +3,66 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
+
+from . import load, load_all
 
 
-async def insert(
-    conn: Connection,
-    partner_id: uuid.UUID,
-    kind: str,
-    name: str,
-    business_id: str | None,
-    municipality: str | None,
-    contacts: list[dict[str, Any]],
-) -> bool:
+@dataclass(frozen=True, slots=True)
+class PartnerFields:
+    id: uuid.UUID
+    kind: str
+    name: str
+    business_id: str | None
+    municipality: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRow(PartnerFields):
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """A person who acts for a partner; `user_id` is their login subject."""
+
+    partner_id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    preferred_language: str
+    preferred_channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Partner(PartnerRow):
+    """A partner with its contact people (by name)."""
+
+    contacts: list[ContactRow]
+
+
+PARTNERS = Table("partner", PartnerRow)
+CONTACTS = Table("partner_contact", ContactRow, key="user_id")
+_NEW = Table("partner", PartnerFields)
+_MARKS = ", ".join(f"${n}" for n in range(1, len(CONTACTS.columns) + 1))
+# (Not CONTACTS.insert(): executemany needs no rows back.)
+_NEW_CONTACT = f"INSERT INTO partner_contact ({CONTACTS.column_list}) VALUES ({_MARKS})"  # noqa: S608 - columns from code
+
+
+async def insert(conn: Connection, partner: PartnerFields, contacts: Sequence[ContactRow]) -> bool:
     """False if a partner with this business ID is already there."""
-    done = await conn.fetchval(
-        """INSERT INTO partner (id, kind, name, business_id, municipality)
-        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id) DO NOTHING RETURNING id""",
-        partner_id,
-        kind,
-        name,
-        business_id,
-        municipality,
+    done = await conn.fetchrow(
+        _NEW.insert("ON CONFLICT (business_id) DO NOTHING"), *_NEW.values(partner)
     )
     if done is None:
         return False
-    await conn.executemany(
-        """INSERT INTO partner_contact (partner_id, user_id, name, email, phone,
-        preferred_language, preferred_channel) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        [
-            (
-                partner_id,
-                c["user_id"],
-                c["name"],
-                c.get("email"),
-                c.get("phone"),
-                c["preferred_language"],
-                c["preferred_channel"],
-            )
-            for c in contacts
-        ],
-    )
+    await conn.executemany(_NEW_CONTACT, [CONTACTS.values(c) for c in contacts])
     return True
 
 
@@ -55,47 +73,38 @@ async def by_business_id(conn: Connection, business_id: str) -> uuid.UUID | None
     return found
 
 
-async def get(conn: Connection, partner_id: uuid.UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        "SELECT id, kind, name, business_id, municipality, created_at FROM partner WHERE id = $1",
-        partner_id,
-    )
+async def get(conn: Connection, partner_id: uuid.UUID) -> Partner | None:
+    row = await conn.fetchrow(PARTNERS.select("WHERE id = $1"), partner_id)
     if row is None:
         return None
-    found = dict(row)
-    found["contacts"] = [
-        dict(r)
-        for r in await conn.fetch(
-            """SELECT user_id, name, email, phone, preferred_language, preferred_channel
-            FROM partner_contact WHERE partner_id = $1 ORDER BY name""",
-            partner_id,
-        )
-    ]
-    return found
+    found = load(PARTNERS, row)
+    sql = CONTACTS.select("WHERE partner_id = $1 ORDER BY name")
+    return _with(found, load_all(CONTACTS, await conn.fetch(sql, partner_id)))
 
 
 async def page(
     conn: Connection, kind: str | None, after: tuple[str, uuid.UUID] | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[Partner]:
     """Partners by name (then id, for a stable cursor), each with its contact people."""
     rows = await conn.fetch(
-        """SELECT id, kind, name, business_id, municipality, created_at FROM partner
-        WHERE ($1::text IS NULL OR kind = $1)
+        PARTNERS.select(
+            """WHERE ($1::text IS NULL OR kind = $1)
           AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
-        ORDER BY name, id LIMIT $4""",
+        ORDER BY name, id LIMIT $4"""
+        ),
         kind,
         after[0] if after else None,
         after[1] if after else None,
         limit,
     )
-    found = {r["id"]: dict(r) | {"contacts": []} for r in rows}
+    found = load_all(PARTNERS, rows)
     # One query for every partner's contacts on the page, not one per partner.
-    for c in await conn.fetch(
-        """SELECT partner_id, user_id, name, email, phone, preferred_language, preferred_channel
-        FROM partner_contact WHERE partner_id = ANY($1::uuid[]) ORDER BY name""",
-        list(found),
-    ):
-        found[c["partner_id"]]["contacts"].append(
-            {k: v for k, v in dict(c).items() if k != "partner_id"}
-        )
-    return list(found.values())
+    contacts: dict[uuid.UUID, list[ContactRow]] = {p.id: [] for p in found}
+    sql = CONTACTS.select("WHERE partner_id = ANY($1::uuid[]) ORDER BY name")
+    for c in load_all(CONTACTS, await conn.fetch(sql, list(contacts))):
+        contacts[c.partner_id].append(c)
+    return [_with(p, contacts[p.id]) for p in found]
+
+
+def _with(p: PartnerRow, contacts: list[ContactRow]) -> Partner:
+    return Partner(**{name: getattr(p, name) for name in PARTNERS.columns}, contacts=contacts)

@@ -2,52 +2,97 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 from voimala_contracts import MatchingProfile
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
 from ..domain.scoring import LEVELS, Profile, norm
+from . import load, load_all, to_json
 
-_UPSERT = """
-INSERT INTO profile (participant_id, skills, languages, municipality, youth, matching_consent,
-                     education_level, availability, goals, target_group, wants_mentor, status,
-                     skill_keys)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+
+@dataclass(frozen=True, slots=True)
+class ProfileFields:
+    """What the participants service tells of a participant: no name, contact or birth date."""
+
+    participant_id: uuid.UUID
+    skills: list[str]
+    #: As the event gave them: [{"code": "fi", "level": "B1"}, …] (jsonb).
+    languages: list[dict[str, str]]
+    municipality: str | None
+    youth: bool
+    matching_consent: bool
+    education_level: int | None
+    availability: list[str]
+    goals: str | None
+    #: For ranking only (the programme's priority): never shown to partners or mentors.
+    target_group: str | None
+    wants_mentor: bool
+    status: str
+    #: The skills as compared (`norm`); `skills` keeps them as entered.
+    skill_keys: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRow(ProfileFields):
+    contact_sharing: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExitRow:
+    participant_id: uuid.UUID
+    exited_at: datetime
+
+
+PROFILES = Table("profile", ProfileRow, key="participant_id")
+_WRITTEN = Table("profile", ProfileFields, key="participant_id")
+EXITS = Table("exited_participant", ExitRow, key="participant_id")
+
+_MARKS = ", ".join(f"${n}" for n in range(1, len(_WRITTEN.columns) + 1))
+_CHANGES = ", ".join(f"{c} = EXCLUDED.{c}" for c in _WRITTEN.columns if c != "participant_id")
+# A participant who has left stays out: a late profile event must not bring them back.
+_UPSERT = f"""
+INSERT INTO profile ({_WRITTEN.column_list}) SELECT {_MARKS}
 WHERE NOT EXISTS (SELECT 1 FROM exited_participant WHERE participant_id = $1)
-ON CONFLICT (participant_id) DO UPDATE SET skills = EXCLUDED.skills,
-    languages = EXCLUDED.languages, municipality = EXCLUDED.municipality,
-    youth = EXCLUDED.youth, matching_consent = EXCLUDED.matching_consent,
-    education_level = EXCLUDED.education_level, availability = EXCLUDED.availability,
-    goals = EXCLUDED.goals, target_group = EXCLUDED.target_group,
-    wants_mentor = EXCLUDED.wants_mentor, status = EXCLUDED.status,
-    skill_keys = EXCLUDED.skill_keys, updated_at = now()
-"""
-_COLUMNS = """participant_id, skills, languages, municipality, youth, matching_consent,
-    education_level, availability, goals, target_group, wants_mentor, status, contact_sharing,
-    skill_keys, updated_at"""
+ON CONFLICT (participant_id) DO UPDATE SET {_CHANGES}, updated_at = now()
+"""  # noqa: S608 - columns from code
+_CANDIDATE = "matching_consent AND status = 'active'"
+_MENTEES = PROFILES.select(
+    f"""WHERE {_CANDIDATE} AND wants_mentor
+    AND ($1::uuid[] IS NULL OR participant_id = ANY($1))
+    AND NOT EXISTS (SELECT 1 FROM proposal x WHERE x.participant_id = p.participant_id
+        AND x.kind = 'mentor' AND x.status IN ('proposed', 'accepted', 'confirmed')
+        AND x.outcome IS DISTINCT FROM 'mentoring_ended')""",  # noqa: S608 - constant
+    alias="p",
+)
+
+
+def _load(record: asyncpg.Record) -> ProfileRow:
+    return load(PROFILES, record, "languages")
 
 
 async def upsert(conn: Connection, participant_id: uuid.UUID, p: MatchingProfile) -> None:
-    await conn.execute(
-        _UPSERT,
-        participant_id,
-        p.skills,
-        json.dumps([lang.model_dump() for lang in p.languages]),
-        p.municipality,
-        p.youth,
-        p.matching_consent,
-        p.education_level,
-        p.availability,
-        p.goals,
-        p.target_group,
-        p.wants_mentor,
-        p.status,
-        norm(p.skills),
+    fields = ProfileFields(
+        participant_id=participant_id,
+        skills=p.skills,
+        languages=[lang.model_dump() for lang in p.languages],
+        municipality=p.municipality,
+        youth=p.youth,
+        matching_consent=p.matching_consent,
+        education_level=p.education_level,
+        availability=p.availability,
+        goals=p.goals,
+        target_group=p.target_group,
+        wants_mentor=p.wants_mentor,
+        status=p.status,
+        skill_keys=norm(p.skills),
     )
+    await conn.execute(_UPSERT, *to_json(_WRITTEN, fields, "languages"))
 
 
 async def set_consent(
@@ -69,84 +114,53 @@ async def remove(conn: Connection, participant_id: uuid.UUID) -> None:
     )
 
 
-def _row(row: asyncpg.Record) -> dict[str, Any]:
-    found = dict(row)
-    found["languages"] = json.loads(found["languages"])
-    return found
+async def get(conn: Connection, participant_id: uuid.UUID) -> ProfileRow | None:
+    row = await conn.fetchrow(PROFILES.select("WHERE participant_id = $1"), participant_id)
+    return None if row is None else _load(row)
 
 
-async def get(conn: Connection, participant_id: uuid.UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM profile WHERE participant_id = $1",  # noqa: S608 - constant
-        participant_id,
-    )
-    return None if row is None else _row(row)
-
-
-async def candidates(conn: Connection, skills: list[str]) -> list[dict[str, Any]]:
+async def candidates(conn: Connection, skills: list[str]) -> list[ProfileRow]:
     """Consenting active participants; with skills given, those who have one of them."""
-    where = "matching_consent AND status = 'active'"
     if skills:
-        rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM profile WHERE {where} AND skill_keys && $1",  # noqa: S608 - constant
-            skills,
-        )
+        sql = PROFILES.select(f"WHERE {_CANDIDATE} AND skill_keys && $1")
+        rows = await conn.fetch(sql, skills)
     else:
-        rows = await conn.fetch(f"SELECT {_COLUMNS} FROM profile WHERE {where}")  # noqa: S608 - constant
-    return [_row(r) for r in rows]
+        rows = await conn.fetch(PROFILES.select(f"WHERE {_CANDIDATE}"))
+    return [_load(r) for r in rows]
 
 
-async def mentees(conn: Connection, only: list[uuid.UUID] | None = None) -> list[dict[str, Any]]:
+async def mentees(conn: Connection, only: list[uuid.UUID] | None = None) -> list[ProfileRow]:
     """Consenting active participants who want a mentor and have no live mentor proposal."""
-    rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM profile p
-        WHERE matching_consent AND status = 'active' AND wants_mentor
-          AND ($1::uuid[] IS NULL OR participant_id = ANY($1))
-          AND NOT EXISTS (SELECT 1 FROM proposal x WHERE x.participant_id = p.participant_id
-                AND x.kind = 'mentor' AND x.status IN ('proposed', 'accepted', 'confirmed')
-                AND x.outcome IS DISTINCT FROM 'mentoring_ended')""",  # noqa: S608 - constant
-        only,
-    )
-    return [_row(r) for r in rows]
+    return [_load(r) for r in await conn.fetch(_MENTEES, only)]
 
 
-def to_scoring(row: dict[str, Any]) -> Profile:
+def to_scoring(row: ProfileRow) -> Profile:
     return Profile(
-        participant_id=row["participant_id"],
-        skills=frozenset(row["skill_keys"]),
-        languages={lang["code"]: LEVELS[lang["level"]] for lang in row["languages"]},
-        municipality=row["municipality"],
-        youth=row["youth"],
-        availability=frozenset(row["availability"]),
-        goals=row["goals"],
-        target_group=row["target_group"],
-        wants_mentor=row["wants_mentor"],
-        matching_consent=row["matching_consent"],
-        status=row["status"],
+        participant_id=row.participant_id,
+        skills=frozenset(row.skill_keys),
+        languages={lang["code"]: LEVELS[lang["level"]] for lang in row.languages},
+        municipality=row.municipality,
+        youth=row.youth,
+        availability=frozenset(row.availability),
+        goals=row.goals,
+        target_group=row.target_group,
+        wants_mentor=row.wants_mentor,
+        matching_consent=row.matching_consent,
+        status=row.status,
     )
 
 
-async def changed_since(conn: Connection, since: Any) -> list[dict[str, Any]]:
+async def changed_since(conn: Connection, since: datetime | None) -> list[ProfileRow]:
     """Profiles changed after `since` (all with None), consent or not: the caller decides."""
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM profile WHERE $1::timestamptz IS NULL OR updated_at > $1",  # noqa: S608 - constant
-        since,
-    )
-    return [_row(r) for r in rows]
+    sql = PROFILES.select("WHERE $1::timestamptz IS NULL OR updated_at > $1")
+    return [_load(r) for r in await conn.fetch(sql, since)]
 
 
-async def exited_since(conn: Connection, since: Any) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        """SELECT participant_id, exited_at FROM exited_participant
-        WHERE $1::timestamptz IS NULL OR exited_at > $1""",
-        since,
-    )
-    return [dict(r) for r in rows]
+async def exited_since(conn: Connection, since: datetime | None) -> list[ExitRow]:
+    sql = EXITS.select("WHERE $1::timestamptz IS NULL OR exited_at > $1")
+    return load_all(EXITS, await conn.fetch(sql, since))
 
 
-async def many(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM profile WHERE participant_id = ANY($1)",  # noqa: S608 - constant
-        ids,
-    )
-    return {r["participant_id"]: _row(r) for r in rows}
+async def many(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, ProfileRow]:
+    rows = await conn.fetch(PROFILES.select("WHERE participant_id = ANY($1)"), ids)
+    return {row.participant_id: row for row in map(_load, rows)}

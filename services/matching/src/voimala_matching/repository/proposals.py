@@ -4,52 +4,98 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
-from voimala_kit import Connection
-
-_COLUMNS = """p.id, p.participant_id, p.kind, p.opening_id, p.mentor_id, p.partner_id, p.score,
-    p.explanation, p.status, p.proposed_by, p.proposed_at, p.expires_at, p.answered_at,
-    p.reason, p.confirmed_at, p.outcome, p.outcome_at, o.title"""
-_FROM = "proposal p LEFT JOIN opening o ON o.id = p.opening_id"
-LIVE = ("proposed", "accepted", "confirmed")
+from voimala_contracts.matching import Explanation
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
 
-def _row(row: asyncpg.Record) -> dict[str, Any]:
-    found = dict(row)
-    found["explanation"] = json.loads(found["explanation"])
-    return found
+@dataclass(frozen=True, slots=True)
+class NewProposal:
+    """A proposal as it is made (`handlers/proposing.py`, the one place that makes them)."""
+
+    id: uuid.UUID
+    participant_id: uuid.UUID
+    kind: str
+    opening_id: uuid.UUID | None
+    mentor_id: uuid.UUID | None
+    partner_id: uuid.UUID | None
+    score: float
+    explanation: Explanation
+    status: str
+    proposed_by: str
+    expires_at: datetime
 
 
-async def insert(conn: Connection, p: dict[str, Any]) -> bool:
+@dataclass(frozen=True, slots=True)
+class ProposalRow(NewProposal):
+    proposed_at: datetime
+    answered_at: datetime | None
+    reason: str | None
+    confirmed_at: datetime | None
+    outcome: str | None
+    outcome_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal(ProposalRow):
+    """A proposal with its opening's title (None for a mentor)."""
+
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A partner or mentor who let proposals expire."""
+
+    kind: str
+    answerer_id: uuid.UUID
+    name: str
+    expired: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Which proposals a page lists: None is any."""
+
+    partner_id: uuid.UUID | None = None
+    mentor_id: uuid.UUID | None = None
+    participant_id: uuid.UUID | None = None
+    opening_id: uuid.UUID | None = None
+    status: str | None = None
+
+
+PROPOSALS = Table("proposal", ProposalRow)
+_NEW = Table("proposal", NewProposal)
+_SELECT = (
+    f"SELECT {', '.join(f'p.{c}' for c in PROPOSALS.columns)}, o.title "  # noqa: S608 - columns from code
+    "FROM proposal p LEFT JOIN opening o ON o.id = p.opening_id"
+)
+
+
+def _load(r: asyncpg.Record) -> Proposal:
+    values = {c: r[c] for c in PROPOSALS.columns}
+    values["explanation"] = Explanation.model_validate_json(r["explanation"])
+    return Proposal(**values, title=r["title"])
+
+
+async def insert(conn: Connection, p: NewProposal) -> bool:
     """False if the participant already has a live proposal for the same opening or mentor."""
-    done = await conn.fetchval(
-        """INSERT INTO proposal (id, participant_id, kind, opening_id, mentor_id, partner_id,
-        score, explanation, status, proposed_by, expires_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9, $10)
-        ON CONFLICT DO NOTHING RETURNING id""",
-        p["id"],
-        p["participant_id"],
-        p["kind"],
-        p.get("opening_id"),
-        p.get("mentor_id"),
-        p.get("partner_id"),
-        p["score"],
-        json.dumps(p["explanation"]),
-        p["proposed_by"],
-        p["expires_at"],
-    )
+    values = [
+        json.dumps(v.model_dump(mode="json")) if isinstance(v, Explanation) else v
+        for v in _NEW.values(p)
+    ]
+    done = await conn.fetchrow(_NEW.insert("ON CONFLICT DO NOTHING"), *values)
     return done is not None
 
 
-async def get(
-    conn: Connection, proposal_id: uuid.UUID, *, lock: bool = False
-) -> dict[str, Any] | None:
-    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = $1"  # noqa: S608 - constant
-    row = await conn.fetchrow(sql + (" FOR UPDATE OF p" if lock else ""), proposal_id)
-    return None if row is None else _row(row)
+async def get(conn: Connection, proposal_id: uuid.UUID, *, lock: bool = False) -> Proposal | None:
+    sql = f"{_SELECT} WHERE p.id = $1" + (" FOR UPDATE OF p" if lock else "")
+    row = await conn.fetchrow(sql, proposal_id)
+    return None if row is None else _load(row)
 
 
 async def set_status(
@@ -86,58 +132,51 @@ async def set_outcome(conn: Connection, proposal_id: uuid.UUID, outcome: str) ->
 
 
 async def page(
-    conn: Connection,
-    *,
-    partner_id: uuid.UUID | None,
-    mentor_id: uuid.UUID | None,
-    participant_id: uuid.UUID | None,
-    opening_id: uuid.UUID | None,
-    status: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> list[dict[str, Any]]:
+    conn: Connection, where: Filter, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[Proposal]:
+    """Newest first."""
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM {_FROM}
+        f"""{_SELECT}
         WHERE ($1::uuid IS NULL OR p.partner_id = $1) AND ($2::uuid IS NULL OR p.mentor_id = $2)
           AND ($3::uuid IS NULL OR p.participant_id = $3)
           AND ($4::uuid IS NULL OR p.opening_id = $4) AND ($5::text IS NULL OR p.status = $5)
           AND ($6::timestamptz IS NULL OR (p.proposed_at, p.id) < ($6, $7::uuid))
-        ORDER BY p.proposed_at DESC, p.id DESC LIMIT $8""",  # noqa: S608 - constant
-        partner_id,
-        mentor_id,
-        participant_id,
-        opening_id,
-        status,
+        ORDER BY p.proposed_at DESC, p.id DESC LIMIT $8""",
+        where.partner_id,
+        where.mentor_id,
+        where.participant_id,
+        where.opening_id,
+        where.status,
         after[0] if after else None,
         after[1] if after else None,
         limit,
     )
-    return [_row(r) for r in rows]
+    return [_load(r) for r in rows]
 
 
 async def of_participant(
     conn: Connection, participant_id: uuid.UUID, statuses: tuple[str, ...]
-) -> list[dict[str, Any]]:
+) -> list[Proposal]:
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM {_FROM} WHERE p.participant_id = $1 AND p.status = ANY($2)
-        ORDER BY p.proposed_at FOR UPDATE OF p""",  # noqa: S608 - constant
+        f"""{_SELECT} WHERE p.participant_id = $1 AND p.status = ANY($2)
+        ORDER BY p.proposed_at FOR UPDATE OF p""",
         participant_id,
         list(statuses),
     )
-    return [_row(r) for r in rows]
+    return [_load(r) for r in rows]
 
 
 async def live_of(
     conn: Connection, *, opening_id: uuid.UUID | None = None, mentor_id: uuid.UUID | None = None
-) -> list[dict[str, Any]]:
+) -> list[Proposal]:
     """Unanswered proposals of an opening or a mentor, locked."""
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM {_FROM} WHERE p.status = 'proposed'
-        AND (p.opening_id = $1 OR p.mentor_id = $2) ORDER BY p.proposed_at FOR UPDATE OF p""",  # noqa: S608 - constant
+        f"""{_SELECT} WHERE p.status = 'proposed'
+        AND (p.opening_id = $1 OR p.mentor_id = $2) ORDER BY p.proposed_at FOR UPDATE OF p""",
         opening_id,
         mentor_id,
     )
-    return [_row(r) for r in rows]
+    return [_load(r) for r in rows]
 
 
 async def ever_proposed(conn: Connection, opening_id: uuid.UUID) -> set[uuid.UUID]:
@@ -154,7 +193,9 @@ async def pending_count(conn: Connection, opening_id: uuid.UUID) -> int:
     return n
 
 
-async def mentors_tried(conn: Connection, participant_ids: list[uuid.UUID]) -> set[tuple[Any, Any]]:
+async def mentors_tried(
+    conn: Connection, participant_ids: list[uuid.UUID]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
     """(participant, mentor) pairs already proposed and not to be proposed again."""
     rows = await conn.fetch(
         """SELECT participant_id, mentor_id FROM proposal
@@ -164,14 +205,14 @@ async def mentors_tried(conn: Connection, participant_ids: list[uuid.UUID]) -> s
     return {(r["participant_id"], r["mentor_id"]) for r in rows}
 
 
-async def due(conn: Connection, limit: int) -> list[dict[str, Any]]:
+async def due(conn: Connection, limit: int) -> list[Proposal]:
     """Unanswered proposals past their time, claimed so that one replica handles each."""
     rows = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM {_FROM} WHERE p.status = 'proposed' AND p.expires_at <= now()
-        ORDER BY p.expires_at LIMIT $1 FOR UPDATE OF p SKIP LOCKED""",  # noqa: S608 - constant
+        f"""{_SELECT} WHERE p.status = 'proposed' AND p.expires_at <= now()
+        ORDER BY p.expires_at LIMIT $1 FOR UPDATE OF p SKIP LOCKED""",
         limit,
     )
-    return [_row(r) for r in rows]
+    return [_load(r) for r in rows]
 
 
 async def expired_count(
@@ -188,7 +229,7 @@ async def expired_count(
     return n
 
 
-async def unanswered_by_partner(conn: Connection) -> list[dict[str, Any]]:
+async def unanswered_by_partner(conn: Connection) -> list[Unanswered]:
     """Per partner or mentor: proposals left to expire in the last 90 days."""
     rows = await conn.fetch(
         """SELECT p.kind, coalesce(p.partner_id, p.mentor_id) AS answerer_id,
@@ -197,4 +238,4 @@ async def unanswered_by_partner(conn: Connection) -> list[dict[str, Any]]:
         WHERE p.status = 'expired' AND p.expires_at > now() - interval '90 days'
         GROUP BY 1, 2, 3 ORDER BY expired DESC, answerer_id LIMIT 100"""
     )
-    return [dict(r) for r in rows]
+    return [Unanswered(**r) for r in rows]

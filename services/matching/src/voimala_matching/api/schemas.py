@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from voimala_contracts import LanguageSkill
@@ -17,6 +18,12 @@ from voimala_contracts.matching import (
     PartnerKind,
 )
 from voimala_contracts.participants import Channel, Language
+
+from ..repository.mentors import MentorRow
+from ..repository.profiles import ProfileRow
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 Text = Field(min_length=1, max_length=200)
 
@@ -252,7 +259,16 @@ class UnansweredOut(BaseModel):
     expired: int
 
 
-def candidate_view(profile: dict[str, Any] | None) -> CandidateProfile | None:
+def candidate_view(profile: ProfileRow | None) -> CandidateProfile | None:
     if profile is None:
         return None
-    return CandidateProfile.model_validate(profile)
+    return CandidateProfile.model_validate(profile, from_attributes=True)
+
+
+def mentor_out(mentor: MentorRow, active_mentees: int) -> MentorOut:
+    return MentorOut.model_validate(fields_of(mentor) | {"active_mentees": active_mentees})
+
+
+def fields_of(row: DataclassInstance) -> dict[str, Any]:
+    """A row's fields by name, to add to (not copied: `dataclasses.asdict` copies each list)."""
+    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
