@@ -26,11 +26,9 @@ from voimala_contracts import (
     topics,
 )
 from voimala_kit.kafka import make_producer
-from voimala_kit.testing import running_app, wait_for
+from voimala_kit.testing import PROBLEM_JSON, auth, running_app, wait_for
 from voimala_matching.bootstrap import bootstrap
 from voimala_matching.settings import Settings
-
-PROBLEM_JSON = "application/problem+json"
 
 
 def business_id() -> str:
@@ -67,10 +65,6 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     await p.start()
     yield p
     await p.stop()
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def profile(**overrides: Any) -> MatchingProfile:

@@ -13,10 +13,9 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import STRUCTURED, CloudEvent, new_event, parse_envelope, topics
 from voimala_contracts.notifications import ActionAnswered
-from voimala_kit.testing import read_topic, wait_for
+from voimala_kit.testing import auth, read_topic, wait_for
 
 from .conftest import (
-    auth,
     business_id,
     consent,
     employer,

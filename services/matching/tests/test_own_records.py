@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from voimala_kit.testing import auth
 
-from .conftest import auth, employer, mentor, opening, participant, partner, problem
+from .conftest import employer, mentor, opening, participant, partner, problem
 
 SKILL = f"glazing-{uuid.uuid4().hex[:6]}"
 

@@ -21,11 +21,10 @@ from voimala_contracts import (
     new_event,
     topics,
 )
-from voimala_kit.testing import read_topic, wait_for
+from voimala_kit.testing import auth, read_topic, wait_for
 from voimala_matching.settings import Settings
 
 from .conftest import (
-    auth,
     consent,
     exited,
     opening,
