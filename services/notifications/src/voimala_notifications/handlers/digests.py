@@ -21,7 +21,7 @@ async def gather_digest(
     items = await deliveries.digest_items(conn, recipient_id, now)
     if not items:
         return
-    (person,) = await recipients.some(conn, [recipient_id])
+    (person,) = await recipients.many(conn, [recipient_id])
     rendered = deps.templates.render(
         TEMPLATE, person.preferred_language, digest_values(person, items)
     )

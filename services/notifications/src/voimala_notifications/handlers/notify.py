@@ -74,7 +74,7 @@ async def notify(deps: Deps, conn: Connection, data: EventData, event: CloudEven
         if about.awaits is not None and await answers.of(conn, about.awaits):
             continue
         ids = await _recipients(conn, send.to, data, event)
-        people = await recipients.some(conn, ids)
+        people = await recipients.many(conn, ids)
         contact = await _contact(conn, send, data) if people else None
         await _add(deps, conn, _plan(deps, about, people, contact), now)
 

@@ -38,7 +38,7 @@ _CONSENT = {
 }
 _EXITED = "UPDATE recipient SET status = 'exited', updated_at = now() WHERE id = $1"
 _ONE = RECIPIENTS.select("WHERE id = $1")
-_SOME = RECIPIENTS.select("WHERE id = ANY($1::uuid[])")
+_MANY = RECIPIENTS.select("WHERE id = ANY($1::uuid[])")
 _STAFF = "SELECT id FROM recipient WHERE kind = 'staff' AND status = 'active' ORDER BY id"
 _SET_PREFERENCES = """
 UPDATE recipient SET preferred_language = $2, channels = $3, opted_out = $4, quiet_start = $5,
@@ -117,9 +117,9 @@ async def one(conn: Connection, recipient_id: uuid.UUID) -> Recipient | None:
     return load(RECIPIENTS, row) if row is not None else None
 
 
-async def some(conn: Connection, ids: Sequence[uuid.UUID]) -> list[Recipient]:
+async def many(conn: Connection, ids: Sequence[uuid.UUID]) -> list[Recipient]:
     """The recipients of these ids that are known (in no particular order)."""
-    return load_all(RECIPIENTS, await conn.fetch(_SOME, list(ids)))
+    return load_all(RECIPIENTS, await conn.fetch(_MANY, list(ids)))
 
 
 async def staff(conn: Connection) -> list[uuid.UUID]:
