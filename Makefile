@@ -13,7 +13,7 @@ LOCAL := deploy/local
 KEYS := .local/keys
 export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
 
-.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps lint fmt bench bench-platform faults token keys topics \
+.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps k8s-deps lint fmt bench bench-platform faults token keys topics \
         demo infra-up infra-down infra-status compose-check docs
 
 help: ## list the targets
@@ -52,7 +52,7 @@ status: ## what is running
 	@$(LOCAL)/infra.sh status || true
 	@$(LOCAL)/services.sh status || true
 
-test: install browser-deps monitoring-deps ## install, start infrastructure, run every test, stop what it started
+test: install browser-deps monitoring-deps k8s-deps ## install, start infrastructure, run every test, stop what it started
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest
 
 test-browser: install browser-deps ## only the browser tests (Playwright + Chromium + axe-core)
@@ -68,6 +68,9 @@ monitoring-deps: ## Debian's Prometheus (and promtool), for `make run` and the a
 	@command -v promtool >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 		else echo "Prometheus is needed: sudo apt-get install prometheus"; exit 1; fi; }
+
+k8s-deps: install ## schemas and tools for tests/k8s (Kubernetes', Strimzi's, CloudNativePG's, KEDA's) in .local/k8s
+	@UV="$(UV)" tests/k8s/tools/setup.sh
 
 test-fast: install ## unit and integration tests without the end-to-end processes
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m "not e2e and not browser"
