@@ -10,12 +10,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from voimala_kit.testing import running_app
-from voimala_scheduling import clock
+from voimala_kit.clock import SystemClock
+from voimala_kit.testing import auth, running_app
 from voimala_scheduling.bootstrap import bootstrap
 from voimala_scheduling.settings import Settings
 
-PROBLEM_JSON = "application/problem+json"
+#: The service's clock in these suites: the real time, read as the service reads it.
+CLOCK = SystemClock()
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Sett
 
 @pytest.fixture(scope="module")
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings)) as c:
+    async with running_app(bootstrap(settings, CLOCK)) as c:
         yield c
 
 
@@ -42,12 +43,8 @@ def staff(token: Callable[..., str]) -> dict[str, str]:
     return auth(token("coordinator"))
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def tomorrow() -> date:
-    return clock.today() + timedelta(days=1)
+    return CLOCK.today() + timedelta(days=1)
 
 
 def a_series(**overrides: Any) -> dict[str, Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncpg
 import httpx
 import pytest
+from voimala_kit.testing import PROBLEM_JSON
 
-from .conftest import PROBLEM_JSON, a_series, first_occurrence, guest, new_series, tomorrow
+from .conftest import a_series, first_occurrence, guest, new_series, tomorrow
 
 
 async def _counts(db: asyncpg.Connection) -> tuple[int, int, int, int]:

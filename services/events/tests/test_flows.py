@@ -14,11 +14,12 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import new_event, topics
 from voimala_contracts.participants import IdeaSubmitted
-from voimala_kit.testing import read_topic, wait_for
-from voimala_scheduling.handlers import Policy
+from voimala_kit.testing import auth, read_topic, wait_for
+from voimala_scheduling.bootstrap import build_deps
 from voimala_scheduling.handlers.series import extend_horizon
+from voimala_scheduling.settings import Settings
 
-from .conftest import auth, first_occurrence, guest, new_series
+from .conftest import CLOCK, first_occurrence, guest, new_series
 
 
 async def _published(kafka: str, key: str, kind: str, at_least: int = 1) -> list[dict[str, Any]]:
@@ -254,8 +255,9 @@ async def test_ideas_are_ranked_and_linking_tells_their_authors(
 
 
 async def test_the_horizon_is_refilled_but_not_past_a_cancellation(
-    client: httpx.AsyncClient, staff: dict[str, str], db: asyncpg.Connection
+    client: httpx.AsyncClient, staff: dict[str, str], db: asyncpg.Connection, settings: Settings
 ) -> None:
+    deps = build_deps(settings, CLOCK)
     series = await new_series(client, staff, rrule="FREQ=WEEKLY", capacity=3)
     sid = uuid.UUID(series["id"])
     generated = series["occurrences_generated"]
@@ -265,11 +267,11 @@ async def test_the_horizon_is_refilled_but_not_past_a_cancellation(
         "DELETE FROM occurrence WHERE series_id = $1 AND rule_date > now() + interval '180 days'",
         sid,
     )
-    assert await extend_horizon(db, Policy()) >= generated - 27
+    assert await extend_horizon(deps, db) >= generated - 27
     assert (
         await db.fetchval("SELECT count(*) FROM occurrence WHERE series_id = $1", sid) == generated
     )
-    assert await extend_horizon(db, Policy()) == 0
+    assert await extend_horizon(deps, db) == 0
     # Cancelled from a date on: those are cancelled, and none come back after it.
     items = (await client.get(f"/series/{series['id']}/occurrences")).json()["items"]
     r = await client.post(
@@ -280,7 +282,7 @@ async def test_the_horizon_is_refilled_but_not_past_a_cancellation(
         "DELETE FROM occurrence WHERE series_id = $1 AND rule_date > now() + interval '180 days'",
         sid,
     )
-    assert await extend_horizon(db, Policy()) == 0
+    assert await extend_horizon(deps, db) == 0
     scheduled = await db.fetchval(
         "SELECT count(*) FROM occurrence WHERE series_id = $1 AND status = 'scheduled'", sid
     )

@@ -11,8 +11,9 @@ from datetime import datetime
 
 import asyncpg
 import httpx
+from voimala_kit.testing import PROBLEM_JSON, auth
 
-from .conftest import PROBLEM_JSON, auth, first_occurrence, guest, new_series
+from .conftest import first_occurrence, guest, new_series
 
 
 async def test_fifty_concurrent_registrations_for_twelve_seats(

@@ -13,11 +13,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 from voimala_contracts import topics
-from voimala_kit.testing import read_topic, running_app, wait_for
+from voimala_kit.testing import auth, read_topic, running_app, wait_for
 from voimala_scheduling.bootstrap import bootstrap
 from voimala_scheduling.settings import Settings
 
-from .conftest import a_series, auth, guest
+from .conftest import a_series, guest
 
 
 async def test_one_reminder_per_confirmed_registration_across_replicas_and_restarts(

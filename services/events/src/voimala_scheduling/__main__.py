@@ -1,4 +1,4 @@
-from voimala_kit import serve
+from voimala_kit.service import serve
 
 from .bootstrap import bootstrap
 from .settings import Settings

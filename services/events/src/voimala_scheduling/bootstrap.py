@@ -2,42 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
-from voimala_kit import ServiceSpec, create_app
+from voimala_kit.clock import Clock, SystemClock
+from voimala_kit.outbox import Outbox
+from voimala_kit.service import ServiceSpec, Worker, create_app
 
 from .api import ROUTERS
-from .api.deps import policy_from
 from .consumer import SUBSCRIBE, handlers
+from .handlers.deps import Deps, FeedCache
 from .settings import Settings
 from .workers import scheduler
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def bootstrap(settings: Settings | None = None) -> FastAPI:
+def build_deps(settings: Settings, clock: Clock | None = None) -> Deps:
+    return Deps(
+        settings=settings,
+        clock=clock or SystemClock(),
+        outbox=Outbox(settings.service_name),
+        feed_cache=FeedCache(),
+    )
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    workers = []
+    deps = build_deps(settings, clock)
+    workers: list[tuple[str, Worker]] = []
     if settings.run_scheduler:
-        job = scheduler(
-            policy_from(settings),
-            settings.scheduler_poll_seconds,
-            timedelta(hours=settings.no_show_after_hours),
-        )
-        workers.append(("scheduler", job))
+        workers.append(("scheduler", scheduler))
     return create_app(
         ServiceSpec(
             settings=settings,
-            deps=None,
+            deps=deps,
             title="Voimala events",
             description="The service point's programme: series, registration, attendance, "
             "the monthly programme and its calendar feed.",
             migrations=MIGRATIONS,
             routers=ROUTERS,
             subscribe=SUBSCRIBE,
-            handlers=handlers(),
+            handlers=handlers(deps),
             unknown_types="skip",
             workers=workers,
         )

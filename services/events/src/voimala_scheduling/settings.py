@@ -1,5 +1,5 @@
 from pydantic_settings import SettingsConfigDict
-from voimala_kit import ServiceSettings
+from voimala_kit.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

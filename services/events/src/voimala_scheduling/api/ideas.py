@@ -5,37 +5,36 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from voimala_kit import PlatformDep
 
 from ..repository import ideas
-from .deps import Staff
+from ..repository.ideas import Theme
+from .deps import PlatformDep, Staff
 
 router = APIRouter(tags=["ideas"])
 
 
-@router.get("/ideas")
+def _theme_out(t: Theme) -> dict[str, object]:
+    return {
+        "theme": t.theme,
+        "text": t.text,
+        "asked": t.asked,
+        "idea_ids": [str(i) for i in t.idea_ids],
+        "languages": sorted(t.languages),
+        "first_submitted_at": t.first_submitted_at.isoformat(),
+        "last_submitted_at": t.last_submitted_at.isoformat(),
+        "series_id": str(t.series_id) if t.series_id else None,
+    }
+
+
+@router.get("/ideas", response_model=Any)
 async def ranked(
     who: Staff,
     platform: PlatformDep,
     include_realised: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> Any:
+) -> dict[str, list[dict[str, object]]]:
     """Ideas grouped by what they ask (same text, case and punctuation aside), most asked first.
     Authors are not shown: only how many asked."""
     async with platform.db.connection() as conn:
         rows = await ideas.ranked(conn, include_realised, limit)
-    return {
-        "items": [
-            {
-                "theme": r["theme"],
-                "text": r["text"],
-                "asked": r["asked"],
-                "idea_ids": [str(i) for i in r["idea_ids"]],
-                "languages": sorted(r["languages"]),
-                "first_submitted_at": r["first_submitted_at"].isoformat(),
-                "last_submitted_at": r["last_submitted_at"].isoformat(),
-                "series_id": str(r["series_id"]) if r["series_id"] else None,
-            }
-            for r in rows
-        ]
-    }
+    return {"items": [_theme_out(t) for t in rows]}

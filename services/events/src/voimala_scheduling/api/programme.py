@@ -9,20 +9,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from voimala_kit import PlatformDep
+from voimala_kit.clock import HELSINKI
+from voimala_kit.db import Connection
+from voimala_kit.refusals import invalid
 
-from .. import clock
-from ..problems import invalid
+from ..domain import ics, poster
+from ..domain.programme import month_bounds, month_document, public_item
+from ..handlers.deps import Deps
 from ..repository import occurrences
-from ..settings import Settings
-from ..views import html, ics
-from ..views.programme import month_bounds, month_document, public_item
+from .deps import PlatformDep
 
 router = APIRouter(tags=["programme"])
 Lang = Literal["fi", "sv", "en"]
 MAX_FEED_DAYS = 400
-#: Built feeds kept per process: one per language and length asked, until anything changes.
-_CACHED_FEEDS = 16
 
 
 def _wants_html(request: Request, fmt: str | None) -> bool:
@@ -39,7 +38,7 @@ async def month_programme(
     month: Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="yyyy-mm")],
     format: Annotated[Literal["json", "html"] | None, Query()] = None,  # noqa: A002
     lang: Lang = "fi",
-) -> Any:
+) -> Response:
     """The month's occurrences (cancelled ones marked), local times in Europe/Helsinki.
     JSON by default; `format=html` (or a browser's Accept) gives the printable poster."""
     year, mon = int(month[:4]), int(month[5:])
@@ -51,7 +50,7 @@ async def month_programme(
     items = [public_item(r) for r in rows]
     headers = {"Cache-Control": "public, max-age=300"}
     if _wants_html(request, format):
-        return HTMLResponse(html.render(year, mon, items, lang), headers=headers)
+        return HTMLResponse(poster.render(year, mon, items, lang), headers=headers)
     return Response(
         content=_json(month_document(year, mon, items)),
         media_type="application/json",
@@ -63,7 +62,14 @@ def _json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode()
 
 
-@router.api_route("/programme.ics", methods=["GET", "HEAD"], response_class=Response)
+# The operation id is given: FastAPI would name it after whichever method a set yields first,
+# which differs from one process to the next (string hashing is randomised).
+@router.api_route(
+    "/programme.ics",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    operation_id="feed_programme_ics_get",
+)
 async def feed(
     request: Request,
     platform: PlatformDep,
@@ -74,7 +80,8 @@ async def feed(
     cancelled occurrences with STATUS:CANCELLED, VTIMEZONE for Europe/Helsinki, each event's
     URL on the portal. Answers 304 to an `If-None-Match` with the current ETag; built once per
     change of the programme. HEAD answers too (calendar apps and link checkers ask it)."""
-    today = datetime.combine(clock.today(), time(), clock.HELSINKI)
+    deps = platform.deps
+    today = datetime.combine(deps.clock.today(), time(), HELSINKI)
     async with platform.db.connection() as conn:
         stamp = await occurrences.programme_stamp(conn)
         key = f"{lang}:{days}:{today.date()}:{stamp}"
@@ -86,16 +93,16 @@ async def feed(
         }
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
-        cache: dict[str, bytes] = request.app.state.__dict__.setdefault("ics_cache", {})
-        body = cache.get(key)
+        body = deps.feed_cache.get(key)
         if body is None:
-            rows = await occurrences.between(
-                conn, today - timedelta(days=30), today + timedelta(days=days)
-            )
-            settings = platform.settings
-            assert isinstance(settings, Settings)
-            body = ics.render(rows, lang, clock.now(), settings.portal_url)
-            if len(cache) >= _CACHED_FEEDS:
-                cache.pop(next(iter(cache)))
-            cache[key] = body
+            body = await _build_feed(deps, conn, lang, today, today + timedelta(days=days))
+            deps.feed_cache.put(key, body)
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+async def _build_feed(
+    deps: Deps, conn: Connection, lang: str, today: datetime, until: datetime
+) -> bytes:
+    """From 30 days back (so that a past occurrence stays in calendars for a while)."""
+    rows = await occurrences.between(conn, today - timedelta(days=30), until)
+    return ics.render(rows, lang, deps.clock.now(), deps.settings.portal_url)

@@ -14,8 +14,7 @@ from functools import lru_cache
 
 import holidays
 from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
-
-from ..clock import HELSINKI
+from voimala_kit.clock import HELSINKI
 
 #: A rule repeats at most daily: a time of day is the series' start, never the rule's.
 ALLOWED_FREQ = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})

@@ -1,14 +1,2 @@
-"""Commands, each applied inside the transaction its entrypoint opened."""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import timedelta
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What the settings decide for the handlers."""
-
-    horizon: timedelta = timedelta(days=365)
-    reminder_lead: timedelta = timedelta(hours=24)
+"""The use cases, each applied inside the transaction its entrypoint opened:
+`async def verb(deps, conn, cmd[, who])`. They raise the kit's refusals, never HTTP answers."""

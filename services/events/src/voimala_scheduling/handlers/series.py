@@ -3,161 +3,224 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 
-from voimala_contracts.scheduling import SeriesScheduled
-from voimala_kit import Connection, Outbox
+from voimala_contracts.scheduling import Audience, Category
+from voimala_kit.auth import Principal
+from voimala_kit.db import Connection
+from voimala_kit.refusals import conflict, invalid, not_found
 
-from .. import clock
-from ..domain.occurrences import texts
+from ..domain.occurrences import Occurrence
 from ..domain.recurrence import RuleError, at_local, expand, parse_rule
-from ..problems import conflict, invalid, not_found
+from ..domain.series import DEFAULT_LOCATION, Series, scheduled
+from ..domain.texts import TextsByLanguage
 from ..repository import occurrences, series
-from ..schemas import DEFAULT_LOCATION, SeriesCancelIn, SeriesChangeIn, SeriesIn
-from . import Policy
+from .deps import Deps
 from .occurrences import cancel_one, tell_changed
 
 
 @dataclass(frozen=True)
+class Slots:
+    """Bookable slots of `minutes` within the hours, from `start` until `end` (local)."""
+
+    minutes: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
 class ScheduleSeries:
-    series: SeriesIn
-    by: str
+    category: Category
+    title: TextsByLanguage
+    rrule: str
+    first_date: date
+    start_time: time
+    end_time: time
+    profession: str | None = None
+    description: TextsByLanguage | None = None
+    location: TextsByLanguage | None = None
+    host_organisation: str | None = None
+    audience: Audience = "everyone"
+    capacity: int | None = None
+    skip_holidays: bool = True
+    except_dates: list[date] = field(default_factory=list)
+    registration_opens_days_before: int = 30
+    registration_closes_minutes_before: int = 0
+    slots: Slots | None = None
 
 
 @dataclass(frozen=True)
 class ChangeSeries:
+    """From `from_date` on; None leaves a value as it is, but for `capacity` when
+    `capacity_given` (None then makes the series drop-in)."""
+
     series_id: uuid.UUID
-    change: SeriesChangeIn
+    from_date: date
+    title: TextsByLanguage | None = None
+    description: TextsByLanguage | None = None
+    location: TextsByLanguage | None = None
+    capacity: int | None = None
+    capacity_given: bool = False
+    start_time: time | None = None
+    end_time: time | None = None
 
 
 @dataclass(frozen=True)
 class CancelSeries:
     series_id: uuid.UUID
-    cancel: SeriesCancelIn
+    from_date: date
+    reason: str | None = None
 
 
-async def fill_horizon(conn: Connection, s: dict[str, Any], policy: Policy) -> int:
+async def fill_horizon(deps: Deps, conn: Connection, s: Series) -> int:
     """Generate the series' missing occurrences from today (or its start) to the horizon."""
-    rule = parse_rule(s["rrule"], s["first_date"])
-    since = max(s["first_date"], clock.today() - timedelta(days=1))
-    until = clock.today() + policy.horizon
-    if s["ended_from"] is not None:
-        until = min(until, s["ended_from"])
+    rule = parse_rule(s.rrule, s.first_date)
+    today = deps.clock.today()
+    since = max(s.first_date, today - timedelta(days=1))
+    until = today + deps.horizon
+    if s.ended_from is not None:
+        until = min(until, s.ended_from)
     if until <= since:
         return 0
     found = expand(
         rule,
-        s["start_time"],
-        s["end_time"],
+        s.start_time,
+        s.end_time,
         since=since,
         until=until,
-        skip_holidays=s["skip_holidays"],
-        exdates=frozenset(s["exdates"]),
+        skip_holidays=s.skip_holidays,
+        exdates=frozenset(s.exdates),
     )
-    return await occurrences.add_many(conn, s["id"], found)
+    return await occurrences.add_many(conn, s.id, found)
 
 
-def _scheduled(s: dict[str, Any], count: int) -> SeriesScheduled:
-    return SeriesScheduled(
-        series_id=s["id"],
-        category=s["category"],
-        profession=s["profession"],
-        title=texts(s["title"]),
-        location=texts(s["location"]),
-        audience=s["audience"],
-        capacity=s["capacity"],
-        rrule=s["rrule"],
-        first_date=s["first_date"],
-        local_start_time=s["start_time"].strftime("%H:%M"),
-        local_end_time=s["end_time"].strftime("%H:%M"),
-        occurrences=count,
+def _new_series(cmd: ScheduleSeries, by: str) -> Series:
+    slots = cmd.slots
+    return Series(
+        id=uuid.uuid4(),
+        category=cmd.category,
+        profession=cmd.profession,
+        title=cmd.title,
+        description=cmd.description or {"fi": ""},
+        location=cmd.location or dict(DEFAULT_LOCATION),
+        host_organisation=cmd.host_organisation,
+        audience=cmd.audience,
+        capacity=cmd.capacity,
+        rrule=cmd.rrule,
+        first_date=cmd.first_date,
+        start_time=cmd.start_time,
+        end_time=cmd.end_time,
+        skip_holidays=cmd.skip_holidays,
+        exdates=sorted(set(cmd.except_dates)),
+        opens_days_before=cmd.registration_opens_days_before,
+        closes_minutes_before=cmd.registration_closes_minutes_before,
+        slot_minutes=slots.minutes if slots else None,
+        slots_from=slots.start if slots else None,
+        slots_until=slots.end if slots else None,
+        ended_from=None,
+        created_by=by,
     )
 
 
 async def schedule_series(
-    cmd: ScheduleSeries, conn: Connection, outbox: Outbox, policy: Policy
-) -> tuple[dict[str, Any], int]:
-    body = cmd.series
+    deps: Deps, conn: Connection, cmd: ScheduleSeries, who: Principal
+) -> tuple[Series, int]:
+    """The series and how many occurrences were generated for it."""
     try:
-        parse_rule(body.rrule, body.first_date)
+        parse_rule(cmd.rrule, cmd.first_date)
     except RuleError as exc:
         raise invalid("rrule", str(exc)) from None
-    if body.first_date < clock.today() - timedelta(days=366):
+    if cmd.first_date < deps.clock.today() - timedelta(days=366):
         raise invalid("first_date", "is more than a year in the past")
-    location = body.location.model_dump() if body.location else DEFAULT_LOCATION.model_dump()
-    created = await series.add(conn, uuid.uuid4(), body, location, cmd.by)
-    count = await fill_horizon(conn, created, policy)
-    await outbox.add(conn, _scheduled(created, count), subject=str(created["id"]))
+    created = await series.add(conn, _new_series(cmd, who.subject))
+    count = await fill_horizon(deps, conn, created)
+    await deps.outbox.add(conn, scheduled(created, count), subject=str(created.id))
     return created, count
 
 
-async def change_series(  # noqa: PLR0912 - one check per rule
-    cmd: ChangeSeries, conn: Connection, outbox: Outbox, policy: Policy
-) -> dict[str, Any]:
+def _check_change(s: Series, cmd: ChangeSeries) -> tuple[time, time]:
+    """The hours from the date on, if the change keeps the series whole."""
+    start = cmd.start_time or s.start_time
+    end = cmd.end_time or s.end_time
+    if end <= start:
+        raise invalid("end_time", "must be after start_time")
+    if (
+        s.slots_from is not None
+        and s.slots_until is not None
+        and (start > s.slots_from or end < s.slots_until)
+    ):
+        raise invalid("start_time", "the bookable slots must stay within the hours")
+    if s.ended_from is not None and cmd.from_date >= s.ended_from:
+        raise conflict("the series is cancelled from that date on", title="Series ended")
+    return start, end
+
+
+def _series_changes(cmd: ChangeSeries) -> dict[str, object]:
+    texts = {"title": cmd.title, "description": cmd.description, "location": cmd.location}
+    changes: dict[str, object] = {k: v for k, v in texts.items() if v is not None}
+    if cmd.capacity_given:
+        changes["capacity"] = cmd.capacity
+    if cmd.start_time is not None:
+        changes["start_time"] = cmd.start_time
+    if cmd.end_time is not None:
+        changes["end_time"] = cmd.end_time
+    return changes
+
+
+async def _retime(
+    conn: Connection, occ: Occurrence, cmd: ChangeSeries, hours: tuple[time, time]
+) -> bool:
+    """Move an occurrence that keeps the series' hours to the new ones; whether it moved."""
+    if occ.overridden or not (cmd.start_time or cmd.end_time):
+        return False
+    start, end = hours
+    moved = {"starts_at": at_local(occ.rule_date, start), "ends_at": at_local(occ.rule_date, end)}
+    await occurrences.set_fields(conn, occ.id, moved)
+    return True
+
+
+async def change_series(deps: Deps, conn: Connection, cmd: ChangeSeries) -> Series:
+    """Earlier occurrences keep what they had; each changed one tells its registrants."""
     s = await series.get(conn, cmd.series_id, lock=True)
     if s is None:
         raise not_found("series")
-    c = cmd.change
-    start = c.start_time or s["start_time"]
-    end = c.end_time or s["end_time"]
-    if end <= start:
-        raise invalid("end_time", "must be after start_time")
-    if s["slot_minutes"] is not None and (start > s["slots_from"] or end < s["slots_until"]):
-        raise invalid("start_time", "the bookable slots must stay within the hours")
-    if s["ended_from"] is not None and c.from_date >= s["ended_from"]:
-        raise conflict("Series ended", "the series is cancelled from that date on")
+    hours = _check_change(s, cmd)
     # Occurrences before the date keep what they had: copy it onto them first.
-    await occurrences.freeze_before(conn, s["id"], c.from_date)
-    changes: dict[str, Any] = {}
-    for key in ("title", "description", "location"):
-        value = getattr(c, key)
-        if value is not None:
-            changes[key] = value.model_dump()
-    if "capacity" in c.model_fields_set:
-        changes["capacity"] = c.capacity
-    if c.start_time is not None:
-        changes["start_time"] = c.start_time
-    if c.end_time is not None:
-        changes["end_time"] = c.end_time
+    await occurrences.freeze_before(conn, s.id, cmd.from_date)
+    changes = _series_changes(cmd)
     if changes:
-        await series.update(conn, s["id"], changes)
-    updated = await series.get(conn, s["id"])
-    assert updated is not None
-    for occ in await occurrences.of_series_from(conn, s["id"], c.from_date, lock=True):
-        moved: dict[str, Any] = {}
-        if not occ["overridden"] and (c.start_time or c.end_time):
-            moved = {
-                "starts_at": at_local(occ["rule_date"], start),
-                "ends_at": at_local(occ["rule_date"], end),
-            }
-            await occurrences.set_fields(conn, occ["id"], moved)
+        await series.update(conn, s.id, changes)
+    updated = await series.get(conn, s.id)
+    if updated is None:
+        raise RuntimeError("a changed series is gone")
+    for occ in await occurrences.of_series_from(conn, s.id, cmd.from_date, lock=True):
+        moved = await _retime(conn, occ, cmd, hours)
         if moved or {"title", "location", "capacity"} & changes.keys():
-            await tell_changed(conn, outbox, policy, occ["id"], occ)
-    added = await fill_horizon(conn, updated, policy)
-    await outbox.add(conn, _scheduled(updated, added), subject=str(s["id"]))
+            await tell_changed(deps, conn, occ.id, occ)
+    added = await fill_horizon(deps, conn, updated)
+    await deps.outbox.add(conn, scheduled(updated, added), subject=str(s.id))
     return updated
 
 
-async def cancel_series(cmd: CancelSeries, conn: Connection, outbox: Outbox, policy: Policy) -> int:
+async def cancel_series(deps: Deps, conn: Connection, cmd: CancelSeries) -> int:
     """Cancel every occurrence from the date on and generate no more; registrants are told."""
     s = await series.get(conn, cmd.series_id, lock=True)
     if s is None:
         raise not_found("series")
-    await series.end_from(conn, s["id"], cmd.cancel.from_date)
+    await series.end_from(conn, s.id, cmd.from_date)
     cancelled = 0
-    for occ in await occurrences.of_series_from(conn, s["id"], cmd.cancel.from_date, lock=True):
-        await cancel_one(conn, outbox, occ, cmd.cancel.reason)
+    for occ in await occurrences.of_series_from(conn, s.id, cmd.from_date, lock=True):
+        await cancel_one(deps, conn, occ, cmd.reason)
         cancelled += 1
     return cancelled
 
 
-async def extend_horizon(conn: Connection, policy: Policy, today: date | None = None) -> int:
+async def extend_horizon(deps: Deps, conn: Connection, today: date | None = None) -> int:
     """The daily job: every series that has not ended gets its horizon filled."""
     added = 0
     for s in await series.active(conn):
-        if s["ended_from"] is not None and s["ended_from"] <= (today or clock.today()):
+        if s.ended_from is not None and s.ended_from <= (today or deps.clock.today()):
             continue
-        added += await fill_horizon(conn, s, policy)
+        added += await fill_horizon(deps, conn, s)
     return added

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
-_COLUMNS = "id, occurrence_id, registration_id, participant_id, status, walk_in, recorded_at"
+from ..domain.attendance import Attendance
+from ..domain.registrations import Registration
+from ._records import every, one
+from .registrations import REGISTRATIONS
+
+ATTENDANCE = Table("attendance", Attendance)
 
 
 async def add(
@@ -20,7 +25,7 @@ async def add(
     status: str,
     walk_in: bool,
     by: str,
-) -> dict[str, Any] | None:
+) -> Attendance | None:
     """None when that person's attendance is already recorded."""
     row = await conn.fetchrow(
         f"""
@@ -28,7 +33,7 @@ async def add(
             status, walk_in, recorded_by)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (occurrence_id, person_key) WHERE person_key IS NOT NULL DO NOTHING
-        RETURNING {_COLUMNS}
+        RETURNING {ATTENDANCE.column_list}
         """,  # noqa: S608
         uuid.uuid4(),
         occurrence_id,
@@ -39,29 +44,32 @@ async def add(
         walk_in,
         by,
     )
-    return dict(row) if row else None
+    return one(ATTENDANCE, row) if row else None
 
 
-async def of_occurrence(conn: Connection, occurrence_id: uuid.UUID) -> list[dict[str, Any]]:
+async def of_occurrence(conn: Connection, occurrence_id: uuid.UUID) -> list[Attendance]:
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM attendance WHERE occurrence_id = $1 ORDER BY recorded_at, id",  # noqa: S608
+        ATTENDANCE.select("WHERE occurrence_id = $1 ORDER BY recorded_at, id"), occurrence_id
+    )
+    return every(ATTENDANCE, rows)
+
+
+async def unrecorded_confirmed(conn: Connection, occurrence_id: uuid.UUID) -> list[Registration]:
+    """Confirmed registrations whose person's attendance is not recorded, in arrival order."""
+    rows = await conn.fetch(
+        REGISTRATIONS.select(
+            """
+            WHERE g.occurrence_id = $1 AND g.status = 'confirmed'
+              AND NOT EXISTS (SELECT 1 FROM attendance a
+                              WHERE a.occurrence_id = g.occurrence_id
+                                AND a.person_key = g.person_key)
+            ORDER BY g.arrival
+            """,
+            alias="g",
+        ),
         occurrence_id,
     )
-    return [dict(r) for r in rows]
-
-
-async def unrecorded_confirmed(conn: Connection, occurrence_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        """
-        SELECT g.id, g.participant_id, g.person_key FROM registration g
-        WHERE g.occurrence_id = $1 AND g.status = 'confirmed'
-          AND NOT EXISTS (SELECT 1 FROM attendance a
-                          WHERE a.occurrence_id = g.occurrence_id AND a.person_key = g.person_key)
-        ORDER BY g.arrival
-        """,
-        occurrence_id,
-    )
-    return [dict(r) for r in rows]
+    return every(REGISTRATIONS, rows)
 
 
 async def close(conn: Connection, occurrence_id: uuid.UUID) -> None:

@@ -3,36 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
+from ..domain.ideas import Idea
+from ._records import every
 
-async def add(
-    conn: Connection,
-    idea_id: uuid.UUID,
-    text: str,
-    theme: str,
-    language: str,
-    author: uuid.UUID | None,
-    submitted_at: datetime,
-) -> None:
-    await conn.execute(
-        """
-        INSERT INTO idea (id, text, theme, language, author_participant_id, submitted_at)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING
-        """,
-        idea_id,
-        text,
-        theme,
-        language,
-        author,
-        submitted_at,
-    )
+IDEAS = Table("idea", Idea)
 
 
-async def ranked(conn: Connection, include_realised: bool, limit: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Ideas with the same normalised text, counted together (no authors)."""
+
+    theme: str
+    asked: int
+    text: str
+    idea_ids: list[uuid.UUID]
+    languages: list[str]
+    first_submitted_at: datetime
+    last_submitted_at: datetime
+    series_id: uuid.UUID | None
+
+
+async def add(conn: Connection, idea: Idea) -> None:
+    """Kept once: the same event read again changes nothing."""
+    await conn.execute(IDEAS.insert("ON CONFLICT (id) DO NOTHING"), *IDEAS.values(idea))
+
+
+async def ranked(conn: Connection, include_realised: bool, limit: int) -> list[Theme]:
     """Themes (ideas with the same normalised text) by how many asked, most first."""
     rows = await conn.fetch(
         """
@@ -50,16 +52,13 @@ async def ranked(conn: Connection, include_realised: bool, limit: int) -> list[d
         include_realised,
         limit,
     )
-    return [dict(r) for r in rows]
+    return [Theme(**dict(r)) for r in rows]
 
 
-async def get_many(conn: Connection, idea_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT id, author_participant_id, series_id FROM idea WHERE id = ANY($1::uuid[]) "
-        "FOR UPDATE",
-        idea_ids,
-    )
-    return [dict(r) for r in rows]
+async def get_many(conn: Connection, idea_ids: list[uuid.UUID]) -> list[Idea]:
+    """The ideas, locked (two staff members linking one idea take turns)."""
+    rows = await conn.fetch(IDEAS.select("WHERE id = ANY($1::uuid[]) FOR UPDATE"), idea_ids)
+    return every(IDEAS, rows)
 
 
 async def link(conn: Connection, idea_ids: list[uuid.UUID], series_id: uuid.UUID) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
-_COLUMNS = """id, occurrence_id, participant_id, guest_name, guest_email, guest_phone,
-    guest_language, person_key, cancel_token, status, arrival, slot_start, created_at,
-    promoted_at, cancelled_at"""
+from ..domain.registrations import Guest, Registration
+from ._records import every, one
+
+REGISTRATIONS = Table("registration", Registration)
+_LIVE = "status <> 'cancelled'"
 
 
 async def add(
@@ -19,28 +21,28 @@ async def add(
     occurrence_id: uuid.UUID,
     *,
     participant_id: uuid.UUID | None,
-    guest: dict[str, Any] | None,
+    guest: Guest | None,
     person_key: str,
     cancel_token: str | None,
     status: str,
     slot_start: datetime | None,
     by: str | None,
-) -> dict[str, Any]:
-    g = guest or {}
+) -> Registration:
+    """A new registration; its arrival (the waitlist's order) is drawn from the sequence."""
     row = await conn.fetchrow(
         f"""
         INSERT INTO registration (id, occurrence_id, participant_id, guest_name, guest_email,
             guest_phone, guest_language, person_key, cancel_token, status, slot_start, created_by)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-        RETURNING {_COLUMNS}
+        RETURNING {REGISTRATIONS.column_list}
         """,  # noqa: S608
         registration_id,
         occurrence_id,
         participant_id,
-        g.get("name"),
-        g.get("email"),
-        g.get("phone"),
-        g.get("language"),
+        guest.name if guest else None,
+        guest.email if guest else None,
+        guest.phone if guest else None,
+        guest.language if guest else None,
         person_key,
         cancel_token,
         status,
@@ -48,24 +50,23 @@ async def add(
         by,
     )
     assert row is not None
-    return dict(row)
+    return one(REGISTRATIONS, row)
 
 
-async def get(conn: Connection, registration_id: uuid.UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM registration WHERE id = $1", registration_id)  # noqa: S608
-    return dict(row) if row else None
+async def get(conn: Connection, registration_id: uuid.UUID) -> Registration | None:
+    row = await conn.fetchrow(REGISTRATIONS.select("WHERE id = $1"), registration_id)
+    return one(REGISTRATIONS, row) if row else None
 
 
 async def live_for(
     conn: Connection, occurrence_id: uuid.UUID, person_key: str
-) -> dict[str, Any] | None:
+) -> Registration | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM registration "  # noqa: S608
-        "WHERE occurrence_id = $1 AND person_key = $2 AND status <> 'cancelled'",
+        REGISTRATIONS.select(f"WHERE occurrence_id = $1 AND person_key = $2 AND {_LIVE}"),
         occurrence_id,
         person_key,
     )
-    return dict(row) if row else None
+    return one(REGISTRATIONS, row) if row else None
 
 
 async def slot_taken(conn: Connection, occurrence_id: uuid.UUID, slot: datetime) -> bool:
@@ -87,14 +88,6 @@ async def taken_slots(conn: Connection, occurrence_id: uuid.UUID) -> set[datetim
     return {r["slot_start"] for r in rows}
 
 
-async def waitlist_count(conn: Connection, occurrence_id: uuid.UUID) -> int:
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM registration WHERE occurrence_id = $1 AND status = 'waitlisted'",
-        occurrence_id,
-    )
-    return count
-
-
 async def position(conn: Connection, occurrence_id: uuid.UUID, arrival: int) -> int:
     count: int = await conn.fetchval(
         "SELECT count(*) FROM registration WHERE occurrence_id = $1 AND status = 'waitlisted' "
@@ -105,13 +98,14 @@ async def position(conn: Connection, occurrence_id: uuid.UUID, arrival: int) -> 
     return count
 
 
-async def first_waitlisted(conn: Connection, occurrence_id: uuid.UUID) -> dict[str, Any] | None:
+async def first_waitlisted(conn: Connection, occurrence_id: uuid.UUID) -> Registration | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM registration WHERE occurrence_id = $1 AND status = 'waitlisted' "  # noqa: S608
-        "ORDER BY arrival LIMIT 1",
+        REGISTRATIONS.select(
+            "WHERE occurrence_id = $1 AND status = 'waitlisted' ORDER BY arrival LIMIT 1"
+        ),
         occurrence_id,
     )
-    return dict(row) if row else None
+    return one(REGISTRATIONS, row) if row else None
 
 
 async def set_status(conn: Connection, registration_id: uuid.UUID, status: str) -> None:
@@ -127,22 +121,28 @@ async def set_status(conn: Connection, registration_id: uuid.UUID, status: str) 
     )
 
 
-async def live_of(conn: Connection, occurrence_id: uuid.UUID) -> list[dict[str, Any]]:
+async def live_of(conn: Connection, occurrence_id: uuid.UUID) -> list[Registration]:
     """Confirmed and waitlisted, in arrival order."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM registration WHERE occurrence_id = $1 AND status <> 'cancelled' "  # noqa: S608
-        "ORDER BY arrival",
+        REGISTRATIONS.select(f"WHERE occurrence_id = $1 AND {_LIVE} ORDER BY arrival"),
         occurrence_id,
     )
-    return [dict(r) for r in rows]
+    return every(REGISTRATIONS, rows)
 
 
-async def all_of(conn: Connection, occurrence_id: uuid.UUID) -> list[dict[str, Any]]:
+async def all_of(conn: Connection, occurrence_id: uuid.UUID) -> list[Registration]:
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM registration WHERE occurrence_id = $1 ORDER BY arrival",  # noqa: S608
-        occurrence_id,
+        REGISTRATIONS.select("WHERE occurrence_id = $1 ORDER BY arrival"), occurrence_id
     )
-    return [dict(r) for r in rows]
+    return every(REGISTRATIONS, rows)
+
+
+async def of_participant(conn: Connection, participant_id: uuid.UUID) -> list[Registration]:
+    rows = await conn.fetch(
+        REGISTRATIONS.select("WHERE participant_id = $1 ORDER BY created_at DESC LIMIT 500"),
+        participant_id,
+    )
+    return every(REGISTRATIONS, rows)
 
 
 async def cancel_all(conn: Connection, occurrence_id: uuid.UUID) -> None:
@@ -151,12 +151,3 @@ async def cancel_all(conn: Connection, occurrence_id: uuid.UUID) -> None:
         "WHERE occurrence_id = $1 AND status <> 'cancelled'",
         occurrence_id,
     )
-
-
-async def of_participant(conn: Connection, participant_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM registration WHERE participant_id = $1 "  # noqa: S608
-        "ORDER BY created_at DESC LIMIT 500",
-        participant_id,
-    )
-    return [dict(r) for r in rows]

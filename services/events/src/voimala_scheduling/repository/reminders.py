@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
+
+from ._records import every
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A reminder claimed for sending: which registration it is for."""
+
+    id: uuid.UUID
+    registration_id: uuid.UUID
+
+
+_DUE = Table("reminder", DueReminder)
 
 
 async def schedule(conn: Connection, registration_id: uuid.UUID, due_at: datetime) -> None:
@@ -44,19 +58,21 @@ async def move(conn: Connection, occurrence_id: uuid.UUID, lead_s: float, now: d
     )
 
 
-async def claim_due(conn: Connection, now: datetime, limit: int) -> list[dict[str, Any]]:
+async def claim_due(conn: Connection, now: datetime, limit: int) -> list[DueReminder]:
     """Due reminders no other replica holds; locked until the caller's transaction ends."""
     rows = await conn.fetch(
-        """
-        SELECT r.id, r.registration_id FROM reminder r
-        WHERE r.sent_at IS NULL AND r.dropped_at IS NULL AND r.due_at <= $1
-        ORDER BY r.due_at LIMIT $2
-        FOR UPDATE SKIP LOCKED
-        """,
+        _DUE.select(
+            """
+            WHERE r.sent_at IS NULL AND r.dropped_at IS NULL AND r.due_at <= $1
+            ORDER BY r.due_at LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """,
+            alias="r",
+        ),
         now,
         limit,
     )
-    return [dict(r) for r in rows]
+    return every(_DUE, rows)
 
 
 async def mark_sent(conn: Connection, reminder_ids: list[uuid.UUID]) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .programme import days_of, pick
+from .programme import PublicItem, days_of
+from .texts import LANGUAGES, pick
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -65,7 +66,8 @@ WORDS: dict[str, dict[str, Any]] = {
 }
 
 
-def render(year: int, month: int, items: list[dict[str, Any]], lang: str) -> str:
+def render(year: int, month: int, items: list[PublicItem], lang: str) -> str:
+    """The month's poster in `lang`, autoescaped."""
     words = WORDS[lang]
     return _ENV.get_template("programme.html").render(
         lang=lang,
@@ -76,5 +78,5 @@ def render(year: int, month: int, items: list[dict[str, Any]], lang: str) -> str
         days=days_of(items),
         weekdays=words["weekdays"].split(),
         pick=pick,
-        languages=("fi", "sv", "en"),
+        languages=LANGUAGES,
     )

@@ -9,14 +9,7 @@ from typing import Annotated, Literal
 
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
-from voimala_contracts.scheduling import Audience, Category, Language, Texts
-
-DEFAULT_LOCATION = Texts(
-    fi="Palvelupiste Voimala, pääkirjaston kahvila, Salo",
-    sv="Servicepunkten Voimala, huvudbibliotekets café, Salo",
-    en="Voimala service point, main library café, Salo",
-)
-
+from voimala_contracts.scheduling import Audience, Category, Language
 
 #: The region a phone number without a country code is read in (as the participants service).
 PHONE_REGION = "FI"

@@ -1,1 +1,0 @@
-"""Public renderings of the programme: JSON, an HTML poster (fi/sv/en) and iCalendar."""
