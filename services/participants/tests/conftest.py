@@ -9,11 +9,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from voimala_kit.testing import running_app
+from voimala_kit.testing import PROBLEM_JSON, running_app
 from voimala_participants.bootstrap import bootstrap
 from voimala_participants.settings import Settings
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +31,6 @@ async def db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(settings.database_url)
     yield conn
     await conn.close()
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def person(**overrides: Any) -> dict[str, Any]:

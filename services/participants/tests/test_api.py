@@ -14,10 +14,9 @@ import httpx
 import pytest
 from aiokafka import ConsumerRecord
 from voimala_contracts import topics
-from voimala_kit.testing import read_topic, wait_for
+from voimala_kit.testing import PROBLEM_JSON, auth, read_topic, wait_for
 from voimala_participants.settings import Settings
 
-from .conftest import PROBLEM_JSON, auth
 from .conftest import person as new_person
 
 

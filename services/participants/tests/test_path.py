@@ -22,11 +22,11 @@ from voimala_contracts.scheduling import (
     RegistrationConfirmed,
     Texts,
 )
-from voimala_kit.testing import read_topic, running_app, wait_for
+from voimala_kit.testing import auth, read_topic, running_app, wait_for
 from voimala_participants.bootstrap import bootstrap
 from voimala_participants.settings import Settings
 
-from .conftest import auth, failed_fields, person, problem
+from .conftest import failed_fields, person, problem
 
 
 @pytest.fixture

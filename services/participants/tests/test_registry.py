@@ -12,10 +12,10 @@ import asyncpg
 import httpx
 import pytest
 from voimala_contracts import topics
-from voimala_kit.testing import read_topic, wait_for
-from voimala_participants.schemas import ParticipantOut
+from voimala_kit.testing import auth, read_topic, wait_for
+from voimala_participants.api.schemas import ParticipantOut
 
-from .conftest import auth, failed_fields, person, problem
+from .conftest import failed_fields, person, problem
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from voimala_kit.testing import auth
 
-from .conftest import auth, person, problem
+from .conftest import person, problem
 
 TODAY = datetime.now(UTC).date()
 # A whole month well in the past, whatever day the suite runs.

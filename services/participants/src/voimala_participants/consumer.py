@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from voimala_contracts import topics
@@ -22,8 +23,9 @@ from voimala_contracts.scheduling import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from voimala_kit import Handler
+from voimala_kit.consumer import Handler
 
+from .handlers.deps import Deps
 from .handlers.path_events import (
     mark_ideas_realised,
     note_attendance,
@@ -35,20 +37,22 @@ from .handlers.path_events import (
 SUBSCRIBE = [topics.EVENTS, topics.MATCHING, topics.NOTIFICATIONS]
 
 
-def handlers() -> list[Handler[Any]]:
+def handlers(deps: Deps) -> list[Handler[Any]]:
+    match, registration = partial(note_match, deps), partial(note_registration, deps)
+    message = partial(note_message, deps)
     return [
-        Handler(MatchProposed, note_match),
-        Handler(MatchAccepted, note_match),
-        Handler(MatchDeclined, note_match),
-        Handler(MatchExpired, note_match),
-        Handler(MatchConfirmed, note_match),
-        Handler(MatchOutcomeRecorded, note_match),
-        Handler(RegistrationConfirmed, note_registration),
-        Handler(RegistrationPromoted, note_registration),
-        Handler(RegistrationWaitlisted, note_registration),
-        Handler(RegistrationCancelled, note_registration),
-        Handler(AttendanceRecorded, note_attendance),
-        Handler(IdeaRealised, mark_ideas_realised),
-        Handler(NotificationSent, note_message),
-        Handler(NotificationFailed, note_message),
+        Handler(MatchProposed, match),
+        Handler(MatchAccepted, match),
+        Handler(MatchDeclined, match),
+        Handler(MatchExpired, match),
+        Handler(MatchConfirmed, match),
+        Handler(MatchOutcomeRecorded, match),
+        Handler(RegistrationConfirmed, registration),
+        Handler(RegistrationPromoted, registration),
+        Handler(RegistrationWaitlisted, registration),
+        Handler(RegistrationCancelled, registration),
+        Handler(AttendanceRecorded, partial(note_attendance, deps)),
+        Handler(IdeaRealised, partial(mark_ideas_realised, deps)),
+        Handler(NotificationSent, message),
+        Handler(NotificationFailed, message),
     ]

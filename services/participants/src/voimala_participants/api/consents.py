@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
-from voimala_kit import Connection, PlatformDep
+from voimala_kit import Connection
+from voimala_kit.refusals import not_found
 
+from ..domain import in_force
 from ..handlers.consents import RecordConsent, record_consent
-from ..problems import not_found
 from ..repository import consents, participants
-from ..schemas import ConsentIn, ConsentOut, ConsentsOut
-from .deps import Purpose, StaffOrSelf, audited, own_or_staff
+from .deps import PlatformDep, Purpose, StaffOrSelf, audited, own_or_staff
+from .schemas import ConsentIn, ConsentOut, ConsentsOut
 
 router = APIRouter(prefix="/participants/{participant_id}/consents", tags=["consents"])
 
@@ -19,8 +20,8 @@ router = APIRouter(prefix="/participants/{participant_id}/consents", tags=["cons
 async def _consents(conn: Connection, participant_id: uuid.UUID) -> ConsentsOut:
     history = await consents.history(conn, participant_id)
     return ConsentsOut(
-        current=[ConsentOut.model_validate(c) for c in consents.current(history)],
-        history=[ConsentOut.model_validate(c) for c in history],
+        current=[ConsentOut.model_validate(c, from_attributes=True) for c in in_force(history)],
+        history=[ConsentOut.model_validate(c, from_attributes=True) for c in history],
     )
 
 
@@ -32,7 +33,7 @@ async def read_consents(
     own_or_staff(who, participant_id)
     async with platform.db.transaction() as conn:
         if await participants.get(conn, participant_id) is None:
-            raise not_found()
+            raise not_found("participant")
         await audited(conn, who, [participant_id], "read_consents", purpose)
         return await _consents(conn, participant_id)
 
@@ -48,9 +49,8 @@ async def give_or_withdraw(
     """Give or withdraw one consent; emits `participant.consent_changed.v1` (and, for matching,
     `participant.profile_updated.v1`), so that it takes effect in every service."""
     own_or_staff(who, participant_id)
+    cmd = RecordConsent(participant_id, body.purpose, body.granted, body.text_version)
     async with platform.db.transaction() as conn:
-        await record_consent(
-            RecordConsent(participant_id, body, who.subject), conn, platform.outbox
-        )
+        await record_consent(platform.deps, conn, cmd, who)
         await audited(conn, who, [participant_id], "update_consents", purpose)
         return await _consents(conn, participant_id)

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from voimala_kit import Page, PlatformDep, Problem, encode_cursor, json_response
+from voimala_kit import Page, json_response
+from voimala_kit.refusals import not_found
 
-from .. import clock
 from ..handlers.episodes import (
     ExitParticipant,
     RecordFollowUp,
+    ReturnParticipant,
     exit_participant,
     record_follow_up,
     return_participant,
 )
-from ..problems import not_found
 from ..repository import audit, episodes, participants, timeline
-from ..schemas import (
+from .deps import (
+    AuditReaders,
+    PlatformDep,
+    Purpose,
+    Staff,
+    StaffOrSelf,
+    audited,
+    next_numbered_cursor,
+    numbered_cursor,
+    own_or_staff,
+)
+from .participants import participant_view
+from .schemas import (
     AuditEntryOut,
     EpisodeOut,
     ExitIn,
@@ -28,21 +39,9 @@ from ..schemas import (
     ReturnIn,
     TimelineEntryOut,
 )
-from .deps import AuditReaders, Purpose, Staff, StaffOrSelf, audited, own_or_staff, time_cursor
-from .participants import participant_view
 
 router = APIRouter(prefix="/participants/{participant_id}", tags=["service path"])
 Limit = Annotated[int, Query(ge=1, le=200)]
-
-
-def _int_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    found = time_cursor(cursor)
-    if found is None:
-        return None
-    try:
-        return found[0], int(found[1])
-    except ValueError:
-        raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
 
 
 @router.get("/timeline", response_model=Page[TimelineEntryOut])
@@ -57,18 +56,15 @@ async def read_timeline(
     """What has happened on the participant's path, here and in the other services, newest
     first. The read is audited."""
     own_or_staff(who, participant_id)
-    before = _int_cursor(cursor)
+    before = numbered_cursor(cursor)
     async with platform.db.transaction() as conn:
         if await participants.get(conn, participant_id) is None:
-            raise not_found()
+            raise not_found("participant")
         rows = await timeline.page(conn, participant_id, before, limit + 1)
         await audited(conn, who, [participant_id], "read_timeline", purpose)
-    shown = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor([shown[-1]["occurred_at"].isoformat(), shown[-1]["id"]])
     return Page[TimelineEntryOut](
-        items=[TimelineEntryOut.model_validate(r) for r in shown], next_cursor=next_cursor
+        items=[TimelineEntryOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
+        next_cursor=next_numbered_cursor(rows, limit, lambda r: (r.occurred_at, r.id)),
     )
 
 
@@ -80,10 +76,10 @@ async def read_episodes(
     own_or_staff(who, participant_id)
     async with platform.db.transaction() as conn:
         if await participants.get(conn, participant_id) is None:
-            raise not_found()
+            raise not_found("participant")
         rows = await episodes.of(conn, participant_id)
         await audited(conn, who, [participant_id], "read_episodes", purpose)
-    return [EpisodeOut.model_validate(r) for r in rows]
+    return [EpisodeOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.post("/exit", response_model=ParticipantOut)
@@ -92,14 +88,12 @@ async def exit_programme(
 ) -> Response:
     """Record the exit and its outcome; emits `participant.exited.v1`. The answer (the record)
     is an audited read."""
+    cmd = ExitParticipant(participant_id, body.exit_date, body.outcome)
+    deps = platform.deps
     async with platform.db.transaction() as conn:
-        row = await exit_participant(
-            ExitParticipant(participant_id, body.exit_date, body.outcome, who.subject),
-            conn,
-            platform.outbox,
-        )
+        row = await exit_participant(deps, conn, cmd, who)
         await audited(conn, who, [participant_id], "exit", purpose)
-    return json_response(participant_view(row.stored, clock.today()))
+    return json_response(participant_view(row, deps.clock.today()))
 
 
 @router.post("/episodes/{episode}/follow-up", status_code=204)
@@ -111,8 +105,9 @@ async def follow_up(
     platform: PlatformDep,
 ) -> None:
     """The outcome six months after an exit (recorded once)."""
+    cmd = RecordFollowUp(participant_id, episode, body.outcome)
     async with platform.db.transaction() as conn:
-        await record_follow_up(RecordFollowUp(participant_id, episode, body.outcome), conn)
+        await record_follow_up(platform.deps, conn, cmd)
 
 
 @router.post("/return", response_model=ParticipantOut)
@@ -121,10 +116,12 @@ async def come_back(
 ) -> Response:
     """An exited participant returns: a new episode, the first kept as it was. The answer (the
     record) is an audited read."""
+    cmd = ReturnParticipant(participant_id, body.returned_on)
+    deps = platform.deps
     async with platform.db.transaction() as conn:
-        row = await return_participant(participant_id, body.returned_on, conn, platform.outbox)
+        row = await return_participant(deps, conn, cmd)
         await audited(conn, who, [participant_id], "return", purpose)
-    return json_response(participant_view(row.stored, clock.today()))
+    return json_response(participant_view(row, deps.clock.today()))
 
 
 @router.get("/audit", response_model=Page[AuditEntryOut])
@@ -136,13 +133,10 @@ async def audit_trail(
     limit: Limit = 100,
 ) -> Page[AuditEntryOut]:
     """Who read this participant's personal data, when and why (coordinators and ops)."""
-    before = _int_cursor(cursor)
+    before = numbered_cursor(cursor)
     async with platform.db.connection() as conn:
         rows = await audit.trail(conn, participant_id, before, limit + 1)
-    shown = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor([shown[-1]["at"].isoformat(), shown[-1]["id"]])
     return Page[AuditEntryOut](
-        items=[AuditEntryOut.model_validate(r) for r in shown], next_cursor=next_cursor
+        items=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
+        next_cursor=next_numbered_cursor(rows, limit, lambda r: (r.at, r.id)),
     )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
-from voimala_kit import PlatformDep, Problem
+from voimala_kit import Problem
 
-from .. import clock
-from ..reports import ACTIVITY_KINDS, PROPOSAL_KINDS, build, to_csv, to_svg
-from ..repository import reports
-from .deps import StaffOrOps
+from ..domain.reports import to_csv, to_svg
+from ..handlers.reports import ProgrammeReport
+from ..handlers.reports import programme_report as report_for
+from .deps import PlatformDep, StaffOrOps
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -62,28 +63,16 @@ async def programme_report(
         ),
     ] = None,
     format: Literal["json", "csv", "svg"] = "json",  # noqa: A002 - the API's word
-) -> Any:
+) -> Response:
     """ESF entry/exit indicators, the service point's figures and the lead times along the
     service path, for a month or a period (days in Europe/Helsinki, both ends included)."""
     first, last = _period(month, start, end)
-    moment: datetime = as_of or clock.now()
     # One snapshot for every query: the figures agree with each other.
     async with (
         platform.db.connection() as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
     ):
-        report = build(
-            start=first,
-            end=last,
-            as_of=moment,
-            entries=await reports.entries(conn, first, last, moment),
-            exits=await reports.exits(conn, first, last, moment),
-            follow_ups=await reports.follow_ups(conn, first, last, moment),
-            visits=await reports.visits(conn, first, last, moment),
-            milestones=await reports.milestones(
-                conn, first, last, moment, ACTIVITY_KINDS, PROPOSAL_KINDS
-            ),
-        )
+        report = await report_for(platform.deps, conn, ProgrammeReport(first, last, as_of))
     name = f"voitto-{first.isoformat()}-{last.isoformat()}"
     if format == "csv":
         return Response(
@@ -97,4 +86,4 @@ async def programme_report(
             media_type="image/svg+xml",
             headers={"Content-Disposition": f'inline; filename="{name}.svg"'},
         )
-    return report
+    return JSONResponse(report)

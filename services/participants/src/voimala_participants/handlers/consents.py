@@ -4,60 +4,64 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from voimala_contracts import ParticipantConsentChanged
-from voimala_kit import Connection, Outbox
+from voimala_kit.auth import Principal
+from voimala_kit.db import Connection
+from voimala_kit.refusals import not_found
 
-from .. import clock
-from ..domain import Participant
-from ..problems import not_found
+from ..domain import Consent, Participant
 from ..repository import consents, participants
-from ..schemas import ConsentIn
+from .deps import Deps
 from .timeline import note
 
 
 @dataclass(frozen=True)
 class RecordConsent:
     participant_id: uuid.UUID
-    consent: ConsentIn
-    recorded_by: str
+    purpose: str
+    granted: bool
+    #: The version of the consent text that was shown.
+    text_version: str
 
 
 async def record(
-    conn: Connection,
-    outbox: Outbox,
-    p: Participant,
-    purpose: str,
-    granted: bool,
-    text_version: str,
-    recorded_by: str,
-) -> datetime:
+    deps: Deps, conn: Connection, p: Participant, cmd: RecordConsent, recorded_by: str
+) -> Consent:
     """Append the record and publish it; the caller has the participant row locked."""
-    at = await consents.record(conn, p.id, purpose, granted, text_version, recorded_by)
+    consent = Consent(
+        participant_id=p.id,
+        purpose=cmd.purpose,
+        granted=cmd.granted,
+        text_version=cmd.text_version,
+        recorded_by=recorded_by,
+        recorded_at=deps.clock.now(),
+    )
+    await consents.record(conn, consent)
     event = ParticipantConsentChanged(
         participant_id=p.id,
-        purpose=purpose,
-        granted=granted,
-        text_version=text_version,
-        recorded_at=at,
+        purpose=consent.purpose,
+        granted=consent.granted,
+        text_version=consent.text_version,
+        recorded_at=consent.recorded_at,
     )
-    await outbox.add(conn, event, subject=str(p.id))
-    detail = {"purpose": purpose, "granted": granted, "text_version": text_version}
-    await note(conn, p.id, "consent.changed", detail)
-    return at
+    await deps.outbox.add(conn, event, subject=str(p.id))
+    detail = {"purpose": cmd.purpose, "granted": cmd.granted, "text_version": cmd.text_version}
+    await note(deps, conn, p.id, "consent.changed", detail)
+    return consent
 
 
-async def record_consent(cmd: RecordConsent, conn: Connection, outbox: Outbox) -> datetime:
+async def record_consent(
+    deps: Deps, conn: Connection, cmd: RecordConsent, who: Principal
+) -> Consent:
     found = await participants.get(conn, cmd.participant_id, lock=True)
     if found is None:
-        raise not_found()
-    p = found.participant
-    c = cmd.consent
-    at = await record(conn, outbox, p, c.purpose, c.granted, c.text_version, cmd.recorded_by)
-    if c.purpose == "matching" and p.matching_consent != c.granted:
+        raise not_found("participant")
+    p = participants.as_participant(found)
+    consent = await record(deps, conn, p, cmd, who.subject)
+    if cmd.purpose == "matching" and p.matching_consent != cmd.granted:
         # Matching also reads the flag from the profile: keep both ways of knowing in step.
-        p.matching_consent = c.granted
-        await participants.save(conn, p)
-        await outbox.add(conn, p.profile_updated(clock.today()), subject=str(p.id))
-    return at
+        p.matching_consent = cmd.granted
+        await participants.save(conn, p, deps.clock.now())
+        await deps.outbox.add(conn, p.profile_updated(deps.clock.today()), subject=str(p.id))
+    return consent

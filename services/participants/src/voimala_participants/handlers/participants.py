@@ -3,45 +3,53 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import asyncpg
-from voimala_contracts import EventData, LanguageSkill
-from voimala_kit import Connection, Outbox, Principal, Problem
+from voimala_contracts import EventData
+from voimala_contracts.participants import ConsentPurpose
+from voimala_kit.auth import Principal
+from voimala_kit.db import Connection
+from voimala_kit.refusals import Conflict, conflict, forbidden, invalid, not_found
 
-from .. import clock
-from ..domain import Participant
-from ..problems import already_registered, invalid, not_found
+from ..domain import STAFF_ONLY_FIELDS, Participant, new_participant, on_registration
 from ..repository import episodes, participants
-from ..repository.participants import Row
-from ..schemas import STAFF_ONLY_FIELDS, ParticipantIn, ParticipantPatch, _ProfileIn
+from ..repository.episodes import EpisodeRow
+from ..repository.participants import ParticipantRow
 from . import consents as consent_handlers
+from .deps import Deps
 from .timeline import note
 
 
 @dataclass(frozen=True)
 class RegisterParticipant:
-    details: ParticipantIn
-    registered_by: str
+    #: Every field of the record a registration sends, by name (valid one by one).
+    details: Mapping[str, object]
+    #: Consents given on registration, by purpose; `matching_consent` is shorthand for one.
+    consents: Mapping[ConsentPurpose, bool]
+    matching_consent: bool | None
+    consent_text_version: str
+    #: The day of entry, when recorded later; today when None.
+    entered_on: date | None
 
 
 @dataclass(frozen=True)
 class UpdateParticipant:
     participant_id: uuid.UUID
-    changes: ParticipantPatch
-    by: Principal
+    #: Only the fields sent, by name; None clears an optional field.
+    changes: Mapping[str, object]
 
 
-def _check(p: Participant, sent: _ProfileIn, fields: set[str]) -> None:
-    """Rules that span fields, on the record as it would be saved."""
-    birth_year = sent.birth_year if "birth_year" in fields else None
-    if birth_year is not None and p.birth_date is not None and birth_year != p.birth_date.year:
-        raise invalid("birth_year", "does not agree with the birth date")
-    unknown = set(p.skill_uris) - set(p.skills)
-    if unknown:
-        raise invalid("skill_uris", "every key must be one of the skills")
+def already_registered(existing: uuid.UUID) -> Conflict:
+    return Conflict(
+        "a participant with this e-mail address is already registered",
+        title="Already registered",
+        location=f"/participants/{existing}",
+        existing_participant_id=str(existing),
+        existing=f"/participants/{existing}",
+    )
 
 
 async def _email_free(conn: Connection, email: str | None, owner: uuid.UUID | None) -> None:
@@ -52,11 +60,11 @@ async def _email_free(conn: Connection, email: str | None, owner: uuid.UUID | No
         raise already_registered(existing)
 
 
-async def _save_new(conn: Connection, p: Participant, by: str) -> None:
+async def _save_new(deps: Deps, conn: Connection, p: Participant, by: str) -> None:
     # A savepoint, so that losing a race for the same e-mail can still be answered as a 409.
     try:
         async with conn.transaction():
-            await participants.add(conn, p, by)
+            await participants.add(conn, p, by, deps.clock.now())
     except asyncpg.UniqueViolationError:
         existing = await participants.id_by_email(conn, p.email or "")
         if existing is None:
@@ -65,128 +73,89 @@ async def _save_new(conn: Connection, p: Participant, by: str) -> None:
 
 
 async def start_episode(
-    conn: Connection, p: Participant, number: int, on: date | None = None
+    deps: Deps, conn: Connection, p: Participant, number: int, on: date | None = None
 ) -> None:
-    today = on or clock.today()
-    await episodes.start(
-        conn,
-        p.id,
-        number,
-        today,
+    """Start episode `number` on day `on` (today when None), with the entry's facts then."""
+    day = on or deps.clock.today()
+    episode = EpisodeRow(
+        participant_id=p.id,
+        number=number,
+        started_on=day,
+        started_at=deps.clock.now(),
         gender=p.gender,
-        age_group=p.age_group(today),
-        youth=p.youth(today),
+        age_group=p.age_group(day),
+        youth=p.youth(day),
         education_level=p.education_level,
         target_group=p.target_group,
     )
+    await episodes.start(conn, episode)
 
 
-async def register_participant(cmd: RegisterParticipant, conn: Connection, outbox: Outbox) -> Row:
-    d = cmd.details
-    consents = dict(d.consents)
-    if consents.get("registry") is False:
-        raise invalid("consents", "the registry consent is required to register")
-    if d.matching_consent is not None:
-        if consents.get("matching", d.matching_consent) != d.matching_consent:
-            raise invalid("matching_consent", "disagrees with consents.matching")
-        consents["matching"] = d.matching_consent
-    consents = {"registry": True, **consents}
-    participant = Participant(
-        id=uuid.uuid4(),
-        given_name=d.given_name,
-        family_name=d.family_name,
-        preferred_language=d.preferred_language,
-        email=str(d.email) if d.email else None,
-        phone=d.phone,
-        preferred_channel=d.preferred_channel,
-        birth_year=d.birth_year,
-        birth_date=d.birth_date,
-        gender=d.gender,
-        municipality=d.municipality,
-        skills=list(dict.fromkeys(d.skills)),
-        skill_uris=d.skill_uris,
-        languages=[LanguageSkill(code=x.code, level=x.level) for x in d.languages],
-        education_level=d.education_level,
-        work_history=d.work_history,
-        goals=d.goals,
-        availability=list(dict.fromkeys(d.availability)),
-        subsidy_days=d.subsidy_days,
-        referral_reason=d.referral_reason,
-        referral_source=d.referral_source,
-        wants_mentor=d.wants_mentor,
-        matching_consent=consents.get("matching", False),
-    )
-    _check(participant, d, d.model_fields_set)
-    if d.entered_on is not None and d.entered_on > clock.today():
-        raise invalid("entered_on", "is in the future")
-    await _email_free(conn, participant.email, None)
-    await _save_new(conn, participant, cmd.registered_by)
-    await start_episode(conn, participant, 1, d.entered_on)
-    subject = str(participant.id)
-    await outbox.add_many(conn, [(e, subject) for e in participant.registered(clock.today())])
-    await note(conn, participant.id, "participant.registered", {"episode": 1})
+async def _publish_registration(
+    deps: Deps,
+    conn: Connection,
+    p: Participant,
+    consents: dict[ConsentPurpose, bool],
+    text_version: str,
+    by: str,
+) -> None:
+    """The registration's events (the contact first), its path entry and its consents."""
+    subject = str(p.id)
+    events = p.registered(deps.clock.today())
+    await deps.outbox.add_many(conn, [(e, subject) for e in events])
+    await note(deps, conn, p.id, "participant.registered", {"episode": 1})
     for purpose, granted in consents.items():
-        await consent_handlers.record(
-            conn, outbox, participant, purpose, granted, d.consent_text_version, cmd.registered_by
-        )
-    found = await participants.get(conn, participant.id)
+        consent = consent_handlers.RecordConsent(p.id, purpose, granted, text_version)
+        await consent_handlers.record(deps, conn, p, consent, by)
+
+
+async def register_participant(
+    deps: Deps, conn: Connection, cmd: RegisterParticipant, who: Principal
+) -> ParticipantRow:
+    consents = on_registration(cmd.consents, cmd.matching_consent)
+    p = new_participant(uuid.uuid4(), cmd.details, consents.get("matching", False))
+    if cmd.entered_on is not None and cmd.entered_on > deps.clock.today():
+        raise invalid("entered_on", "is in the future")
+    await _email_free(conn, p.email, None)
+    await _save_new(deps, conn, p, who.subject)
+    await start_episode(deps, conn, p, 1, cmd.entered_on)
+    await _publish_registration(deps, conn, p, consents, cmd.consent_text_version, who.subject)
+    found = await participants.get(conn, p.id)
     assert found is not None
     return found
 
 
-def _apply(p: Participant, changes: ParticipantPatch, fields: set[str]) -> set[str]:
-    """Set the sent fields on `p`; return the names of those whose value changed."""
-    changed = set()
-    for name in fields:
-        value: Any = getattr(changes, name)
-        required = ("given_name", "family_name", "preferred_language", "preferred_channel")
-        if name in required and value is None:
-            raise invalid(name, "may not be empty")
-        if name == "email" and value is not None:
-            value = str(value)
-        elif name == "languages":
-            value = [LanguageSkill(code=x.code, level=x.level) for x in value]
-        elif name in ("skills", "availability"):
-            value = list(dict.fromkeys(value))
-        elif name in ("skill_uris",) and value is None:
-            value = {}
-        if getattr(p, name) != value:
-            setattr(p, name, value)
-            changed.add(name)
-    if "birth_date" in changed and p.birth_date is not None:
-        p.birth_year = p.birth_date.year
-    return changed
+async def _save(deps: Deps, conn: Connection, p: Participant) -> ParticipantRow:
+    try:
+        async with conn.transaction():
+            return await participants.save(conn, p, deps.clock.now())
+    except asyncpg.UniqueViolationError:
+        existing = await participants.id_by_email(conn, p.email or "")
+        # Without the e-mail's owner, an empty detail, as it has always been answered.
+        raise already_registered(existing) if existing else conflict("") from None
 
 
-async def update_participant(cmd: UpdateParticipant, conn: Connection, outbox: Outbox) -> Row:
+async def update_participant(
+    deps: Deps, conn: Connection, cmd: UpdateParticipant, who: Principal
+) -> ParticipantRow:
     found = await participants.get(conn, cmd.participant_id, lock=True)
     if found is None:
-        raise not_found()
-    fields = set(cmd.changes.model_fields_set)
-    staff_only = sorted(fields & STAFF_ONLY_FIELDS)
-    if staff_only and not cmd.by.has("coordinator", "counsellor"):
-        raise Problem(
-            403, "Forbidden", "only staff may change these fields", fields=list(staff_only)
-        )
-    p = found.participant
-    if "status" in fields and p.status == "exited":
-        raise Problem(409, "Exited", "an exited participant returns through /return")
-    changed = _apply(p, cmd.changes, fields)
-    _check(p, cmd.changes, fields)
+        raise not_found("participant")
+    staff_only = sorted(cmd.changes.keys() & STAFF_ONLY_FIELDS)
+    if staff_only and not who.has("coordinator", "counsellor"):
+        raise forbidden("only staff may change these fields", fields=staff_only)
+    p = participants.as_participant(found)
+    if "status" in cmd.changes and p.status == "exited":
+        raise conflict("an exited participant returns through /return", title="Exited")
+    changed = p.apply(cmd.changes)
+    p.check(cmd.changes)
     if "email" in changed:
         await _email_free(conn, p.email, p.id)
     if not changed:
         return found
-    try:
-        async with conn.transaction():
-            await participants.save(conn, p)
-    except asyncpg.UniqueViolationError:
-        existing = await participants.id_by_email(conn, p.email or "")
-        raise already_registered(existing) if existing else Problem(409, "Conflict") from None
-    events: list[EventData] = p.changes(changed, clock.today())
-    await outbox.add_many(conn, [(e, str(p.id)) for e in events])
+    saved = await _save(deps, conn, p)
+    events: list[EventData] = p.changes(changed, deps.clock.today())
+    await deps.outbox.add_many(conn, [(e, str(p.id)) for e in events])
     # Field names only: the timeline holds no values that could be personal data.
-    await note(conn, p.id, "participant.updated", {"fields": sorted(changed)})
-    updated = await participants.get(conn, p.id)
-    assert updated is not None
-    return updated
+    await note(deps, conn, p.id, "participant.updated", {"fields": sorted(changed)})
+    return saved

@@ -30,9 +30,10 @@ from voimala_contracts.scheduling import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from voimala_kit import Connection
+from voimala_kit.db import Connection
 
 from ..repository import ideas, participants, timeline
+from .deps import Deps
 
 
 def _match_detail(data: MatchCore) -> dict[str, Any]:
@@ -63,7 +64,7 @@ AnyRegistration = (
 )
 
 
-async def note_match(conn: Connection, data: AnyMatch, event: CloudEvent) -> None:
+async def note_match(deps: Deps, conn: Connection, data: AnyMatch, event: CloudEvent) -> None:
     """`match.proposed.v1` → timeline kind `match.proposed`, and so on."""
     kind = event.type.rsplit(".", 1)[0]
     await timeline.add(
@@ -96,7 +97,9 @@ def _occurrence_detail(occurrence: OccurrenceInfo) -> dict[str, Any]:
     }
 
 
-async def note_registration(conn: Connection, data: AnyRegistration, event: CloudEvent) -> None:
+async def note_registration(
+    deps: Deps, conn: Connection, data: AnyRegistration, event: CloudEvent
+) -> None:
     """A participant's registration (a guest's has no participant id and no place here)."""
     if data.participant_id is None:
         return
@@ -111,7 +114,9 @@ async def note_registration(conn: Connection, data: AnyRegistration, event: Clou
     )
 
 
-async def note_attendance(conn: Connection, data: AttendanceRecorded, event: CloudEvent) -> None:
+async def note_attendance(
+    deps: Deps, conn: Connection, data: AttendanceRecorded, event: CloudEvent
+) -> None:
     if data.participant_id is None:
         return
     kind = "activity.attended" if data.status == "attended" else "activity.no_show"
@@ -127,9 +132,11 @@ async def note_attendance(conn: Connection, data: AttendanceRecorded, event: Clo
     )
 
 
-async def mark_ideas_realised(conn: Connection, data: IdeaRealised, event: CloudEvent) -> None:
+async def mark_ideas_realised(
+    deps: Deps, conn: Connection, data: IdeaRealised, event: CloudEvent
+) -> None:
     """The programme took up ideas: they are realised, and their authors' paths show it."""
-    await ideas.mark_realised(conn, data.idea_ids)
+    await ideas.mark_realised(conn, data.idea_ids, deps.clock.now())
     for author in data.author_participant_ids:
         await timeline.add(
             conn,
@@ -146,7 +153,7 @@ async def mark_ideas_realised(conn: Connection, data: IdeaRealised, event: Cloud
 
 
 async def note_message(
-    conn: Connection, data: NotificationSent | NotificationFailed, event: CloudEvent
+    deps: Deps, conn: Connection, data: NotificationSent | NotificationFailed, event: CloudEvent
 ) -> None:
     """Only messages to participants go on a path; partners and mentors have none here."""
     if not await participants.exists(conn, data.recipient_id):

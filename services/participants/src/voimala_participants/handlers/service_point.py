@@ -5,99 +5,106 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from voimala_contracts import IdeaSubmitted, VisitRecorded
-from voimala_kit import Connection, Outbox
+from voimala_kit.auth import Principal
+from voimala_kit.clock import HELSINKI
+from voimala_kit.db import Connection
+from voimala_kit.refusals import invalid, not_found
 
-from .. import clock
-from ..problems import invalid, not_found
+from ..domain import AgeGroup, check_visit
 from ..repository import ideas, participants, visits
-from ..schemas import IdeaIn, VisitIn
+from ..repository.ideas import IdeaRow
+from ..repository.visits import VisitRow
+from .deps import Deps
 from .timeline import note
 
 
 @dataclass(frozen=True)
 class RecordVisit:
-    visit: VisitIn
-    recorded_by: str
+    #: None for an anonymous visit.
+    participant_id: uuid.UUID | None
+    purpose: str
+    #: Given for an anonymous visit only; computed for a participant's.
+    age_group: AgeGroup | None
+    count: int
+    #: Now when None.
+    visited_at: datetime | None
 
 
 @dataclass(frozen=True)
 class SubmitIdea:
-    idea: IdeaIn
+    text: str
+    language: str
     author: uuid.UUID | None
 
 
-async def record_visit(cmd: RecordVisit, conn: Connection, outbox: Outbox) -> dict[str, Any]:
-    v = cmd.visit
-    visited_at = v.visited_at or clock.now()
-    if visited_at.tzinfo is None:
-        raise invalid("visited_at", "needs a time zone")
-    if visited_at > clock.now():
-        raise invalid("visited_at", "is in the future")
-    if v.participant_id is not None:
-        if v.age_group is not None:
-            raise invalid("age_group", "is computed for a participant, not given")
-        if v.count != 1:
-            raise invalid("count", "an identified visit is one person")
-        found = await participants.get(conn, v.participant_id)
-        if found is None:
-            raise invalid("participant_id", "no such participant")
-        age_group = found.participant.age_group(visited_at.astimezone(clock.HELSINKI).date())
-    else:
-        age_group = v.age_group or "unknown"
-    visit_id = uuid.uuid4()
-    await visits.add(
-        conn, visit_id, v.participant_id, v.purpose, age_group, v.count, visited_at, cmd.recorded_by
-    )
-    event = VisitRecorded(
-        visit_id=visit_id,
-        participant_id=v.participant_id,
-        purpose=v.purpose,
-        age_group=age_group,
+@dataclass(frozen=True)
+class SetIdeaStatus:
+    idea_id: uuid.UUID
+    status: str
+
+
+async def _age_group(conn: Connection, cmd: RecordVisit, visited_at: datetime) -> str:
+    """A participant's age group on the day of the visit; an anonymous visit's as given."""
+    if cmd.participant_id is None:
+        return cmd.age_group or "unknown"
+    found = await participants.get(conn, cmd.participant_id)
+    if found is None:
+        raise invalid("participant_id", "no such participant")
+    on = visited_at.astimezone(HELSINKI).date()
+    return participants.as_participant(found).age_group(on)
+
+
+async def record_visit(deps: Deps, conn: Connection, cmd: RecordVisit, who: Principal) -> VisitRow:
+    now = deps.clock.now()
+    visited_at = cmd.visited_at or now
+    identified = cmd.participant_id is not None
+    check_visit(visited_at, now, identified, cmd.age_group, cmd.count)
+    visit = VisitRow(
+        id=uuid.uuid4(),
+        participant_id=cmd.participant_id,
+        purpose=cmd.purpose,
+        age_group=await _age_group(conn, cmd, visited_at),
+        count=cmd.count,
         visited_at=visited_at,
-        count=v.count,
+        recorded_by=who.subject,
+        recorded_at=now,
     )
-    await outbox.add(conn, event, subject=str(visit_id))
-    if v.participant_id is not None:
-        await note(conn, v.participant_id, "visit.recorded", {"purpose": v.purpose})
-    return {
-        "id": visit_id,
-        "participant_id": v.participant_id,
-        "purpose": v.purpose,
-        "age_group": age_group,
-        "count": v.count,
-        "visited_at": visited_at,
-    }
+    await visits.add(conn, visit)
+    event = VisitRecorded(
+        visit_id=visit.id,
+        participant_id=visit.participant_id,
+        purpose=visit.purpose,
+        age_group=visit.age_group,
+        visited_at=visited_at,
+        count=visit.count,
+    )
+    await deps.outbox.add(conn, event, subject=str(visit.id))
+    if cmd.participant_id is not None:
+        await note(deps, conn, cmd.participant_id, "visit.recorded", {"purpose": cmd.purpose})
+    return visit
 
 
-async def submit_idea(cmd: SubmitIdea, conn: Connection, outbox: Outbox) -> dict[str, Any]:
-    i = cmd.idea
-    idea_id = uuid.uuid4()
-    at: datetime = await ideas.add(conn, idea_id, i.text, i.language, cmd.author)
+async def submit_idea(deps: Deps, conn: Connection, cmd: SubmitIdea) -> IdeaRow:
+    now = deps.clock.now()
+    idea = IdeaRow(uuid.uuid4(), cmd.text, cmd.language, cmd.author, "submitted", now, now)
+    await ideas.add(conn, idea)
     event = IdeaSubmitted(
-        idea_id=idea_id,
-        text=i.text,
-        language=i.language,
-        author_participant_id=cmd.author,
-        submitted_at=at,
+        idea_id=idea.id,
+        text=idea.text,
+        language=idea.language,
+        author_participant_id=idea.author_participant_id,
+        submitted_at=idea.submitted_at,
     )
-    await outbox.add(conn, event, subject=str(idea_id))
+    await deps.outbox.add(conn, event, subject=str(idea.id))
     if cmd.author is not None:
-        await note(conn, cmd.author, "idea.submitted", {"idea_id": str(idea_id)})
-    return {
-        "id": idea_id,
-        "text": i.text,
-        "language": i.language,
-        "status": "submitted",
-        "submitted_at": at,
-        "from_participant": cmd.author is not None,
-    }
+        await note(deps, conn, cmd.author, "idea.submitted", {"idea_id": str(idea.id)})
+    return idea
 
 
-async def set_idea_status(idea_id: uuid.UUID, status: str, conn: Connection) -> dict[str, Any]:
-    row = await ideas.set_status(conn, idea_id, status)
-    if row is None:
+async def set_idea_status(deps: Deps, conn: Connection, cmd: SetIdeaStatus) -> IdeaRow:
+    idea = await ideas.set_status(conn, cmd.idea_id, cmd.status, deps.clock.now())
+    if idea is None:
         raise not_found("idea")
-    return {**row, "from_participant": row["author_participant_id"] is not None}
+    return idea

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
 
 _WRITE = """
 INSERT INTO audit_log (actor, actor_roles, participant_id, action, purpose)
@@ -19,6 +19,18 @@ WHERE participant_id = $1 AND ($2::timestamptz IS NULL OR (at, id) < ($2, $3::bi
 ORDER BY at DESC, id DESC
 LIMIT $4
 """
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One read of a participant's personal data: who, when, what and why."""
+
+    id: int
+    at: datetime
+    actor: str
+    actor_roles: list[str]
+    action: str
+    purpose: str
 
 
 async def write(
@@ -35,6 +47,7 @@ async def write(
 
 async def trail(
     conn: Connection, participant_id: uuid.UUID, before: tuple[datetime, int] | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[AuditEntry]:
+    """Newest first, before the (time, id) cursor if given."""
     at, aid = before or (None, None)
-    return [dict(r) for r in await conn.fetch(_TRAIL, participant_id, at, aid, limit)]
+    return [AuditEntry(**r) for r in await conn.fetch(_TRAIL, participant_id, at, aid, limit)]

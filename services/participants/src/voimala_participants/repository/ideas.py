@@ -3,50 +3,58 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
-_ADD = """
-INSERT INTO idea (id, text, language, author_participant_id) VALUES ($1, $2, $3, $4)
-RETURNING submitted_at
-"""
-_SET_STATUS = """
-UPDATE idea SET status = $2, updated_at = now() WHERE id = $1
-RETURNING id, text, language, status, submitted_at, author_participant_id
-"""
+
+@dataclass(frozen=True, slots=True)
+class IdeaRow:
+    id: uuid.UUID
+    text: str
+    language: str
+    #: None for an idea sent anonymously (or without a token).
+    author_participant_id: uuid.UUID | None
+    status: str
+    submitted_at: datetime
+    updated_at: datetime
+
+
+IDEAS = Table("idea", IdeaRow)
+_ADD = IDEAS.insert()
+_SET_STATUS = IDEAS.update(["status", "updated_at"])
 _REALISED = """
-UPDATE idea SET status = 'realised', updated_at = now()
+UPDATE idea SET status = 'realised', updated_at = $2
 WHERE id = ANY($1::uuid[]) AND status <> 'realised'
 """
-_PAGE = """
-SELECT id, text, language, status, submitted_at, author_participant_id FROM idea
+_PAGE = IDEAS.select("""
 WHERE ($1::timestamptz IS NULL OR (submitted_at, id) < ($1, $2::uuid))
   AND ($3::text IS NULL OR status = $3)
 ORDER BY submitted_at DESC, id DESC
 LIMIT $4
-"""
+""")
 
 
-async def add(
-    conn: Connection, idea_id: uuid.UUID, text: str, language: str, author: uuid.UUID | None
-) -> datetime:
-    at: datetime = await conn.fetchval(_ADD, idea_id, text, language, author)
-    return at
+async def add(conn: Connection, idea: IdeaRow) -> None:
+    await conn.execute(_ADD, *IDEAS.values(idea))
 
 
-async def set_status(conn: Connection, idea_id: uuid.UUID, status: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow(_SET_STATUS, idea_id, status)
-    return dict(row) if row else None
+async def set_status(
+    conn: Connection, idea_id: uuid.UUID, status: str, at: datetime
+) -> IdeaRow | None:
+    record = await conn.fetchrow(_SET_STATUS, idea_id, status, at)
+    return IdeaRow(**record) if record else None
 
 
 async def page(
     conn: Connection, before: tuple[datetime, uuid.UUID] | None, status: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[IdeaRow]:
+    """Newest first, before the cursor if given."""
     at, iid = before or (None, None)
-    return [dict(r) for r in await conn.fetch(_PAGE, at, iid, status, limit)]
+    return [IdeaRow(**r) for r in await conn.fetch(_PAGE, at, iid, status, limit)]
 
 
-async def mark_realised(conn: Connection, idea_ids: list[uuid.UUID]) -> None:
-    await conn.execute(_REALISED, idea_ids)
+async def mark_realised(conn: Connection, idea_ids: list[uuid.UUID], at: datetime) -> None:
+    await conn.execute(_REALISED, idea_ids, at)

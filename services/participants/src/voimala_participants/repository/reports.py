@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+
+from ..domain.reports import Entry, Facts, Milestone, Outcome, VisitFact
 
 _ENTRIES = """
-SELECT number, coalesce(gender, 'unknown') AS gender, age_group, youth,
-    CASE WHEN education_level IS NULL THEN 'unknown'
-         WHEN education_level <= 2 THEN 'isced_0_2'
-         WHEN education_level <= 4 THEN 'isced_3_4'
-         ELSE 'isced_5_8' END AS education,
-    coalesce(target_group, 'none') AS target_group
-FROM episode
+SELECT number, gender, age_group, youth, education_level, target_group FROM episode
 WHERE started_on BETWEEN $1 AND $2 AND started_at <= $3
 """
 _EXITS = """
@@ -65,31 +60,45 @@ WHERE first_activity BETWEEN $1 AND $2 OR first_proposal BETWEEN $1 AND $2
 """
 
 
-async def entries(conn: Connection, start: date, end: date, as_of: datetime) -> list[Any]:
-    return list(await conn.fetch(_ENTRIES, start, end, as_of))
+async def _entries(conn: Connection, start: date, end: date, as_of: datetime) -> list[Entry]:
+    return [Entry(**r) for r in await conn.fetch(_ENTRIES, start, end, as_of)]
 
 
-async def exits(conn: Connection, start: date, end: date, as_of: datetime) -> list[Any]:
-    return list(await conn.fetch(_EXITS, start, end, as_of))
+async def _outcomes(
+    conn: Connection, query: str, start: date, end: date, as_of: datetime
+) -> list[Outcome]:
+    return [Outcome(**r) for r in await conn.fetch(query, start, end, as_of)]
 
 
-async def follow_ups(conn: Connection, start: date, end: date, as_of: datetime) -> list[Any]:
-    return list(await conn.fetch(_FOLLOW_UPS, start, end, as_of))
+async def _visits(conn: Connection, start: date, end: date, as_of: datetime) -> list[VisitFact]:
+    return [VisitFact(**r) for r in await conn.fetch(_VISITS, start, end, as_of)]
 
 
-async def visits(conn: Connection, start: date, end: date, as_of: datetime) -> list[Any]:
-    return list(await conn.fetch(_VISITS, start, end, as_of))
-
-
-async def milestones(
+async def _milestones(
     conn: Connection,
     start: date,
     end: date,
     as_of: datetime,
-    activity_kinds: Sequence[str],
-    proposal_kinds: Sequence[str],
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        _MILESTONES, start, end, as_of, list(activity_kinds), list(proposal_kinds)
+    kinds: tuple[Sequence[str], Sequence[str]],
+) -> list[Milestone]:
+    activity, proposal = kinds
+    records = await conn.fetch(_MILESTONES, start, end, as_of, list(activity), list(proposal))
+    return [Milestone(**r) for r in records]
+
+
+async def facts(
+    conn: Connection,
+    start: date,
+    end: date,
+    as_of: datetime,
+    kinds: tuple[Sequence[str], Sequence[str]],
+) -> Facts:
+    """What a report for days start..end counts, as recorded by `as_of`; `kinds` are the
+    timeline kinds that are an activity and a proposal. Read them in one snapshot."""
+    return Facts(
+        entries=await _entries(conn, start, end, as_of),
+        exits=await _outcomes(conn, _EXITS, start, end, as_of),
+        follow_ups=await _outcomes(conn, _FOLLOW_UPS, start, end, as_of),
+        visits=await _visits(conn, start, end, as_of),
+        milestones=await _milestones(conn, start, end, as_of, kinds),
     )
-    return [dict(r) for r in rows]

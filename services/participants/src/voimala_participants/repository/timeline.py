@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
 
 _ADD = """
 INSERT INTO timeline_entry (participant_id, occurred_at, kind, source, detail, event_id)
@@ -23,6 +24,16 @@ LIMIT $4
 """
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    id: int
+    occurred_at: datetime
+    kind: str
+    source: str
+    #: Ids, kinds and titles only: never a value that could be personal data.
+    detail: dict[str, Any]
+
+
 async def add(
     conn: Connection,
     participant_id: uuid.UUID,
@@ -33,6 +44,7 @@ async def add(
     detail: dict[str, Any] | None = None,
     event_id: uuid.UUID | None = None,
 ) -> None:
+    """One entry; an event's (`event_id`) only once, however often it is delivered."""
     await conn.execute(
         _ADD, participant_id, occurred_at, kind, source, json.dumps(detail or {}), event_id
     )
@@ -40,7 +52,11 @@ async def add(
 
 async def page(
     conn: Connection, participant_id: uuid.UUID, before: tuple[datetime, int] | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[TimelineEntry]:
+    """Newest first, before the (time, id) cursor if given."""
     at, eid = before or (None, None)
-    rows = await conn.fetch(_PAGE, participant_id, at, eid, limit)
-    return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+    records = await conn.fetch(_PAGE, participant_id, at, eid, limit)
+    return [
+        TimelineEntry(r["id"], r["occurred_at"], r["kind"], r["source"], json.loads(r["detail"]))
+        for r in records
+    ]

@@ -3,38 +3,40 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from voimala_kit import Connection
+from voimala_kit.db import Connection
+from voimala_kit.rows import Table
 
-_ADD = """
-INSERT INTO visit (id, participant_id, purpose, age_group, count, visited_at, recorded_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-"""
-_PAGE = """
-SELECT id, participant_id, purpose, age_group, count, visited_at FROM visit
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    id: uuid.UUID
+    #: None for an anonymous visit.
+    participant_id: uuid.UUID | None
+    purpose: str
+    age_group: str
+    #: People in an anonymous group; 1 for a participant's visit.
+    count: int
+    visited_at: datetime
+    recorded_by: str
+    recorded_at: datetime
+
+
+VISITS = Table("visit", VisitRow)
+_ADD = VISITS.insert()
+_PAGE = VISITS.select("""
 WHERE ($1::timestamptz IS NULL OR (visited_at, id) < ($1, $2::uuid))
   AND ($3::timestamptz IS NULL OR visited_at >= $3)
   AND ($4::timestamptz IS NULL OR visited_at < $4)
 ORDER BY visited_at DESC, id DESC
 LIMIT $5
-"""
+""")
 
 
-async def add(
-    conn: Connection,
-    visit_id: uuid.UUID,
-    participant_id: uuid.UUID | None,
-    purpose: str,
-    age_group: str,
-    count: int,
-    visited_at: datetime,
-    recorded_by: str,
-) -> None:
-    await conn.execute(
-        _ADD, visit_id, participant_id, purpose, age_group, count, visited_at, recorded_by
-    )
+async def add(conn: Connection, visit: VisitRow) -> None:
+    await conn.execute(_ADD, *VISITS.values(visit))
 
 
 async def page(
@@ -43,6 +45,7 @@ async def page(
     start: datetime | None,
     end: datetime | None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[VisitRow]:
+    """Newest first, visited in start..end (end excluded), before the cursor if given."""
     at, vid = before or (None, None)
-    return [dict(r) for r in await conn.fetch(_PAGE, at, vid, start, end, limit)]
+    return [VisitRow(**r) for r in await conn.fetch(_PAGE, at, vid, start, end, limit)]

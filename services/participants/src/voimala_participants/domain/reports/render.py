@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from typing import Any
+from collections.abc import Mapping
 
 import matplotlib
 
@@ -14,13 +14,15 @@ matplotlib.rcParams["svg.hashsalt"] = "voimala"  # the same report gives the sam
 from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from .figures import Report  # noqa: E402
+
 #: Finnish Excel reads `;` as the separator (`,` is its decimal mark) and needs the BOM to
 #: read UTF-8: with both, the file opens right by double-click in Excel and in LibreOffice.
 CSV_SEPARATOR = ";"
 BOM = "\ufeff"
 
 
-def _number(value: Any) -> str:
+def _number(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -28,18 +30,25 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _rows(report: Report) -> list[tuple[str, str, str]]:
+    sections: dict[str, Mapping[str, object]] = {
+        "entries": report["entries"],
+        "exits": report["exits"],
+        "follow_ups": report["follow_ups"],
+        "service_point": report["service_point"],
+        "lead_times_days": report["lead_times_days"],
+    }
     rows: list[tuple[str, str, str]] = []
-    for section in ("entries", "exits", "follow_ups", "service_point", "lead_times_days"):
-        for key, value in report[section].items():
-            if isinstance(value, dict):
+    for section, figures in sections.items():
+        for key, value in figures.items():
+            if isinstance(value, Mapping):
                 rows.extend((section, f"{key}.{k}", _number(v)) for k, v in value.items())
             else:
                 rows.append((section, key, _number(value)))
     return rows
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def to_csv(report: Report) -> str:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
@@ -84,8 +93,8 @@ _LABELS = {
 _LOCK = threading.Lock()
 
 
-def to_svg(report: dict[str, Any]) -> bytes:
-    panels = [
+def to_svg(report: Report) -> bytes:
+    panels: list[Mapping[str, int]] = [
         report["entries"]["by_age_group"],
         report["entries"]["by_target_group"],
         report["exits"]["by_outcome"],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Literal
 
 from voimala_contracts import (
     EventData,
@@ -16,16 +18,14 @@ from voimala_contracts import (
     ParticipantRegistered,
 )
 from voimala_contracts.participants import Channel, Language, ParticipantStatus, TargetGroup
+from voimala_kit.refusals import invalid
 
-#: Under 30 is the programme's youth target group.
-YOUTH_UNDER = 30
-#: Subsidy days that put a job seeker in the programme's target groups.
-SUBSIDY_LONG = 500
-SUBSIDY_MEDIUM = 300
+from .age import AgeGroup, age_group, is_youth
+from .eligibility import target_group
+
+Gender = Literal["female", "male", "other", "unknown"]
 #: CEFR levels from the lowest; "native" above them all.
 CEFR_ORDER = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
-#: The version of the consent texts shown now (fi/sv/en share one version).
-CONSENT_TEXT_VERSION = "2026-01"
 #: Fields that make up the matching profile: a change to one is `profile_updated`.
 PROFILE_FIELDS = frozenset(
     {
@@ -48,42 +48,10 @@ PROFILE_FIELDS = frozenset(
 CONTACT_FIELDS = frozenset(
     {"given_name", "family_name", "email", "phone", "preferred_language", "preferred_channel"}
 )
-
-
-def age_on(birth_year: int | None, today: date, birth_date: date | None = None) -> int | None:
-    """Age in whole years; with only a year known, the age reached this year."""
-    if birth_date is not None:
-        before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
-        return today.year - birth_date.year - before_birthday
-    if birth_year is not None:
-        return today.year - birth_year
-    return None
-
-
-def is_youth(birth_year: int | None, today: date, birth_date: date | None = None) -> bool:
-    age = age_on(birth_year, today, birth_date)
-    return age is not None and age < YOUTH_UNDER
-
-
-def age_group(birth_year: int | None, today: date, birth_date: date | None = None) -> str:
-    """The ESF age bands: under 30 (the youth group), 30-54, 55 and over."""
-    age = age_on(birth_year, today, birth_date)
-    if age is None:
-        return "unknown"
-    if age < YOUTH_UNDER:
-        return "under_30"
-    return "30_54" if age < 55 else "55_plus"
-
-
-def target_group(subsidy_days: int | None, referral_reason: str | None) -> TargetGroup | None:
-    """Days on labour-market subsidy decide the group; otherwise a staff referral with a reason."""
-    if subsidy_days is not None and subsidy_days >= SUBSIDY_LONG:
-        return "subsidy_500_plus"
-    if subsidy_days is not None and subsidy_days >= SUBSIDY_MEDIUM:
-        return "subsidy_300_499"
-    if referral_reason:
-        return "referred_by_staff"
-    return None
+#: Fields only staff may change: eligibility and status.
+STAFF_ONLY_FIELDS = frozenset({"subsidy_days", "referral_reason", "referral_source", "status"})
+#: Fields a record cannot do without: a change may not clear them.
+REQUIRED_FIELDS = ("given_name", "family_name", "preferred_language", "preferred_channel")
 
 
 @dataclass
@@ -124,13 +92,34 @@ class Participant:
     def youth(self, today: date) -> bool:
         return is_youth(self.birth_year, today, self.birth_date)
 
-    def age_group(self, today: date) -> str:
+    def age_group(self, today: date) -> AgeGroup:
         return age_group(self.birth_year, today, self.birth_date)
 
     def search_text(self) -> str:
         """What free-text search looks in: names, e-mail and skills."""
         parts = [self.given_name, self.family_name, self.email or "", *self.skills]
         return " ".join(p for p in parts if p).lower()
+
+    def apply(self, values: Mapping[str, object]) -> set[str]:
+        """Set the fields given (a request's, already valid one by one); return the names of
+        those whose value changed. A birth date sets the birth year with it."""
+        changed = set()
+        for name, given in values.items():
+            value = _normal(name, given)
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+                changed.add(name)
+        if "birth_date" in changed and self.birth_date is not None:
+            self.birth_year = self.birth_date.year
+        return changed
+
+    def check(self, values: Mapping[str, object]) -> None:
+        """Rules that span fields, on the record as it would be saved with `values` applied."""
+        year = values.get("birth_year")
+        if year is not None and self.birth_date is not None and year != self.birth_date.year:
+            raise invalid("birth_year", "does not agree with the birth date")
+        if set(self.skill_uris) - set(self.skills):
+            raise invalid("skill_uris", "every key must be one of the skills")
 
     def matching_profile(self, today: date) -> MatchingProfile:
         """What matching may know: skills and circumstances, never who the person is."""
@@ -187,3 +176,37 @@ class Participant:
         if fields & PROFILE_FIELDS:
             events.append(self.profile_updated(today))
         return events
+
+
+#: The fields a request may set: all but the id.
+SETTABLE_FIELDS = frozenset(f.name for f in fields(Participant)) - {"id"}
+
+
+def _normal(name: str, value: object) -> object:
+    """A field's value as the record keeps it: skills and availability once each, languages
+    as the contract's type, no skill URIs as an empty map."""
+    if name not in SETTABLE_FIELDS:
+        raise ValueError(f"{name} is not a field of a participant")
+    if value is None and name in REQUIRED_FIELDS:
+        raise invalid(name, "may not be empty")
+    if name == "languages" and isinstance(value, list):
+        return [LanguageSkill.model_validate(x) for x in value]
+    if name in ("skills", "availability") and isinstance(value, list):
+        return list(dict.fromkeys(value))
+    if name == "skill_uris" and value is None:
+        return {}
+    return value
+
+
+def new_participant(
+    participant_id: uuid.UUID, details: Mapping[str, object], matching_consent: bool
+) -> Participant:
+    """A participant registered with `details` (every field a registration sends)."""
+    missing = [name for name in REQUIRED_FIELDS if name not in details]
+    if missing:
+        raise ValueError(f"a registration needs {missing}")
+    p = Participant(id=participant_id, given_name="", family_name="", preferred_language="fi")
+    p.apply(details)
+    p.matching_consent = matching_consent
+    p.check(details)
+    return p

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import phonenumbers
@@ -26,8 +26,9 @@ from voimala_contracts.participants import (
     ParticipantStatus,
     TargetGroup,
 )
+from voimala_kit.clock import SystemClock
 
-from .domain import CONSENT_TEXT_VERSION
+from ..domain import CONSENT_TEXT_VERSION, AgeGroup, Gender, VisitPurpose
 
 #: The region a phone number without a country code is read in.
 PHONE_REGION = "FI"
@@ -48,14 +49,17 @@ def _e164(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A validator has no dependencies to take a clock from. The day is UTC's, as it always was here.
+
+
 def _not_future(value: date) -> date:
-    if value > datetime.now(UTC).date():
+    if value > SystemClock().now().date():
         raise ValueError("the birth date is in the future")
     return value
 
 
 def _past_year(value: int) -> int:
-    if value > datetime.now(UTC).year:
+    if value > SystemClock().now().year:
         raise ValueError("the birth year is in the future")
     return value
 
@@ -69,7 +73,6 @@ EscoUri = Annotated[
 BirthDate = Annotated[date, Field(ge=date(1900, 1, 1)), AfterValidator(_not_future)]
 BirthYear = Annotated[int, Field(ge=1900), AfterValidator(_past_year)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Gender = Literal["female", "male", "other", "unknown"]
 ReferralSource = Literal["employment_services", "career_coaching", "self", "other"]
 Availability = Literal[
     "full_time", "part_time", "mornings", "afternoons", "evenings", "weekends", "shifts", "remote"
@@ -140,10 +143,6 @@ class ParticipantPatch(_ProfileIn):
     status: Literal["active", "paused"] | None = Field(
         None, description="exiting has its own endpoint (staff only)"
     )
-
-
-#: Fields only staff may change: eligibility and status.
-STAFF_ONLY_FIELDS = frozenset({"subsidy_days", "referral_reason", "referral_source", "status"})
 
 
 class ParticipantOut(BaseModel):
@@ -237,18 +236,6 @@ class EpisodeOut(BaseModel):
     exit_date: date | None
     outcome: str | None
     follow_up_outcome: str | None
-
-
-VisitPurpose = Literal[
-    "job_search",
-    "counselling",
-    "language_cafe",
-    "workshop",
-    "digital_help",
-    "information",
-    "other",
-]
-AgeGroup = Literal["under_30", "30_54", "55_plus", "unknown"]
 
 
 class VisitIn(BaseModel):
