@@ -1,4 +1,5 @@
-"""The participant's pure rules: who counts as youth, and what matching may know."""
+"""The participant's pure rules: who counts as youth, what matching may know, and how a
+request's fields become the record."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from datetime import date
 
 import pytest
 from voimala_contracts import LanguageSkill, ParticipantContactChanged, ParticipantRegistered
+from voimala_kit.refusals import Invalid
 from voimala_participants.domain import (
     YOUTH_UNDER,
     Participant,
     age_group,
     age_on,
     is_youth,
+    new_participant,
     target_group,
 )
 
@@ -191,3 +194,72 @@ def test_a_change_means_contact_profile_or_both() -> None:
         "ParticipantProfileUpdated",
     ]
     assert kinds({"gender", "work_history"}) == []  # neither travels
+
+
+def _details(**overrides: object) -> dict[str, object]:
+    """What a registration sends, as the API hands it on (the request's fields by name)."""
+    details: dict[str, object] = {
+        "given_name": "Aino",
+        "family_name": "Virtanen",
+        "preferred_language": "fi",
+        "preferred_channel": "in_app",
+        "email": "aino@example.fi",
+        "birth_date": None,
+        "birth_year": 2001,
+        "skills": ["forklift", "forklift", "welding"],
+        "skill_uris": {},
+        "languages": [{"code": "fi", "level": "native"}],
+        "availability": ["mornings", "mornings"],
+    }
+    details.update(overrides)
+    return details
+
+
+def test_a_new_participant_keeps_each_skill_once_and_languages_as_the_contract_says() -> None:
+    p = new_participant(uuid.uuid4(), _details(), matching_consent=True)
+    assert p.skills == ["forklift", "welding"]
+    assert p.availability == ["mornings"]
+    assert p.languages == [LanguageSkill(code="fi", level="native")]
+    assert p.matching_consent is True
+    assert p.status == "active"
+
+
+def _refused_field(error: Invalid) -> str:
+    (problem,) = error.extra["errors"]
+    return str(problem["loc"][-1])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"birth_date": date(2000, 1, 1), "birth_year": 1990}, "birth_year"),
+        ({"skill_uris": {"cooking": "http://data.europa.eu/esco/skill/x"}}, "skill_uris"),
+    ],
+)
+def test_rules_that_span_fields_refuse_a_registration(
+    overrides: dict[str, object], field: str
+) -> None:
+    with pytest.raises(Invalid) as refused:
+        new_participant(uuid.uuid4(), _details(**overrides), matching_consent=False)
+    assert _refused_field(refused.value) == field
+
+
+def test_a_change_says_what_changed_and_a_birth_date_sets_the_year() -> None:
+    p = _participant()
+    changed = p.apply({"birth_date": date(1999, 5, 5), "skills": ["forklift", "customer service"]})
+    assert changed == {"birth_date"}  # the skills were already those
+    assert p.birth_year == 1999
+    assert p.apply({"skill_uris": None}) == set()  # no URIs is an empty map
+    assert p.skill_uris == {}
+
+
+@pytest.mark.parametrize("name", ["given_name", "family_name", "preferred_language"])
+def test_a_required_field_cannot_be_cleared(name: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        _participant().apply({name: None})
+    assert _refused_field(refused.value) == name
+
+
+def test_only_a_participants_fields_can_be_set() -> None:
+    with pytest.raises(ValueError, match="not a field"):
+        _participant().apply({"id": uuid.uuid4()})
