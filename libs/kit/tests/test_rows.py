@@ -35,6 +35,36 @@ def test_the_sql_names_every_column_once_in_one_order() -> None:
     )
 
 
+@dataclass(frozen=True)
+class Arrival:
+    id: uuid.UUID
+    topic: str | None
+    arrived_at: str
+
+
+ARRIVALS = Table("arrivals", Arrival)
+
+
+def test_defaults_and_expressions_of_ones_own() -> None:
+    assert ARRIVALS.insert(columns=["id", "topic"]) == (
+        "INSERT INTO arrivals (id, topic) VALUES ($1, $2) RETURNING id, topic, arrived_at"
+    )
+    assert ARRIVALS.update(["topic"], also="arrived_at = now()") == (
+        "UPDATE arrivals SET topic = $2, arrived_at = now() WHERE id = $1 "
+        "RETURNING id, topic, arrived_at"
+    )
+    with pytest.raises(ValueError, match="not columns"):
+        ARRIVALS.insert(columns=["nope"])
+
+
+def test_a_loaded_row_is_an_ordinary_frozen_dataclass() -> None:
+    row = ARRIVALS.load({"id": uuid.UUID(int=1), "topic": None, "arrived_at": "now", "x": 1})
+    assert row == Arrival(uuid.UUID(int=1), None, "now")
+    assert hash(row) == hash(Arrival(uuid.UUID(int=1), None, "now"))
+    with pytest.raises(AttributeError):
+        row.topic = "changed"  # type: ignore[misc]
+
+
 def test_only_columns_can_be_updated() -> None:
     with pytest.raises(ValueError, match="not columns"):
         VISITS.update(["topic; DROP TABLE x"])
