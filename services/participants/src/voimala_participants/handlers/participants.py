@@ -60,11 +60,11 @@ async def _email_free(conn: Connection, email: str | None, owner: uuid.UUID | No
         raise already_registered(existing)
 
 
-async def _save_new(deps: Deps, conn: Connection, p: Participant, by: str) -> None:
+async def _save_new(deps: Deps, conn: Connection, p: Participant, by: str) -> ParticipantRow:
     # A savepoint, so that losing a race for the same e-mail can still be answered as a 409.
     try:
         async with conn.transaction():
-            await participants.add(conn, p, by, deps.clock.now())
+            return await participants.add(conn, p, by, deps.clock.now())
     except asyncpg.UniqueViolationError:
         existing = await participants.id_by_email(conn, p.email or "")
         if existing is None:
@@ -117,12 +117,10 @@ async def register_participant(
     if cmd.entered_on is not None and cmd.entered_on > deps.clock.today():
         raise invalid("entered_on", "is in the future")
     await _email_free(conn, p.email, None)
-    await _save_new(deps, conn, p, who.subject)
+    row = await _save_new(deps, conn, p, who.subject)  # in episode 1, which starts now
     await start_episode(deps, conn, p, 1, cmd.entered_on)
     await _publish_registration(deps, conn, p, consents, cmd.consent_text_version, who.subject)
-    found = await participants.get(conn, p.id)
-    assert found is not None
-    return found
+    return row
 
 
 async def _save(deps: Deps, conn: Connection, p: Participant) -> ParticipantRow:
