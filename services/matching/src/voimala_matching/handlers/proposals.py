@@ -66,7 +66,8 @@ class RecordOutcome:
     outcome: str
 
 
-def _not_a_candidate(result: Filtered) -> Invalid:
+def not_a_candidate(result: Filtered) -> Invalid:
+    """A 422 naming the hard filter the pair fails (its name only, never a personal value)."""
     return Invalid(
         "a hard filter excludes this pair", title="Not a candidate", filter=result.reason
     )
@@ -84,7 +85,7 @@ async def propose_opening(deps: Deps, conn: Connection, cmd: ProposeOpening) -> 
     p, o = profiles.to_scoring(profile), openings.to_scoring(opening)
     result = score_opening(p, o, deps.settings.weights)
     if isinstance(result, Filtered):
-        raise _not_a_candidate(result)
+        raise not_a_candidate(result)
     draft = Draft(
         participant_id=cmd.participant_id,
         kind="opening",
@@ -106,7 +107,7 @@ async def propose_mentor(deps: Deps, conn: Connection, cmd: ProposeMentor) -> Pr
     p, m = profiles.to_scoring(profile), mentors.to_scoring(mentor)
     result = score_mentor(p, m, deps.settings.weights)
     if isinstance(result, Filtered):
-        raise _not_a_candidate(result)
+        raise not_a_candidate(result)
     draft = Draft(
         participant_id=cmd.participant_id,
         kind="mentor",
