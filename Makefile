@@ -13,7 +13,7 @@ LOCAL := deploy/local
 KEYS := .local/keys
 export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
 
-.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps k8s-deps lint fmt bench bench-platform faults token keys topics \
+.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps k8s-deps cluster cluster-stop cluster-faults lint fmt bench bench-platform faults token keys topics \
         demo infra-up infra-down infra-status compose-check docs
 
 help: ## list the targets
@@ -78,7 +78,7 @@ test-fast: install ## unit and integration tests without the end-to-end processe
 lint: install ## ruff, mypy (strict everywhere), import-linter (layers of every service)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy -p voimala_contracts -p voimala_kit
+	.venv/bin/mypy -p voimala_contracts -p voimala_kit -p voimala_ops
 	.venv/bin/mypy -p voimala_participants -p voimala_scheduling -p voimala_matching -p voimala_notifications -p voimala_portal
 	.venv/bin/lint-imports
 
@@ -92,10 +92,21 @@ bench: install ## every benchmark: the services' (bench/<service>_*.py), then th
 bench-platform: install ## only the outbox -> Kafka -> consumer pipeline and its bounds
 	@$(LOCAL)/with-infra.sh $(PY) bench/run.py
 
+cluster: install keys ## 3 Kafka brokers (RF 3, min ISR 2), a PostgreSQL and 2 replicas of every service (deploy/local/cluster.py)
+	@$(PY) deploy/local/cluster.py start
+cluster-stop: ## stop what `make cluster` started
+	@$(PY) deploy/local/cluster.py stop
+cluster-faults: cluster ## brokers and replicas killed and restarted under load: nothing lost, nothing doubled; then stops the cluster
+	@$(PY) -m pytest -q -p no:cacheprovider -m faults -s tests/k8s/cluster; rc=$$?; $(PY) deploy/local/cluster.py stop; exit $$rc
+
 faults: install ## the long fault runs: the broker away for 30 s, the SMTP server for 60 s
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m faults tests/faults
 	@VOIMALA_FAULT_SMTP_OUTAGE_SECONDS=60 $(LOCAL)/with-infra.sh $(PY) -m pytest \
 		services/notifications/tests/test_delivery.py -k smtp_server_down
+
+ARGS ?= --help
+ops: install ## the operations command: make ops ARGS="status" | "dlq list" | "dlq show ID" | "dlq replay ..."
+	@.venv/bin/voimala-ops $(ARGS)
 
 ROLE ?= coordinator
 token: keys ## a signed development token: make token ROLE=<role> [SUB=<id>] [ORG=<partner id>]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 from voimala_kit.testing import free_port
+
+from tests.conftest import Platform
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_SH = ROOT / "deploy/local/prometheus.sh"
@@ -87,3 +92,43 @@ async def query(url: str, promql: str) -> list[dict[str, Any]]:
     assert body.get("status") == "success", (promql, body)
     result: list[dict[str, Any]] = body["data"]["result"]
     return result
+
+
+async def _run(env: dict[str, str], args: tuple[str, ...]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "voimala_ops",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def ops(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run `voimala-ops ARGS` as the operations team would: its exit code, and all it printed
+    (stdout, then stderr)."""
+    code, out, err = await _run(env, args)
+    return code, out + err
+
+
+async def ops_json(env: dict[str, str], *args: str) -> Any:
+    """`voimala-ops ARGS --json`: its stdout, one JSON document whatever it logs."""
+    code, out, err = await _run(env, (*args, "--json"))
+    assert code in (0, 1, 3), out + err
+    return json.loads(out)
+
+
+@pytest.fixture(scope="session")
+def ops_env(platform: Platform, kafka_bootstrap: str) -> dict[str, str]:
+    """The command's environment: this session's services and broker."""
+    env = {**os.environ, "VOIMALA_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    for name, service in platform.services.items():
+        env[f"VOIMALA_OPS_{name.upper()}_URL"] = service.url
+    env["VOIMALA_OPS_PORTAL_URL"] = f"http://127.0.0.1:{free_port()}"  # not started here
+    env["VOIMALA_OPS_ACTOR"] = "ops-test"
+    return env
