@@ -48,9 +48,10 @@ stop: ## stop what `make run` started
 	@$(LOCAL)/services.sh stop
 	@$(LOCAL)/infra.sh down
 
-status: ## what is running
+status: ## what runs: infrastructure, each service ready or not and its lag, the SMTP and SMS stand-ins, Prometheus
 	@$(LOCAL)/infra.sh status || true
 	@$(LOCAL)/services.sh status || true
+	@$(LOCAL)/prometheus.sh status || true
 
 test: install browser-deps monitoring-deps k8s-deps ## install, start infrastructure, run every test, stop what it started
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest

@@ -24,6 +24,7 @@ Voimala is running.
   poster         http://127.0.0.1:${PORTAL_PORT:-8000}/programme/$(date +%Y-%m)/poster   (printable, with a QR code)
   e-mail, SMS    handed to local sinks: .local/logs/smtp-sink.log, .local/logs/sms-sink.log
   logs           .local/logs/<service>.log
+  operations     http://127.0.0.1:$VOIMALA_PROMETHEUS_PORT/alerts (Prometheus)   make status   make ops ARGS=status
 
 A token for the APIs (roles: coordinator counsellor employer mentor participant ops):
   TOKEN=\$(make -s token ROLE=coordinator | tail -n 1)

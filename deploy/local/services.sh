@@ -124,13 +124,43 @@ stop() {
     stop_sinks
 }
 
+# "lag N records (oldest Ns), outbox N" out of a service's /metrics; empty when unreadable.
+metrics_summary() {
+    curl -fsS --max-time 3 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+        /^voimala_consumer_lag_records[{ ]/ { lag += $NF; seen = 1 }
+        /^voimala_consumer_lag_seconds[{ ]/ { if ($NF > age) age = $NF }
+        /^voimala_outbox_backlog[{ ]/ { outbox += $NF; have_outbox = 1 }
+        END {
+            out = ""
+            if (seen) out = sprintf("lag %d records (oldest %ds)", lag, age)
+            else out = "lag -"
+            if (have_outbox) out = out sprintf(", outbox %d", outbox)
+            print out
+        }'
+}
+
 status() {
-    local spec name pkg port rc=0
+    local spec name pkg port rc=0 pid_file sink args
     for spec in "${SERVICES[@]}"; do
         IFS=: read -r name pkg port <<<"$spec"
         port=$(port_of "$name" "$port")
-        if pid_is "$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" "$pkg"; then
-            echo "$name: running on http://127.0.0.1:$port (pid $(cat "$RUN_DIR/$name.pid"))"
+        pid_file="$RUN_DIR/$name.pid"
+        if ! pid_is "$(cat "$pid_file" 2>/dev/null)" "$pkg"; then
+            echo "$name: stopped"
+            rc=3
+        elif curl -fsS --max-time 3 "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then
+            echo "$name: ready on http://127.0.0.1:$port, $(metrics_summary "$port")"
+        else
+            echo "$name: NOT READY on http://127.0.0.1:$port (pid $(cat "$pid_file")): see /health/ready"
+            rc=3
+        fi
+    done
+    for sink in "${SINKS[@]}"; do
+        IFS='|' read -r name args port <<<"$sink"
+        if pid_is "$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" "${args%% *}" && port_open "$port"; then
+            echo "$name: listening on 127.0.0.1:$port"
+        elif port_open "$port"; then
+            echo "$name: port $port answers (not started by make run)"
         else
             echo "$name: stopped"
             rc=3
