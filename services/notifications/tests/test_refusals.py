@@ -108,7 +108,7 @@ async def test_preference_refusals(deps: Deps) -> None:
 async def test_a_digest_is_refused_to_a_participant(deps: Deps) -> None:
     class _Participant(_Nothing):
         async def fetchrow(self, *args: Any) -> Any:
-            return {f: getattr(person, f) for f in person.__slots__}
+            return vars(person)
 
     person = recipient()
     conn: Any = _Participant()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import TypeAdapter
 from voimala_kit.http import Page, next_time_cursor, time_cursor
 
 from ..handlers import inbox as use
@@ -15,6 +16,9 @@ from .deps import Person, PlatformDep
 from .schemas import MessageOut
 
 router = APIRouter(prefix="/recipients", tags=["inbox"])
+#: A page's messages validated in one call (pydantic's loop), each from its row's own fields
+#: (a row's `__dict__`): as fast as validating the records was.
+_MESSAGES = TypeAdapter(list[MessageOut])
 
 
 def _key(message: InboxMessage) -> tuple[datetime, uuid.UUID]:
@@ -34,7 +38,7 @@ async def list_messages(
     query = use.InboxPage(recipient_id, time_cursor(cursor), limit + 1)
     async with platform.db.connection() as conn:
         found = await use.read_inbox(platform.deps, conn, query)
-    items = [MessageOut.model_validate(m, from_attributes=True) for m in found[:limit]]
+    items = _MESSAGES.validate_python([vars(m) for m in found[:limit]])
     return Page[MessageOut](items=items, next_cursor=next_time_cursor(found, limit, _key))
 
 

@@ -15,7 +15,7 @@ from .templates import Rendered
 TEMPLATE: Final = "digest"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DigestItem:
     """One held e-mail that waits for its recipient's digest."""
 

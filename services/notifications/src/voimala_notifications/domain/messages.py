@@ -13,7 +13,7 @@ from datetime import datetime
 from voimala_contracts.notifications import NotificationFailed, NotificationSent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NewMessage:
     """A message to add: `sent` (the inbox), `queued` (due now) or `held` (until `not_before`:
     quiet hours, a digest, a reminder before its time)."""
@@ -38,7 +38,7 @@ class NewMessage:
     id: uuid.UUID | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Due:
     """A message claimed for delivery, with its recipient's status and address as they are now."""
 
@@ -62,7 +62,7 @@ class Due:
         return self.email if self.channel == "email" else self.phone
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Outcome:
     message: Due
     result: str  # sent | retry | failed | cancelled

@@ -18,7 +18,7 @@ from .choice import Reachable
 DIGEST_KINDS = ("mentor", "staff")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Recipient:
     id: uuid.UUID
     kind: str  # participant | partner | mentor | staff | guest
@@ -67,7 +67,7 @@ def check_digest(kind: str, digest: bool) -> None:
         raise Invalid("a daily digest is for mentors and staff", title="Digest not offered")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Preferences:
     """What a person chose: language, channels, opt-outs, quiet hours, digest."""
 

@@ -23,7 +23,7 @@ TEMPLATE: Final = "sign_in"
 ROLE = {"partner": "employer", "mentor": "mentor", "participant": "participant"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SigninIdentity:
     """The one person who signs in with an address (see `repository.signin`)."""
 

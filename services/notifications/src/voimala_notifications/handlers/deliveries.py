@@ -10,7 +10,7 @@ from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict
 
 from ..repository import messages
-from ..repository.messages import Delivery
+from ..repository.messages import DeliveryStatus
 from .deps import Deps
 
 
@@ -23,7 +23,9 @@ class DeliveryQuery:
     limit: int
 
 
-async def list_deliveries(deps: Deps, conn: Connection, query: DeliveryQuery) -> list[Delivery]:
+async def list_deliveries(
+    deps: Deps, conn: Connection, query: DeliveryQuery
+) -> list[DeliveryStatus]:
     """Messages newest first, by status and recipient."""
     return await messages.deliveries(
         conn, query.status, query.recipient_id, query.before, query.limit

@@ -49,8 +49,10 @@ async def set_preferences(
 ) -> Recipient:
     person = await get_preferences(deps, conn, cmd.recipient_id, who)
     check_digest(person.kind, cmd.chosen.digest)
-    await recipients.set_preferences(conn, cmd.recipient_id, cmd.chosen)
-    return await get_preferences(deps, conn, cmd.recipient_id, who)
+    changed = await recipients.set_preferences(conn, cmd.recipient_id, cmd.chosen)
+    if changed is None:
+        raise not_found("recipient")
+    return changed
 
 
 async def register_staff(deps: Deps, conn: Connection, cmd: RegisterStaff, who: Principal) -> None:

@@ -10,10 +10,8 @@ from datetime import datetime
 from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
-from ._rows import load
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Answer:
     proposal_id: uuid.UUID
     answer: str | None  # accept | decline; None: the proposal expired unanswered
@@ -35,4 +33,4 @@ async def record(conn: Connection, answer: Answer) -> bool:
 
 async def of(conn: Connection, proposal_id: uuid.UUID) -> Answer | None:
     row = await conn.fetchrow(_OF, proposal_id)
-    return load(ANSWERS, row) if row is not None else None
+    return ANSWERS.load(row) if row is not None else None

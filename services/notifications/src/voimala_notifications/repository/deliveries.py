@@ -11,7 +11,6 @@ from voimala_kit.rows import Table
 
 from ..domain.digests import DigestItem
 from ..domain.messages import Due
-from ._rows import load_all
 
 DIGEST_ITEMS = Table("message", DigestItem)
 
@@ -104,7 +103,7 @@ async def claim_digest(conn: Connection, recipient_id: uuid.UUID) -> bool:
 async def digest_items(
     conn: Connection, recipient_id: uuid.UUID, now: datetime
 ) -> list[DigestItem]:
-    return load_all(DIGEST_ITEMS, await conn.fetch(_DIGEST_ITEMS, recipient_id, now))
+    return DIGEST_ITEMS.load_all(await conn.fetch(_DIGEST_ITEMS, recipient_id, now))
 
 
 async def mark_digested(

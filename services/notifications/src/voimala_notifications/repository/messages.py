@@ -11,10 +11,9 @@ from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
 from ..domain.messages import NewMessage
-from ._rows import load_all
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InboxMessage:
     """A message as its recipient reads it in the inbox."""
 
@@ -31,8 +30,8 @@ class InboxMessage:
     ref: uuid.UUID | None
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+@dataclass(frozen=True)
+class DeliveryStatus:
     """A message as staff see it: its delivery, never its body or the address it went to."""
 
     id: uuid.UUID
@@ -50,7 +49,7 @@ class Delivery:
     sent_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StatusCount:
     channel: str
     status: str
@@ -58,7 +57,7 @@ class StatusCount:
 
 
 INBOX = Table("message", InboxMessage)
-DELIVERIES = Table("message", Delivery)
+DELIVERIES = Table("message", DeliveryStatus)
 
 _ADD = """
 INSERT INTO message (id, recipient_id, event_id, channel, template, language, subject, body,
@@ -133,7 +132,7 @@ async def inbox(
 ) -> list[InboxMessage]:
     """The recipient's inbox, newest first, from before the cursor's (time, id)."""
     created, mid = before or (None, None)
-    return load_all(INBOX, await conn.fetch(_PAGE, recipient_id, created, mid, limit))
+    return INBOX.load_all(await conn.fetch(_PAGE, recipient_id, created, mid, limit))
 
 
 async def mark_read(
@@ -155,9 +154,9 @@ async def deliveries(
     recipient_id: uuid.UUID | None,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[Delivery]:
+) -> list[DeliveryStatus]:
     created, mid = before or (None, None)
-    return load_all(DELIVERIES, await conn.fetch(_LIST, status, recipient_id, created, mid, limit))
+    return DELIVERIES.load_all(await conn.fetch(_LIST, status, recipient_id, created, mid, limit))
 
 
 async def counts(conn: Connection) -> list[StatusCount]:

@@ -10,7 +10,6 @@ from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
 from ..domain.recipients import Preferences, Recipient
-from ._rows import load, load_all
 
 RECIPIENTS = Table("recipient", Recipient)
 
@@ -40,11 +39,10 @@ _EXITED = "UPDATE recipient SET status = 'exited', updated_at = now() WHERE id =
 _ONE = RECIPIENTS.select("WHERE id = $1")
 _MANY = RECIPIENTS.select("WHERE id = ANY($1::uuid[])")
 _STAFF = "SELECT id FROM recipient WHERE kind = 'staff' AND status = 'active' ORDER BY id"
-_SET_PREFERENCES = """
-UPDATE recipient SET preferred_language = $2, channels = $3, opted_out = $4, quiet_start = $5,
-    quiet_end = $6, digest = $7, updated_at = now()
-WHERE id = $1
-"""
+_SET_PREFERENCES = RECIPIENTS.update(
+    ["preferred_language", "channels", "opted_out", "quiet_start", "quiet_end", "digest"],
+    also="updated_at = now()",
+)
 _REGISTER_STAFF = """
 INSERT INTO recipient (id, kind, preferred_language, given_name, email, preferred_channel)
 VALUES ($1, 'staff', $2, $3, $4, 'email')
@@ -114,12 +112,12 @@ async def set_exited(conn: Connection, recipient_id: uuid.UUID) -> None:
 
 async def one(conn: Connection, recipient_id: uuid.UUID) -> Recipient | None:
     row = await conn.fetchrow(_ONE, recipient_id)
-    return load(RECIPIENTS, row) if row is not None else None
+    return RECIPIENTS.load(row) if row is not None else None
 
 
 async def many(conn: Connection, ids: Sequence[uuid.UUID]) -> list[Recipient]:
     """The recipients of these ids that are known (in no particular order)."""
-    return load_all(RECIPIENTS, await conn.fetch(_MANY, list(ids)))
+    return RECIPIENTS.load_all(await conn.fetch(_MANY, list(ids)))
 
 
 async def staff(conn: Connection) -> list[uuid.UUID]:
@@ -127,8 +125,11 @@ async def staff(conn: Connection) -> list[uuid.UUID]:
     return [r["id"] for r in await conn.fetch(_STAFF)]
 
 
-async def set_preferences(conn: Connection, recipient_id: uuid.UUID, chosen: Preferences) -> None:
-    await conn.execute(
+async def set_preferences(
+    conn: Connection, recipient_id: uuid.UUID, chosen: Preferences
+) -> Recipient | None:
+    """The recipient with their new preferences; None when there is no such recipient."""
+    row = await conn.fetchrow(
         _SET_PREFERENCES,
         recipient_id,
         chosen.language,
@@ -138,6 +139,7 @@ async def set_preferences(conn: Connection, recipient_id: uuid.UUID, chosen: Pre
         chosen.quiet_end,
         chosen.digest,
     )
+    return RECIPIENTS.load(row) if row is not None else None
 
 
 async def register_staff(

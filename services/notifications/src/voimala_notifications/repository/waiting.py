@@ -11,7 +11,7 @@ from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Waiting:
     owner_kind: str  # partner | mentor
     owner_id: uuid.UUID
