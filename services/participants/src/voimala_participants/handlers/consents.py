@@ -29,15 +29,9 @@ async def record(
     deps: Deps, conn: Connection, p: Participant, cmd: RecordConsent, recorded_by: str
 ) -> Consent:
     """Append the record and publish it; the caller has the participant row locked."""
-    consent = Consent(
-        participant_id=p.id,
-        purpose=cmd.purpose,
-        granted=cmd.granted,
-        text_version=cmd.text_version,
-        recorded_by=recorded_by,
-        recorded_at=deps.clock.now(),
+    consent = await consents.record(
+        conn, p.id, cmd.purpose, cmd.granted, cmd.text_version, recorded_by
     )
-    await consents.record(conn, consent)
     event = ParticipantConsentChanged(
         participant_id=p.id,
         purpose=consent.purpose,
@@ -62,6 +56,6 @@ async def record_consent(
     if cmd.purpose == "matching" and p.matching_consent != cmd.granted:
         # Matching also reads the flag from the profile: keep both ways of knowing in step.
         p.matching_consent = cmd.granted
-        await participants.save(conn, p, deps.clock.now())
+        await participants.save(conn, p)
         await deps.outbox.add(conn, p.profile_updated(deps.clock.today()), subject=str(p.id))
     return consent

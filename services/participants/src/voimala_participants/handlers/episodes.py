@@ -57,12 +57,11 @@ async def exit_participant(
     (current, *_) = await episodes.of(conn, p.id)
     if cmd.exit_date < current.started_on:
         raise invalid("exit_date", "is before the episode started")
-    ended = episodes.Exit(
-        p.id, current.number, cmd.exit_date, cmd.outcome, who.subject, deps.clock.now()
+    await episodes.close(
+        conn, episodes.Exit(p.id, current.number, cmd.exit_date, cmd.outcome, who.subject)
     )
-    await episodes.close(conn, ended)
     p.status = "exited"
-    saved = await participants.save(conn, p, deps.clock.now())
+    saved = await participants.save(conn, p)
     exited = ParticipantExited(participant_id=p.id, exit_date=cmd.exit_date, outcome=cmd.outcome)
     subject = str(p.id)
     profile = p.profile_updated(deps.clock.today())
@@ -74,8 +73,7 @@ async def exit_participant(
 
 async def record_follow_up(deps: Deps, conn: Connection, cmd: RecordFollowUp) -> None:
     found = await _locked(conn, cmd.participant_id)
-    at = deps.clock.now()
-    if not await episodes.follow_up(conn, found.id, cmd.episode, cmd.outcome, at):
+    if not await episodes.follow_up(conn, found.id, cmd.episode, cmd.outcome):
         raise conflict(
             "the episode does not exist, has not ended, or has its follow-up already",
             title="No follow-up due",
@@ -99,7 +97,7 @@ async def return_participant(
     if on > today or (last.exit_date is not None and on < last.exit_date):
         raise invalid("returned_on", "must be between the last exit and today")
     p.status = "active"
-    await participants.save(conn, p, deps.clock.now())
+    await participants.save(conn, p)
     await start_episode(deps, conn, p, number, on)
     await deps.outbox.add(conn, p.profile_updated(today), subject=str(p.id))
     await note(deps, conn, p.id, "participant.returned", {"episode": number})

@@ -60,11 +60,11 @@ async def _email_free(conn: Connection, email: str | None, owner: uuid.UUID | No
         raise already_registered(existing)
 
 
-async def _save_new(deps: Deps, conn: Connection, p: Participant, by: str) -> ParticipantRow:
+async def _save_new(conn: Connection, p: Participant, by: str) -> ParticipantRow:
     # A savepoint, so that losing a race for the same e-mail can still be answered as a 409.
     try:
         async with conn.transaction():
-            return await participants.add(conn, p, by, deps.clock.now())
+            return await participants.add(conn, p, by)
     except asyncpg.UniqueViolationError:
         existing = await participants.id_by_email(conn, p.email or "")
         if existing is None:
@@ -81,7 +81,6 @@ async def start_episode(
         participant_id=p.id,
         number=number,
         started_on=day,
-        started_at=deps.clock.now(),
         gender=p.gender,
         age_group=p.age_group(day),
         youth=p.youth(day),
@@ -117,16 +116,16 @@ async def register_participant(
     if cmd.entered_on is not None and cmd.entered_on > deps.clock.today():
         raise invalid("entered_on", "is in the future")
     await _email_free(conn, p.email, None)
-    row = await _save_new(deps, conn, p, who.subject)  # in episode 1, which starts now
+    row = await _save_new(conn, p, who.subject)  # in episode 1, which starts now
     await start_episode(deps, conn, p, 1, cmd.entered_on)
     await _publish_registration(deps, conn, p, consents, cmd.consent_text_version, who.subject)
     return row
 
 
-async def _save(deps: Deps, conn: Connection, p: Participant) -> ParticipantRow:
+async def _save(conn: Connection, p: Participant) -> ParticipantRow:
     try:
         async with conn.transaction():
-            return await participants.save(conn, p, deps.clock.now())
+            return await participants.save(conn, p)
     except asyncpg.UniqueViolationError:
         existing = await participants.id_by_email(conn, p.email or "")
         # Without the e-mail's owner, an empty detail, as it has always been answered.
@@ -151,7 +150,7 @@ async def update_participant(
         await _email_free(conn, p.email, p.id)
     if not changed:
         return found
-    saved = await _save(deps, conn, p)
+    saved = await _save(conn, p)
     events: list[EventData] = p.changes(changed, deps.clock.today())
     await deps.outbox.add_many(conn, [(e, str(p.id)) for e in events])
     # Field names only: the timeline holds no values that could be personal data.

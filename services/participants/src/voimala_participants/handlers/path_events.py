@@ -136,7 +136,7 @@ async def mark_ideas_realised(
     deps: Deps, conn: Connection, data: IdeaRealised, event: CloudEvent
 ) -> None:
     """The programme took up ideas: they are realised, and their authors' paths show it."""
-    await ideas.mark_realised(conn, data.idea_ids, deps.clock.now())
+    await ideas.mark_realised(conn, data.idea_ids)
     for author in data.author_participant_ids:
         await timeline.add(
             conn,

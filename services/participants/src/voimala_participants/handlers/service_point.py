@@ -69,7 +69,6 @@ async def record_visit(deps: Deps, conn: Connection, cmd: RecordVisit, who: Prin
         count=cmd.count,
         visited_at=visited_at,
         recorded_by=who.subject,
-        recorded_at=now,
     )
     await visits.add(conn, visit)
     event = VisitRecorded(
@@ -87,9 +86,7 @@ async def record_visit(deps: Deps, conn: Connection, cmd: RecordVisit, who: Prin
 
 
 async def submit_idea(deps: Deps, conn: Connection, cmd: SubmitIdea) -> IdeaRow:
-    now = deps.clock.now()
-    idea = IdeaRow(uuid.uuid4(), cmd.text, cmd.language, cmd.author, "submitted", now, now)
-    await ideas.add(conn, idea)
+    idea = await ideas.add(conn, uuid.uuid4(), cmd.text, cmd.language, cmd.author)
     event = IdeaSubmitted(
         idea_id=idea.id,
         text=idea.text,
@@ -104,7 +101,7 @@ async def submit_idea(deps: Deps, conn: Connection, cmd: SubmitIdea) -> IdeaRow:
 
 
 async def set_idea_status(deps: Deps, conn: Connection, cmd: SetIdeaStatus) -> IdeaRow:
-    idea = await ideas.set_status(conn, cmd.idea_id, cmd.status, deps.clock.now())
+    idea = await ideas.set_status(conn, cmd.idea_id, cmd.status)
     if idea is None:
         raise not_found("idea")
     return idea

@@ -12,6 +12,8 @@ from voimala_kit.rows import Table
 
 @dataclass(frozen=True, slots=True)
 class IdeaRow:
+    """An idea as this service reads it (the database also keeps when it last changed)."""
+
     id: uuid.UUID
     text: str
     language: str
@@ -19,14 +21,14 @@ class IdeaRow:
     author_participant_id: uuid.UUID | None
     status: str
     submitted_at: datetime
-    updated_at: datetime
 
 
 IDEAS = Table("idea", IdeaRow)
-_ADD = IDEAS.insert()
-_SET_STATUS = IDEAS.update(["status", "updated_at"])
+#: The database fills the status (submitted) and the time.
+_ADD = IDEAS.insert(columns=("id", "text", "language", "author_participant_id"))
+_SET_STATUS = IDEAS.update(["status"], also="updated_at = now()")
 _REALISED = """
-UPDATE idea SET status = 'realised', updated_at = $2
+UPDATE idea SET status = 'realised', updated_at = now()
 WHERE id = ANY($1::uuid[]) AND status <> 'realised'
 """
 _PAGE = IDEAS.select("""
@@ -37,15 +39,17 @@ LIMIT $4
 """)
 
 
-async def add(conn: Connection, idea: IdeaRow) -> None:
-    await conn.execute(_ADD, *IDEAS.values(idea))
+async def add(
+    conn: Connection, idea_id: uuid.UUID, text: str, language: str, author: uuid.UUID | None
+) -> IdeaRow:
+    record = await conn.fetchrow(_ADD, idea_id, text, language, author)
+    assert record is not None
+    return IDEAS.load(record)
 
 
-async def set_status(
-    conn: Connection, idea_id: uuid.UUID, status: str, at: datetime
-) -> IdeaRow | None:
-    record = await conn.fetchrow(_SET_STATUS, idea_id, status, at)
-    return IdeaRow(**record) if record else None
+async def set_status(conn: Connection, idea_id: uuid.UUID, status: str) -> IdeaRow | None:
+    record = await conn.fetchrow(_SET_STATUS, idea_id, status)
+    return IDEAS.load(record) if record else None
 
 
 async def page(
@@ -53,8 +57,8 @@ async def page(
 ) -> list[IdeaRow]:
     """Newest first, before the cursor if given."""
     at, iid = before or (None, None)
-    return [IdeaRow(**r) for r in await conn.fetch(_PAGE, at, iid, status, limit)]
+    return IDEAS.load_all(await conn.fetch(_PAGE, at, iid, status, limit))
 
 
-async def mark_realised(conn: Connection, idea_ids: list[uuid.UUID], at: datetime) -> None:
-    await conn.execute(_REALISED, idea_ids, at)
+async def mark_realised(conn: Connection, idea_ids: list[uuid.UUID]) -> None:
+    await conn.execute(_REALISED, idea_ids)

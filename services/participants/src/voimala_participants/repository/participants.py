@@ -58,13 +58,13 @@ class ParticipantRow:
 
 
 PARTICIPANTS = Table("participant", ParticipantRow)
-#: Columns set once, when the participant is registered.
-_ON_REGISTRATION = ("id", "registered_by", "created_at", "episode")
-#: Columns a save writes (besides `updated_at`), in order.
-SAVED_FIELDS = tuple(c for c in PARTICIPANTS.columns if c not in (*_ON_REGISTRATION, "updated_at"))
+#: Columns the database fills: the times, and the episode (which starting one sets).
+_STAMPED = ("created_at", "updated_at", "episode")
+#: Columns a save writes, in order.
+SAVED_FIELDS = tuple(c for c in PARTICIPANTS.columns if c not in ("id", "registered_by", *_STAMPED))
 
-_INSERT = PARTICIPANTS.insert()
-_SAVE = PARTICIPANTS.update([*SAVED_FIELDS, "updated_at"])
+_INSERT = PARTICIPANTS.insert(columns=("id", *SAVED_FIELDS, "registered_by"))
+_SAVE = PARTICIPANTS.update(SAVED_FIELDS, also="updated_at = now()")
 _GET = PARTICIPANTS.select("WHERE id = $1")
 _GET_FOR_UPDATE = _GET + " FOR UPDATE"
 # Reads of personal data write their audit row in the same statement: one round trip, and
@@ -138,18 +138,15 @@ def _columns(p: Participant) -> dict[str, object]:
     return {c: made[c] if c in made else getattr(p, c) for c in SAVED_FIELDS}
 
 
-async def add(conn: Connection, p: Participant, registered_by: str, at: datetime) -> ParticipantRow:
+async def add(conn: Connection, p: Participant, registered_by: str) -> ParticipantRow:
     """A new participant, in their first episode (which the caller starts)."""
-    first = {"id": p.id, "registered_by": registered_by, "created_at": at, "episode": 1}
-    columns = _columns(p) | first | {"updated_at": at}
-    record = await conn.fetchrow(_INSERT, *(columns[c] for c in PARTICIPANTS.columns))
+    record = await conn.fetchrow(_INSERT, p.id, *_columns(p).values(), registered_by)
     assert record is not None
     return _row(record)
 
 
-async def save(conn: Connection, p: Participant, at: datetime) -> ParticipantRow:
-    columns = _columns(p)
-    record = await conn.fetchrow(_SAVE, p.id, *(columns[c] for c in SAVED_FIELDS), at)
+async def save(conn: Connection, p: Participant) -> ParticipantRow:
+    record = await conn.fetchrow(_SAVE, p.id, *_columns(p).values())
     assert record is not None
     return _row(record)
 

@@ -12,6 +12,8 @@ from voimala_kit.rows import Table
 
 @dataclass(frozen=True, slots=True)
 class VisitRow:
+    """A visit as recorded (the database stamps `recorded_at`, which only reports read)."""
+
     id: uuid.UUID
     #: None for an anonymous visit.
     participant_id: uuid.UUID | None
@@ -21,7 +23,6 @@ class VisitRow:
     count: int
     visited_at: datetime
     recorded_by: str
-    recorded_at: datetime
 
 
 VISITS = Table("visit", VisitRow)
@@ -48,4 +49,4 @@ async def page(
 ) -> list[VisitRow]:
     """Newest first, visited in start..end (end excluded), before the cursor if given."""
     at, vid = before or (None, None)
-    return [VisitRow(**r) for r in await conn.fetch(_PAGE, at, vid, start, end, limit)]
+    return VISITS.load_all(await conn.fetch(_PAGE, at, vid, start, end, limit))
