@@ -4,6 +4,7 @@ by a real Prometheus that scrapes the services as `make run` starts them."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -118,6 +119,18 @@ async def test_prometheus_scrapes_every_service_and_loads_every_rule(
     # Nothing dead-lettered yet, and the series says so (0, not absent).
     dead = await query(url, 'voimala_events_consumed_total{outcome="dead_lettered"}')
     assert {r["metric"]["service"] for r in dead} >= {"notifications", "matching"}
+
+    # The overview's panels show the running services.
+    overview = json.loads((MONITORING / "grafana/dashboards/overview.json").read_text())
+    shown = {
+        p["title"]: p["targets"][0]["expr"]
+        for p in overview["panels"]
+        if p["title"]
+        in {"Services up", "Consumer lag: records", "Outbox: rows waiting", "Database pool in use"}
+    }
+    assert len(shown) == 4
+    for title, expr in shown.items():
+        assert {r["metric"]["service"] for r in await query(url, expr)} >= {"matching"}, title
 
     async with httpx.AsyncClient(timeout=10) as http:
         rules = (await http.get(f"{url}/api/v1/rules")).json()["data"]["groups"]
