@@ -1,7 +1,7 @@
 """Typed rows: one dataclass names a table's columns once; the SQL that reads and writes them
 is made from that one list, and what the database returns comes back as that dataclass.
 
-    @dataclass(frozen=True, slots=True)
+    @dataclass(frozen=True)     # without slots: loading then fills the row at once
     class VisitRow:
         id: uuid.UUID
         visited_on: date
