@@ -49,10 +49,8 @@ def _e164(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-# A validator has no dependencies to take a clock from. The day is UTC's, as it always was here.
-
-
 def _not_future(value: date) -> date:
+    # A validator has no deps to take the clock from; the day is UTC's, as it always was here.
     if value > SystemClock().now().date():
         raise ValueError("the birth date is in the future")
     return value
