@@ -16,8 +16,6 @@ from .platform import PACKAGES, services
 from .test_workloads import container, environment
 
 LOCAL = ROOT / "deploy" / "local"
-#: In docker-compose.yml: infrastructure, not services of ours.
-INFRASTRUCTURE = {"kafka", "postgres", "mailpit"}
 #: Set by deploy/k8s for its own use: the database password, put into <SERVICE>_DATABASE_URL.
 K8S_HELPERS = {"DATABASE_PASSWORD"}
 
@@ -47,8 +45,14 @@ def local_databases() -> list[str]:
 
 
 def compose() -> dict[str, Any]:
+    """docker-compose.yml's services of ours: those built from deploy/Dockerfile (the rest is
+    infrastructure: Kafka, PostgreSQL, Mailpit, Prometheus, ...)."""
     (doc,) = load_all((ROOT / "docker-compose.yml").read_text())
-    return {n: s for n, s in doc["services"].items() if n not in INFRASTRUCTURE}
+    return {
+        n: s
+        for n, s in doc["services"].items()
+        if isinstance(s.get("build"), dict) and s["build"].get("dockerfile") == "deploy/Dockerfile"
+    }
 
 
 def compose_initdb() -> list[str]:
