@@ -107,15 +107,18 @@ def test_no_write_is_acknowledged_on_one_disk(rendered: Rendered) -> None:
 def test_the_services_reach_the_listener_that_exists(rendered: Rendered) -> None:
     (kafka,) = rendered.kind("Kafka")
     (listener,) = kafka["spec"]["kafka"]["listeners"]
-    address = f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}"
+    # With the namespace, so that KEDA's operator (in a namespace of its own) finds it too.
+    service = f"{kafka['metadata']['name']}-kafka-bootstrap.{kafka['metadata']['namespace']}.svc"
     shared = rendered.configmap("voimala-shared")
-    assert shared["VOIMALA_KAFKA_BOOTSTRAP_SERVERS"] == address
+    assert shared["VOIMALA_KAFKA_BOOTSTRAP_SERVERS"] == f"{service}:{listener['port']}"
     assert listener["tls"] is True
     assert shared["VOIMALA_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
     assert listener["authentication"]["type"] == "scram-sha-512"
     assert shared["VOIMALA_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
     for scaled in rendered.kind("ScaledObject"):
-        assert scaled["spec"]["triggers"][0]["metadata"]["bootstrapServers"] == address
+        metadata = scaled["spec"]["triggers"][0]["metadata"]
+        assert "bootstrapServers" not in metadata
+        assert metadata["bootstrapServersFromEnv"] == "VOIMALA_KAFKA_BOOTSTRAP_SERVERS"
 
 
 @pytest.mark.parametrize("name", sorted(services()))
