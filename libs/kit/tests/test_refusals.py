@@ -105,6 +105,9 @@ async def test_a_time_cursor_goes_round_and_a_forged_one_is_400(
     assert time_cursor(given) == rows[0]
     assert next_time_cursor(rows, 2, lambda r: r) is None
     assert (await client.get("/cursor", params={"cursor": given})).json() == {"at": at.isoformat()}
+    numbered = next_time_cursor([(at, 7), (at, 8)], 1, lambda r: r)
+    assert numbered is not None
+    assert time_cursor(numbered, int) == (at, 7)
     for forged in ("not-base64!", encode_cursor(["yesterday", "x"]), encode_cursor([1])):
         r = await client.get("/cursor", params={"cursor": forged})
         assert r.status_code == 400

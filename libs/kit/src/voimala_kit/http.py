@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import orjson
 from fastapi import FastAPI, Request, Response
@@ -42,6 +42,7 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Problem(Exception):  # noqa: N818 - it is an HTTP answer, named as RFC 9457 names it
@@ -117,26 +118,30 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
     return values
 
 
-def time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+@overload
+def time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None: ...
+@overload
+def time_cursor(cursor: str | None, key: Callable[[str], K]) -> tuple[datetime, K] | None: ...
+def time_cursor(cursor: str | None, key: Callable[[str], Any] = uuid.UUID) -> Any:
     """The (time, id) cursor of a list ordered by time then id, as `next_time_cursor` gives it
-    out; None for the first page."""
+    out; None for the first page. Ids are UUIDs unless `key` reads them (`int`)."""
     if not cursor:
         return None
-    at, key = decode_cursor(cursor, 2)
+    at, rid = decode_cursor(cursor, 2)
     try:
-        return datetime.fromisoformat(at), uuid.UUID(key)
+        return datetime.fromisoformat(at), key(str(rid))
     except (TypeError, ValueError, AttributeError):
         raise _bad_cursor() from None
 
 
 def next_time_cursor(
-    rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, uuid.UUID]]
+    rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, uuid.UUID | int]]
 ) -> str | None:
     """The cursor after the page's last row, when one more than `limit` rows were read."""
     if len(rows) <= limit:
         return None
     at, rid = key(rows[limit - 1])
-    return encode_cursor([at.isoformat(), str(rid)])
+    return encode_cursor([at.isoformat(), rid if isinstance(rid, int) else str(rid)])
 
 
 def problem_of(error: DomainError) -> Problem:

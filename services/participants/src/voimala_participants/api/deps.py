@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Query
@@ -15,8 +14,6 @@ from voimala_kit import (
     Platform,
     Principal,
     Problem,
-    decode_cursor,
-    encode_cursor,
     require,
 )
 from voimala_kit.service import get_platform
@@ -74,27 +71,3 @@ async def audited(
 ) -> None:
     """Record the read in the transaction that reads."""
     await audit.write(conn, who.subject, sorted(who.roles), participant_ids, action, purpose)
-
-
-def numbered_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """The (time, id) cursor of a list whose ids are numbers (the timeline, the audit trail);
-    the kit's `time_cursor` reads those whose ids are UUIDs."""
-    if not cursor:
-        return None
-    at, key = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(at), int(str(key))
-    except (TypeError, ValueError):
-        # The kit's answer to a cursor it did not give out, said here until the kit's
-        # `time_cursor` reads numbered ids too.
-        raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
-
-
-def next_numbered_cursor(
-    rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, int]]
-) -> str | None:
-    """The cursor after the page's last row, when one more than `limit` rows were read."""
-    if len(rows) <= limit:
-        return None
-    at, number = key(rows[limit - 1])
-    return encode_cursor([at.isoformat(), number])

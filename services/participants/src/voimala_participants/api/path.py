@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from voimala_kit import Page, json_response
+from voimala_kit import Page, json_response, next_time_cursor, time_cursor
 from voimala_kit.refusals import not_found
 
 from ..handlers.episodes import (
@@ -25,8 +25,6 @@ from .deps import (
     Staff,
     StaffOrSelf,
     audited,
-    next_numbered_cursor,
-    numbered_cursor,
     own_or_staff,
 )
 from .participants import participant_view
@@ -56,7 +54,7 @@ async def read_timeline(
     """What has happened on the participant's path, here and in the other services, newest
     first. The read is audited."""
     own_or_staff(who, participant_id)
-    before = numbered_cursor(cursor)
+    before = time_cursor(cursor, int)
     async with platform.db.transaction() as conn:
         if await participants.get(conn, participant_id) is None:
             raise not_found("participant")
@@ -64,7 +62,7 @@ async def read_timeline(
         await audited(conn, who, [participant_id], "read_timeline", purpose)
     return Page[TimelineEntryOut](
         items=[TimelineEntryOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
-        next_cursor=next_numbered_cursor(rows, limit, lambda r: (r.occurred_at, r.id)),
+        next_cursor=next_time_cursor(rows, limit, lambda r: (r.occurred_at, r.id)),
     )
 
 
@@ -133,10 +131,10 @@ async def audit_trail(
     limit: Limit = 100,
 ) -> Page[AuditEntryOut]:
     """Who read this participant's personal data, when and why (coordinators and ops)."""
-    before = numbered_cursor(cursor)
+    before = time_cursor(cursor, int)
     async with platform.db.connection() as conn:
         rows = await audit.trail(conn, participant_id, before, limit + 1)
     return Page[AuditEntryOut](
         items=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
-        next_cursor=next_numbered_cursor(rows, limit, lambda r: (r.at, r.id)),
+        next_cursor=next_time_cursor(rows, limit, lambda r: (r.at, r.id)),
     )
