@@ -535,7 +535,9 @@ async def test_attendance_messages_and_realised_ideas_land_on_the_path(
         wanted = {"activity.registered", "activity.attended", "idea.realised", "message.sent"}
         return kinds if wanted <= set(kinds) else None
 
-    kinds = await wait_for(on_path, timeout=60)
+    # A new consumer group reads the shared topics from their start: on a machine with a long
+    # history, and a loaded one, that takes a while.
+    kinds = await wait_for(on_path, timeout=120)
     assert kinds["activity.attended"]["detail"]["title"] == "Kielikahvila"
     assert kinds["message.sent"]["detail"] == {
         "channel": "email",
