@@ -9,7 +9,6 @@ from voimala_kit.rows import Table
 
 from ..domain.attendance import Attendance
 from ..domain.registrations import Registration
-from ._records import every, one
 from .registrations import REGISTRATIONS
 
 ATTENDANCE = Table("attendance", Attendance)
@@ -44,14 +43,14 @@ async def add(
         walk_in,
         by,
     )
-    return one(ATTENDANCE, row) if row else None
+    return ATTENDANCE.load(row) if row else None
 
 
 async def of_occurrence(conn: Connection, occurrence_id: uuid.UUID) -> list[Attendance]:
     rows = await conn.fetch(
         ATTENDANCE.select("WHERE occurrence_id = $1 ORDER BY recorded_at, id"), occurrence_id
     )
-    return every(ATTENDANCE, rows)
+    return ATTENDANCE.load_all(rows)
 
 
 async def unrecorded_confirmed(conn: Connection, occurrence_id: uuid.UUID) -> list[Registration]:
@@ -69,7 +68,7 @@ async def unrecorded_confirmed(conn: Connection, occurrence_id: uuid.UUID) -> li
         ),
         occurrence_id,
     )
-    return every(REGISTRATIONS, rows)
+    return REGISTRATIONS.load_all(rows)
 
 
 async def close(conn: Connection, occurrence_id: uuid.UUID) -> None:

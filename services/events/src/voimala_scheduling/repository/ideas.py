@@ -10,7 +10,6 @@ from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
 from ..domain.ideas import Idea
-from ._records import every
 
 IDEAS = Table("idea", Idea)
 
@@ -58,7 +57,7 @@ async def ranked(conn: Connection, include_realised: bool, limit: int) -> list[T
 async def get_many(conn: Connection, idea_ids: list[uuid.UUID]) -> list[Idea]:
     """The ideas, locked (two staff members linking one idea take turns)."""
     rows = await conn.fetch(IDEAS.select("WHERE id = ANY($1::uuid[]) FOR UPDATE"), idea_ids)
-    return every(IDEAS, rows)
+    return IDEAS.load_all(rows)
 
 
 async def link(conn: Connection, idea_ids: list[uuid.UUID], series_id: uuid.UUID) -> None:

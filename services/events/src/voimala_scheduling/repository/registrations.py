@@ -9,7 +9,6 @@ from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
 from ..domain.registrations import Guest, Registration
-from ._records import every, one
 
 REGISTRATIONS = Table("registration", Registration)
 _LIVE = "status <> 'cancelled'"
@@ -50,12 +49,12 @@ async def add(
         by,
     )
     assert row is not None
-    return one(REGISTRATIONS, row)
+    return REGISTRATIONS.load(row)
 
 
 async def get(conn: Connection, registration_id: uuid.UUID) -> Registration | None:
     row = await conn.fetchrow(REGISTRATIONS.select("WHERE id = $1"), registration_id)
-    return one(REGISTRATIONS, row) if row else None
+    return REGISTRATIONS.load(row) if row else None
 
 
 async def live_for(
@@ -66,7 +65,7 @@ async def live_for(
         occurrence_id,
         person_key,
     )
-    return one(REGISTRATIONS, row) if row else None
+    return REGISTRATIONS.load(row) if row else None
 
 
 async def slot_taken(conn: Connection, occurrence_id: uuid.UUID, slot: datetime) -> bool:
@@ -105,7 +104,7 @@ async def first_waitlisted(conn: Connection, occurrence_id: uuid.UUID) -> Regist
         ),
         occurrence_id,
     )
-    return one(REGISTRATIONS, row) if row else None
+    return REGISTRATIONS.load(row) if row else None
 
 
 async def set_status(conn: Connection, registration_id: uuid.UUID, status: str) -> None:
@@ -127,14 +126,14 @@ async def live_of(conn: Connection, occurrence_id: uuid.UUID) -> list[Registrati
         REGISTRATIONS.select(f"WHERE occurrence_id = $1 AND {_LIVE} ORDER BY arrival"),
         occurrence_id,
     )
-    return every(REGISTRATIONS, rows)
+    return REGISTRATIONS.load_all(rows)
 
 
 async def all_of(conn: Connection, occurrence_id: uuid.UUID) -> list[Registration]:
     rows = await conn.fetch(
         REGISTRATIONS.select("WHERE occurrence_id = $1 ORDER BY arrival"), occurrence_id
     )
-    return every(REGISTRATIONS, rows)
+    return REGISTRATIONS.load_all(rows)
 
 
 async def of_participant(conn: Connection, participant_id: uuid.UUID) -> list[Registration]:
@@ -142,7 +141,7 @@ async def of_participant(conn: Connection, participant_id: uuid.UUID) -> list[Re
         REGISTRATIONS.select("WHERE participant_id = $1 ORDER BY created_at DESC LIMIT 500"),
         participant_id,
     )
-    return every(REGISTRATIONS, rows)
+    return REGISTRATIONS.load_all(rows)
 
 
 async def cancel_all(conn: Connection, occurrence_id: uuid.UUID) -> None:

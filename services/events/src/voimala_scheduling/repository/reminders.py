@@ -9,8 +9,6 @@ from datetime import datetime
 from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
-from ._records import every
-
 
 @dataclass(frozen=True, slots=True)
 class DueReminder:
@@ -72,7 +70,7 @@ async def claim_due(conn: Connection, now: datetime, limit: int) -> list[DueRemi
         now,
         limit,
     )
-    return every(_DUE, rows)
+    return _DUE.load_all(rows)
 
 
 async def mark_sent(conn: Connection, reminder_ids: list[uuid.UUID]) -> None:
