@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from voimala_contracts import topics
+from voimala_ops import OPS_TOPIC
 
 from .conftest import Doc, Rendered
 from .platform import Service, services
@@ -55,7 +56,7 @@ def topic_names(rendered: Rendered) -> dict[str, Doc]:
 
 
 def test_every_topic_of_the_contracts_has_a_kafka_topic_and_no_other(rendered: Rendered) -> None:
-    assert set(topic_names(rendered)) == set(topics.all_topics())
+    assert set(topic_names(rendered)) == {*topics.all_topics(), OPS_TOPIC}
 
 
 def test_every_topic_a_service_reads_or_writes_exists(rendered: Rendered) -> None:
@@ -76,7 +77,19 @@ def test_each_service_user_may_do_exactly_what_the_service_does(
 
 
 def test_there_is_one_user_per_service_and_no_other(rendered: Rendered) -> None:
-    assert {u["metadata"]["name"] for u in rendered.kind("KafkaUser")} == set(services())
+    assert {u["metadata"]["name"] for u in rendered.kind("KafkaUser")} == {*services(), "ops"}
+
+
+def test_the_operations_tool_reads_dead_letters_and_sends_them_back_only(
+    rendered: Rendered,
+) -> None:
+    # libs/ops: dead letters read without a group; one sent back to the topic its consumer read
+    # it from (a service's own topic); each replay recorded on OPS_TOPIC.
+    expected = {("topic", OPS_TOPIC, "literal", frozenset({"Write", "Describe"}))}
+    for service in services().values():
+        expected.add(("topic", service.dead_letters, "literal", frozenset({"Read", "Describe"})))
+        expected.add(("topic", service.produces, "literal", frozenset({"Write", "Describe"})))
+    assert acls_of(rendered.one("KafkaUser", "ops")) == expected
 
 
 def test_the_acl_check_notices_a_missing_subscription(production: Rendered) -> None:
