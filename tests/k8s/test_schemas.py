@@ -69,6 +69,44 @@ def crd_validator(group: str, kind: str, version: str) -> Any:
     return Draft7Validator(schema)
 
 
+@cache
+def crd_schema(group: str, kind: str, version: str) -> Any:
+    (crd,) = load_all((tools() / "crds" / CRDS[(group, kind)]).read_text())
+    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
+    return served["schema"]["openAPIV3Schema"]
+
+
+def broken_rules(schema: Any, value: Any, path: str = "") -> list[str]:
+    """The CRD's CEL rules (x-kubernetes-validations) that `value` breaks, as the API server
+    evaluates them on create. Transition rules (those that compare with `oldSelf`) apply
+    only to updates and are left out."""
+    tools()
+    import celpy  # noqa: PLC0415 - .local/k8s/pylib
+
+    found = []
+    for rule in schema.get("x-kubernetes-validations", []):
+        if "oldSelf" in rule["rule"]:
+            continue
+        env = celpy.Environment()
+        try:
+            ok = env.program(env.compile(rule["rule"])).evaluate({"self": celpy.json_to_cel(value)})
+        except Exception as e:  # noqa: BLE001 - an error fails the rule, as in the API server
+            ok = e
+        if ok is not True and not (isinstance(ok, celpy.celtypes.BoolType) and bool(ok)):
+            found.append(f"{path or '(root)'}: {rule.get('message') or rule['rule']}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = schema.get("properties", {}).get(key)
+            if sub is None and isinstance(schema.get("additionalProperties"), dict):
+                sub = schema["additionalProperties"]
+            if sub is not None:
+                found += broken_rules(sub, item, f"{path}.{key}".lstrip("."))
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            found += broken_rules(schema["items"], item, f"{path}[{i}]")
+    return found
+
+
 def problems(doc: Doc) -> list[str]:
     group, _, version = doc["apiVersion"].rpartition("/")
     if (group, doc["kind"]) in CRDS:
@@ -76,7 +114,7 @@ def problems(doc: Doc) -> list[str]:
         return [
             f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}"
             for e in validator.iter_errors(doc)
-        ]
+        ] + broken_rules(crd_schema(group, doc["kind"], version), doc)
     tools()
     import kubernetes_validate  # noqa: PLC0415 - .local/k8s/pylib
 
@@ -144,6 +182,24 @@ def test_every_name_is_a_dns_subdomain(rendered: Rendered) -> None:
         ),
         (
             {
+                "apiVersion": "kafka.strimzi.io/v1",
+                "kind": "KafkaUser",
+                "metadata": {"name": "x"},
+                "spec": {"authentication": {"type": "scram-sha-512", "validityDays": 30}},
+            },
+            "validityDays",
+        ),
+        (
+            {
+                "apiVersion": "postgresql.cnpg.io/v1",
+                "kind": "Database",
+                "metadata": {"name": "x"},
+                "spec": {"cluster": {"name": "c"}, "name": "postgres", "owner": "x"},
+            },
+            "postgres is reserved",
+        ),
+        (
+            {
                 "apiVersion": "kafka.strimzi.io/v1beta2",
                 "kind": "KafkaUser",
                 "metadata": {"name": "x"},
@@ -152,7 +208,15 @@ def test_every_name_is_a_dns_subdomain(rendered: Rendered) -> None:
             "serves",
         ),
     ],
-    ids=["built-in", "built-in-unknown-field", "unknown-field", "enum", "unserved-version"],
+    ids=[
+        "built-in",
+        "built-in-unknown-field",
+        "unknown-field",
+        "enum",
+        "cel",
+        "cel-name",
+        "unserved-version",
+    ],
 )
 def test_the_checks_catch_what_they_are_for(doc: Doc, error: str) -> None:
     try:

