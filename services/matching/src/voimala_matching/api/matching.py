@@ -28,6 +28,7 @@ from .schemas import (
     RankedCandidate,
     RankedMentor,
     RankedOpening,
+    fields_of,
     mentor_out,
 )
 
@@ -42,7 +43,7 @@ async def read_profile(participant_id: uuid.UUID, who: Staff, platform: Platform
         found = await profiles.get(conn, participant_id)
     if found is None:
         raise not_found("profile for this participant (yet)")
-    return ProfileOut.model_validate(found, from_attributes=True)
+    return ProfileOut.model_validate(fields_of(found))
 
 
 @router.get("/openings/{opening_id}/candidates", response_model=list[RankedCandidate])
@@ -66,7 +67,7 @@ async def top_candidates(
             participant_id=row.participant_id,
             score=explanation.score,
             explanation=explanation,
-            profile=CandidateProfile.model_validate(row, from_attributes=True),
+            profile=CandidateProfile.model_validate(fields_of(row)),
         )
         for row, explanation in shown
     ]
@@ -86,7 +87,7 @@ async def top_openings(
         ranked = await ranking.top_openings(platform.deps, conn, profile, k)
     return [
         RankedOpening(
-            opening=OpeningOut.model_validate(row, from_attributes=True),
+            opening=OpeningOut.model_validate(fields_of(row)),
             score=e.score,
             explanation=e,
         )

@@ -21,7 +21,15 @@ from ..handlers import partners as partner_cases
 from ..repository import openings, partners
 from ..repository.openings import OpeningFields
 from .deps import Anyone, Coordinator, PlatformDep, Staff, StaffOrEmployer, is_staff, own_partner
-from .schemas import OpeningIn, OpeningOut, OpeningPatch, PartnerIn, PartnerOut
+from .schemas import (
+    OpeningIn,
+    OpeningOut,
+    OpeningPatch,
+    PartnerIn,
+    PartnerOut,
+    fields_of,
+    partner_out,
+)
 
 router = APIRouter(tags=["partners and openings"])
 
@@ -39,7 +47,7 @@ async def register_partner(body: PartnerIn, who: Coordinator, platform: Platform
     )
     async with platform.db.transaction() as conn:
         found = await partner_cases.register_partner(platform.deps, conn, cmd)
-    return PartnerOut.model_validate(found, from_attributes=True)
+    return partner_out(found)
 
 
 @router.get("/partners", response_model=Page[PartnerOut])
@@ -53,7 +61,7 @@ async def list_partners(
     """Staff: every partner by name, with its contact people (a cursor page)."""
     async with platform.db.connection() as conn:
         rows = await partners.page(conn, kind, _name_cursor(cursor), limit + 1)
-    items = [PartnerOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    items = [partner_out(r) for r in rows[:limit]]
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
     return Page[PartnerOut](
@@ -84,7 +92,7 @@ async def read_partner(
         found = await partners.get(conn, partner_id)
     if found is None:
         raise not_found("partner")
-    return PartnerOut.model_validate(found, from_attributes=True)
+    return partner_out(found)
 
 
 @router.post("/partners/{partner_id}/openings", status_code=201, response_model=OpeningOut)
@@ -96,7 +104,7 @@ async def post_opening(
     cmd = opening_cases.PostOpening(partner_id, OpeningFields(**body.model_dump()))
     async with platform.db.transaction() as conn:
         row = await opening_cases.post_opening(platform.deps, conn, cmd)
-    return OpeningOut.model_validate(row, from_attributes=True)
+    return OpeningOut.model_validate(fields_of(row))
 
 
 @router.get("/openings", response_model=Page[OpeningOut])
@@ -119,7 +127,7 @@ async def list_openings(
         status = "open"
     async with platform.db.connection() as conn:
         rows = await openings.page(conn, partner_id, status, time_cursor(cursor), limit + 1)
-    items = [OpeningOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    items = [OpeningOut.model_validate(fields_of(r)) for r in rows[:limit]]
     after = next_time_cursor(rows, limit, lambda r: (r.created_at, r.id))
     return Page[OpeningOut](items=items, next_cursor=after)
 
@@ -142,7 +150,7 @@ async def read_opening(opening_id: uuid.UUID, who: Anyone, platform: PlatformDep
         if not who.has("employer"):
             raise not_found("opening")
         own_partner(who, row.partner_id)
-    return OpeningOut.model_validate(row, from_attributes=True)
+    return OpeningOut.model_validate(fields_of(row))
 
 
 @router.patch("/openings/{opening_id}", response_model=OpeningOut)
@@ -157,4 +165,4 @@ async def change_opening(
             raise not_found("opening")
         own_partner(who, current.partner_id)
         row = await opening_cases.change_opening(platform.deps, conn, cmd)
-    return OpeningOut.model_validate(row, from_attributes=True)
+    return OpeningOut.model_validate(fields_of(row))

@@ -227,4 +227,4 @@ async def unanswered(who: Staff, platform: PlatformDep) -> list[UnansweredOut]:
     """Partners and mentors who let proposals expire in the last 90 days, most first."""
     async with platform.db.connection() as conn:
         rows = await repo.unanswered_by_partner(conn)
-    return [UnansweredOut.model_validate(r, from_attributes=True) for r in rows]
+    return [UnansweredOut.model_validate(fields_of(r)) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +21,7 @@ from voimala_contracts.matching import (
 from voimala_contracts.participants import Channel, Language
 
 from ..repository.mentors import MentorRow
+from ..repository.partners import Partner
 from ..repository.profiles import ProfileRow
 
 if TYPE_CHECKING:
@@ -262,13 +264,25 @@ class UnansweredOut(BaseModel):
 def candidate_view(profile: ProfileRow | None) -> CandidateProfile | None:
     if profile is None:
         return None
-    return CandidateProfile.model_validate(profile, from_attributes=True)
+    return CandidateProfile.model_validate(fields_of(profile))
 
 
 def mentor_out(mentor: MentorRow, active_mentees: int) -> MentorOut:
     return MentorOut.model_validate(fields_of(mentor) | {"active_mentees": active_mentees})
 
 
+def partner_out(partner: Partner) -> PartnerOut:
+    contacts = [fields_of(c) for c in partner.contacts]
+    return PartnerOut.model_validate(fields_of(partner) | {"contacts": contacts})
+
+
 def fields_of(row: DataclassInstance) -> dict[str, Any]:
-    """A row's fields by name, to add to (not copied: `dataclasses.asdict` copies each list)."""
-    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    """A row's fields by name, for a response model to validate: from a dict pydantic is
+    several times faster than with `from_attributes` (measured on these rows: the hot ranking
+    reads), and not copied as `dataclasses.asdict` would copy every list."""
+    return {name: getattr(row, name) for name in _names(type(row))}
+
+
+@functools.cache
+def _names(row: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(row))
