@@ -25,6 +25,7 @@ Voimala is running.
   e-mail, SMS    handed to local sinks: .local/logs/smtp-sink.log, .local/logs/sms-sink.log
   logs           .local/logs/<service>.log
   operations     http://127.0.0.1:$VOIMALA_PROMETHEUS_PORT/alerts (Prometheus)   make status   make ops ARGS=status
+                 the same as an API for the ops role: http://127.0.0.1:$OPS_PORT/docs
 
 A token for the APIs (roles: coordinator counsellor employer mentor participant ops):
   TOKEN=\$(make -s token ROLE=coordinator | tail -n 1)

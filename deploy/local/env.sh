@@ -19,7 +19,7 @@ RUN_DIR="$LOCAL_DIR/run"
 : "${VOIMALA_PG_BIN:=/usr/lib/postgresql/15/bin}"
 # The services' HTTP ports (services.sh, Prometheus's targets, make status) and Prometheus's.
 : "${PORTAL_PORT:=8000}" "${PARTICIPANTS_PORT:=8001}" "${EVENTS_PORT:=8002}"
-: "${MATCHING_PORT:=8003}" "${NOTIFICATIONS_PORT:=8004}"
+: "${MATCHING_PORT:=8003}" "${NOTIFICATIONS_PORT:=8004}" "${OPS_PORT:=8005}"
 : "${VOIMALA_PROMETHEUS_PORT:=9090}"
 
 KAFKA_DIR="$LOCAL_DIR/kafka"

@@ -13,7 +13,7 @@ PID_FILE="$RUN_DIR/prometheus.pid"
 RULES_DIR="$ROOT/deploy/monitoring/rules"
 # name:port of everything that serves /metrics
 TARGETS=("portal:$PORTAL_PORT" "participants:$PARTICIPANTS_PORT" "events:$EVENTS_PORT"
-    "matching:$MATCHING_PORT" "notifications:$NOTIFICATIONS_PORT")
+    "matching:$MATCHING_PORT" "notifications:$NOTIFICATIONS_PORT" "ops:$OPS_PORT")
 
 config() {
     local target name port

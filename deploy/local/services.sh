@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The four services and the portal as background processes (make run). Each is one process:
+# The four services, the portal and the operations API (voimala-ops over HTTP, for the ops
+# role) as background processes (make run). Each is one process:
 # HTTP API, consumer and outbox relay together. Logs: .local/logs/<service>.log (JSON lines).
 # Usage: services.sh {start|stop|status}
 set -euo pipefail
@@ -9,7 +10,7 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 # service:python package:port
 SERVICES=(participants:voimala_participants:8001 events:voimala_scheduling:8002
     matching:voimala_matching:8003 notifications:voimala_notifications:8004
-    portal:voimala_portal:8000)
+    portal:voimala_portal:8000 ops:voimala_ops.api:8005)
 # Development stand-ins for the outside world that notifications talks to, so that e-mail and
 # SMS are really handed over (and can be read in .local/logs/smtp-sink.log, sms-sink.log).
 # name|python arguments|port

@@ -46,7 +46,7 @@ def start_prometheus(
             pytest.fail("prometheus is not installed: make monitoring-deps")
         home = tmp_path_factory.mktemp("prometheus")
         env = {**os.environ, "VOIMALA_PROMETHEUS_SCRAPE_INTERVAL": "1s"}
-        for name in ("portal", "participants", "events", "matching", "notifications"):
+        for name in ("portal", "participants", "events", "matching", "notifications", "ops"):
             env[f"{name.upper()}_PORT"] = str(ports.get(name) or free_port())
         config = subprocess.run(
             [str(PROMETHEUS_SH), "config"], env=env, check=True, capture_output=True

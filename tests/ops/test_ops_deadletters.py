@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,9 +23,11 @@ from voimala_contracts import (
     new_event,
     topics,
 )
+from voimala_kit.auth import TokenVerifier
 from voimala_kit.kafka import make_producer
 from voimala_kit.testing import auth, read_topic, wait_for
-from voimala_ops import OPS_TOPIC
+from voimala_ops import OPS_TOPIC, OpsConfig
+from voimala_ops.api import create_api
 
 from tests.conftest import Platform
 
@@ -143,6 +146,7 @@ async def test_a_dead_letter_whose_cause_was_removed_is_replayed_and_applied_onc
     ops_env: dict[str, str],
     kafka_bootstrap: str,
     token: Callable[..., str],
+    jwt_keys: tuple[Path, Path],
 ) -> None:
     matching = platform["matching"]
     pid = uuid.uuid4()
@@ -197,8 +201,20 @@ async def test_a_dead_letter_whose_cause_was_removed_is_replayed_and_applied_onc
             "SELECT processed_at FROM inbox WHERE event_id = $1", event.id
         )
 
-        # Again: the inbox knows the event; nothing is applied twice.
-        second = await ops_json(ops_env, "dlq", "replay", letter["id"], "--reason", reason)
+        # Again, through the HTTP API this time: the inbox knows the event; nothing is applied
+        # twice.
+        config = OpsConfig(kafka=kafka_bootstrap, urls={}, actor="unused")
+        app = create_api(config, TokenVerifier.from_file(jwt_keys[1], "voimala-dev", "voimala"))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://ops"
+        ) as http:
+            answer = await http.post(
+                f"/ops/dead-letters/{letter['id']}/replay",
+                json={"reason": reason},
+                headers=auth(token("ops", subject="pekka")),
+            )
+        assert answer.status_code == 200, answer.text
+        second = answer.json()
         assert second[0]["outcome"] == "replayed"
         group = matching.env["MATCHING_CONSUMER_GROUP"]
         await _committed_past(
@@ -218,9 +234,10 @@ async def test_a_dead_letter_whose_cause_was_removed_is_replayed_and_applied_onc
     assert listed["replays"] == 2
     records = await _audit(kafka_bootstrap, letter["id"])
     assert [r["offset"] for r in records] == [first[0]["offset"], second[0]["offset"]]
-    assert {(r["by"], r["reason"], r["event_id"]) for r in records} == {
-        ("ops-test", reason, str(event.id))
-    }
+    assert [(r["by"], r["reason"], r["event_id"]) for r in records] == [
+        ("ops-test", reason, str(event.id)),
+        ("token:pekka", reason, str(event.id)),
+    ]
 
 
 async def _audit(bootstrap: str, letter_id: str) -> list[dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""voimala-ops: status, lag and dead letters of the platform, for the operations team."""
+"""voimala-ops: status, lag and dead letters of the platform, for the operations team.
+
+The HTTP API is `voimala_ops.api` (not imported here: it brings the web stack, which the
+command does without).
+"""
 
 from .audit import OPS_TOPIC, DeadLetterReplayed
 from .config import OpsConfig

@@ -240,8 +240,10 @@ async def replay(
     dry_run: bool = False,
     per_second: float = 5.0,
     most: int = 100,
+    by: str | None = None,
 ) -> list[ReplayOutcome]:
-    """Send dead letters back where they came from, each recorded on `voimala.ops`."""
+    """Send dead letters back where they came from, each recorded on `voimala.ops` with who
+    (`by`, else the configured actor), when and why."""
     if not reason.strip():
         raise ValueError("a reason is required: why will it work now?")
     if (ids is None) == (service is None):
@@ -281,7 +283,7 @@ async def replay(
         for n, letter in enumerate(sendable):
             if n:
                 await asyncio.sleep(1 / per_second)
-            outcomes.append(await _send(producer, letter, config.actor, reason, clock))
+            outcomes.append(await _send(producer, letter, by or config.actor, reason, clock))
     finally:
         await producer.stop()
     return outcomes
