@@ -297,8 +297,17 @@ async def create_topics() -> None:
 
     own = list(topics.BY_SERVICE.values())
     dead = [topics.dead_letter(s) for s in topics.BY_SERVICE]
-    await ensure_topics(bootstrap(), own, partitions=EVENT_PARTITIONS, replication=3)
-    await ensure_topics(bootstrap(), dead, partitions=DEAD_LETTER_PARTITIONS, replication=3)
+    # A broker just started may be listed before it answers: try again for a while.
+    for attempt in range(30):
+        try:
+            await ensure_topics(bootstrap(), own, partitions=EVENT_PARTITIONS, replication=3)
+            await ensure_topics(bootstrap(), dead, partitions=DEAD_LETTER_PARTITIONS, replication=3)
+        except Exception:
+            if attempt == 29:
+                raise
+            await asyncio.sleep(2)
+        else:
+            return
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------
