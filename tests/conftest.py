@@ -112,8 +112,16 @@ async def platform(
         started.services[name] = ServiceProcess(name, package, env, logs / f"{name}.log", port)
     for service in started.services.values():
         service.start()
-    for service in started.services.values():
-        service.wait_ready()
+    try:
+        for service in started.services.values():
+            service.wait_ready()
+    except BaseException:
+        # One did not come up: the others must not live on, consuming after the session's
+        # databases are dropped.
+        for service in started.services.values():
+            if service.process is not None and service.process.poll() is None:
+                service.kill()
+        raise
     yield started
     unclean = []
     for name, service in started.services.items():
