@@ -153,6 +153,18 @@ async def test_every_answer_says_nosniff(client: httpx.AsyncClient) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
 
 
+async def test_every_answer_sends_no_referrer(client: httpx.AsyncClient) -> None:
+    """An answer, a refusal by the guard (NUL) and an unknown address alike: the action pages'
+    addresses hold signed tokens that must not travel on in a Referer header."""
+    answers = [
+        await client.get("/things/1"),
+        await client.get("/nowhere"),
+        await client.post("/things", content=b'{"email": "\\u0000", "age": 1}'),
+        await client.get("/things/1?x=%00"),
+    ]
+    assert [r.headers.get("referrer-policy") for r in answers] == ["no-referrer"] * 4
+
+
 async def test_an_html_page_may_not_be_framed() -> None:
     app = FastAPI()
     install_http(app, "htmltest")

@@ -303,12 +303,16 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _with_security_headers(send: Send) -> Send:
-    """nosniff on every answer; HTML pages (the poster, the action pages) may not be framed."""
+    """nosniff and no referrer on every answer; HTML pages (the poster, the action pages) may
+    not be framed. No referrer at all, not even to the same origin: the action pages' address
+    holds a signed token that answers a proposal, and no answer of a service needs to say
+    where the browser came from. (The portal sets its own, `same-origin`, over this one.)"""
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             headers.setdefault("x-content-type-options", "nosniff")
+            headers.setdefault("referrer-policy", "no-referrer")
             if headers.get("content-type", "").startswith("text/html"):
                 headers.setdefault("content-security-policy", "frame-ancestors 'none'")
                 headers.setdefault("x-frame-options", "DENY")
