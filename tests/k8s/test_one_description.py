@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from voimala_ops.config import SERVICES as OPS_SERVICES
 
 from .conftest import K8S, ROOT, Rendered, load_all
 from .platform import PACKAGES, services
@@ -77,13 +78,23 @@ def k8s_environment(rendered: Rendered, name: str) -> dict[str, str]:
     return env
 
 
+def local_ports() -> dict[str, int]:
+    """deploy/local/env.sh: `: "${<NAME>_PORT:=<port>}"` for every HTTP process."""
+    found = re.findall(r'"\$\{([A-Z]+)_PORT:=(\d+)\}"', (LOCAL / "env.sh").read_text())
+    return {name.lower(): int(port) for name, port in found}
+
+
 def test_the_same_services_everywhere(production: Rendered) -> None:
     names = set(services())
-    assert set(local_services()) == names
+    # Beside the services, one more HTTP process: the operations API (libs/ops).
+    assert set(local_services()) == names | {"ops"}
+    assert set(local_ports()) == names | {"ops"}
     assert set(local_databases()) == names
+    # The operations API is not in docker-compose.yml: deploy/Dockerfile builds services/<name>
+    # only, and libs/ops is no service (deploy/k8s/README.md, "Not yet").
     assert set(compose()) == names
     assert set(compose_initdb()) == names
-    assert {s["metadata"]["name"] for s in production.kind("Service")} == names
+    assert {s["metadata"]["name"] for s in production.kind("Service")} == names | {"ops"}
     assert {d["spec"]["name"] for d in production.kind("Database")} == names
     assert {
         r["name"] for r in production.one("Cluster", "voimala-pg")["spec"]["managed"]["roles"]
@@ -95,6 +106,7 @@ def test_the_same_package_and_port_everywhere(production: Rendered, name: str) -
     service = services()[name]
     package, port = local_services()[name]
     assert (package, port) == (service.package, service.port)
+    assert local_ports()[name] == port
     built = compose()[name]["build"]["args"]
     assert (built["SERVICE"], built["PACKAGE"], int(built["PORT"])) == (name, package, port)
     assert f"{port}:{port}" in compose()[name]["ports"]
@@ -175,3 +187,19 @@ def test_one_public_address_for_the_portal_in_k8s(rendered: Rendered) -> None:
         k8s.update(k8s_environment(rendered, name))
     in_k8s = public_addresses(k8s)
     assert len(set(in_k8s.values())) == 1, f"{rendered.overlay}: {in_k8s}"
+
+
+def test_the_operations_api_is_the_same_everywhere(production: Rendered) -> None:
+    package, port = local_services()["ops"]
+    assert package == "voimala_ops.api"
+    assert local_ports()["ops"] == port
+    (http,) = production.one("Service", "ops")["spec"]["ports"]
+    assert http["port"] == port
+    ops = production.one("Deployment", "ops")
+    assert container(ops)["command"][-1] == package
+    env = environment(production, ops)
+    assert env["OPS_PORT"] == str(port)
+    # It reads every service where the portal does: by its name and port.
+    for name, default in OPS_SERVICES.items():
+        assert default == services()[name].port
+        assert env[f"VOIMALA_OPS_{name.upper()}_URL"] == f"http://{name}:{default}"

@@ -21,6 +21,8 @@ COMPONENTS = {
 }
 #: Made by the operators from the manifests: Strimzi's CA and one Secret per KafkaUser.
 OPERATOR_MADE = {"voimala-cluster-ca-cert"}
+#: The operations API's port (libs/ops: OPS_PORT, 8005 by default; deploy/local).
+OPS_PORT = 8005
 
 
 def container(deployment: Doc) -> Doc:
@@ -115,13 +117,14 @@ def test_every_deployment_has_its_disruption_budget_and_autoscaler(rendered: Ren
 
 def test_each_service_selects_its_api_pods_only(rendered: Rendered) -> None:
     for http in rendered.kind("Service"):
+        name = http["metadata"]["name"]
         selector = http["spec"]["selector"]
         chosen = [
             d["metadata"]["name"]
             for d in rendered.kind("Deployment")
             if selects(selector, d["spec"]["template"]["metadata"]["labels"])
         ]
-        assert chosen == [f"{http['metadata']['name']}-api"]
+        assert chosen == (["ops"] if name == "ops" else [f"{name}-api"])
 
 
 def references(deployment: Doc) -> set[tuple[str, str]]:
@@ -205,7 +208,12 @@ def test_only_the_portal_calls_the_services_http(rendered: Rendered) -> None:
             for rule in policy["spec"]["ingress"]
             for peer in rule["from"]
         }
-        expected = {"prometheus", "ingress-nginx"} if name == "portal" else {"prometheus", "portal"}
+        # The operations API reads every service's health and lag.
+        expected = (
+            {"prometheus", "ingress-nginx", "ops"}
+            if name == "portal"
+            else {"prometheus", "portal", "ops"}
+        )
         assert callers == expected, name
     portal = rendered.one("NetworkPolicy", "portal")
     reached = {
@@ -215,7 +223,7 @@ def test_only_the_portal_calls_the_services_http(rendered: Rendered) -> None:
         if "podSelector" in peer and "app.kubernetes.io/name" in peer["podSelector"]["matchLabels"]
         for port in rule["ports"]
     }
-    others = {(n, s.port) for n, s in services().items() if n != "portal"}
+    others = {(n, s.port) for n, s in services().items() if n != "portal"} | {("ops", OPS_PORT)}
     assert reached == others
 
 
