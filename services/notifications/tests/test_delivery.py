@@ -641,6 +641,52 @@ async def test_preferences_refuse_bad_input(
     assert r.json()["quiet_end"] == "07:30:00"
 
 
+#: RFC 3339 `full-time`, what JSON Schema's `format: time` means: the offset is not optional.
+_RFC3339_TIME = re.compile(r"\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", re.IGNORECASE)
+
+
+def _conforms(value: Any, schema: dict[str, Any]) -> bool:
+    """Enough of JSON Schema for the quiet hours' schema: anyOf, null, string, pattern, format."""
+    if "anyOf" in schema:
+        return any(_conforms(value, branch) for branch in schema["anyOf"])
+    if schema.get("type") == "null":
+        return value is None
+    if schema.get("type") == "string" and isinstance(value, str):
+        if schema.get("format") == "time" and not _RFC3339_TIME.fullmatch(value):
+            return False
+        return "pattern" not in schema or re.search(schema["pattern"], value) is not None
+    return False
+
+
+async def test_quiet_hours_are_answered_as_their_schema_says(
+    client: httpx.AsyncClient, producer: AIOKafkaProducer, token: Callable[..., str]
+) -> None:
+    """Quiet hours are wall-clock times in Helsinki: sent and answered as HH:MM[:SS] with no
+    offset, which the schema says (not `format: time`, whose RFC 3339 times carry an offset:
+    the answers broke it, and an offset sent was silently dropped)."""
+    pid, _ = await _participant(producer, client, token)
+    url = f"/recipients/{pid}/preferences"
+    own = auth(token("participant", subject=str(pid)))
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    for wanted in ("quiet_start", "quiet_end"):
+        assert "pattern" in str(schemas["PreferencesIn"]["properties"][wanted])
+    for sent in ("22:00+02:00", "22:00:00Z", 79200, "22:00:00.5", "7:30"):
+        r = await client.put(url, headers=own, json={"language": "fi", "quiet_start": sent})
+        assert r.status_code == 422, (sent, r.text)
+        assert "HH:MM" in r.text
+    for sent, answered in (("21:30", "21:30:00"), ("06:45:00", "06:45:00"), (None, None)):
+        body = {"language": "fi", "quiet_start": sent, "quiet_end": sent}
+        r = await client.put(url, headers=own, json=body)
+        assert r.status_code == 200, r.text
+        for got in (r.json(), (await client.get(url, headers=own)).json()):
+            for field in ("quiet_start", "quiet_end"):
+                assert got[field] == answered
+                assert _conforms(got[field], schemas["PreferencesOut"]["properties"][field]), (
+                    got[field],
+                    schemas["PreferencesOut"]["properties"][field],
+                )
+
+
 async def test_a_proposal_before_its_partner_waits_for_the_partner(
     producer: AIOKafkaProducer, db: asyncpg.Pool, smtp: SmtpServer
 ) -> None:

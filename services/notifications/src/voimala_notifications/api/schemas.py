@@ -3,11 +3,21 @@ someone who may not see it."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 
 from ..domain.recipients import Preferences, Recipient
 
@@ -15,6 +25,30 @@ Status = Literal["queued", "held", "sent", "failed", "cancelled"]
 ChannelName = Literal["in_app", "email", "sms"]
 Category = Literal["programme", "reminders", "matching", "ideas"]
 Language = Literal["fi", "sv", "en"]
+
+#: A wall-clock time in Helsinki, with no offset: quiet hours follow the day in Salo, not UTC.
+#: (Not `format: time`: RFC 3339 times carry an offset, which these never do.)
+_CLOCK_TIME_IN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+_CLOCK_TIME_OUT = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+_SAY_CLOCK_TIME = "expected a time of day in Helsinki as HH:MM, e.g. 21:30, with no offset"
+
+
+def _clock_time(value: object) -> object:
+    if isinstance(value, str) and re.fullmatch(_CLOCK_TIME_IN, value):
+        return time.fromisoformat(value)
+    raise ValueError(_SAY_CLOCK_TIME)  # never quotes the value
+
+
+ClockTimeIn = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    WithJsonSchema({"type": "string", "pattern": _CLOCK_TIME_IN, "examples": ["21:30"]}),
+]
+ClockTimeOut = Annotated[
+    time,
+    PlainSerializer(lambda t: t.strftime("%H:%M:%S"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _CLOCK_TIME_OUT, "examples": ["21:30:00"]}),
+]
 
 
 class MessageOut(BaseModel):
@@ -59,8 +93,8 @@ class PreferencesIn(BaseModel):
         None, description="null: the inbox and the preferred channel"
     )
     opted_out: list[Category] = Field(default_factory=list)
-    quiet_start: time | None = Field(None, description="null: 21:00 (Helsinki)")
-    quiet_end: time | None = Field(None, description="null: 08:00 (Helsinki)")
+    quiet_start: ClockTimeIn | None = Field(None, description="HH:MM in Helsinki; null: 21:00")
+    quiet_end: ClockTimeIn | None = Field(None, description="HH:MM in Helsinki; null: 08:00")
     digest: bool = False
 
     @field_validator("channels", "opted_out")
@@ -86,8 +120,8 @@ class PreferencesOut(BaseModel):
     preferred_channel: str
     channels: list[str] | None
     opted_out: list[str]
-    quiet_start: time | None
-    quiet_end: time | None
+    quiet_start: ClockTimeOut | None
+    quiet_end: ClockTimeOut | None
     digest: bool
     email_allowed: bool
     sms_allowed: bool
