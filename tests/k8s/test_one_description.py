@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from voimala_ops.config import SERVICES as OPS_SERVICES
 
-from .conftest import K8S, ROOT, Rendered, load_all
+from .conftest import ROOT, Rendered, load_all
 from .platform import PACKAGES, services
 from .test_workloads import container, environment
 
@@ -61,14 +61,6 @@ def compose_initdb() -> list[str]:
     loop = re.search(r"^for svc in ([a-z ]+); do", text, flags=re.MULTILINE)
     assert loop
     return loop.group(1).split()
-
-
-def pending_in_kit() -> set[str]:
-    """deploy/k8s/README.md's "Not yet in the kit": variables the manifests set for a setting
-    libs/kit does not have yet."""
-    readme = (K8S / "README.md").read_text()
-    section = readme.split("## Not yet in the kit", 1)[1]
-    return set(re.findall(r"`(VOIMALA_[A-Z_]+)`", section))
 
 
 def k8s_environment(rendered: Rendered, name: str) -> dict[str, str]:
@@ -126,20 +118,13 @@ def test_every_variable_set_is_one_the_service_reads(rendered: Rendered, name: s
     service = services()[name]
     set_in_compose = set(compose()[name]["environment"])
     assert set_in_compose <= service.environment, set_in_compose - service.environment
-    set_in_k8s = set(k8s_environment(rendered, name)) - K8S_HELPERS - pending_in_kit()
+    set_in_k8s = set(k8s_environment(rendered, name)) - K8S_HELPERS
     assert set_in_k8s <= service.environment, set_in_k8s - service.environment
 
 
 def test_what_make_run_exports_is_read_by_some_service() -> None:
     assert local_exports(), "no exports in deploy/local/services.sh"
     assert local_exports() <= known_names(), local_exports() - known_names()
-
-
-def test_the_variables_pending_in_the_kit_are_not_settings_yet() -> None:
-    # Once libs/kit reads them, they belong in the check above and out of the README's list.
-    pending = pending_in_kit()
-    assert pending, "deploy/k8s/README.md lists none"
-    assert not pending & known_names(), pending & known_names()
 
 
 def test_the_portal_reaches_each_service_by_its_name_and_port(production: Rendered) -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from voimala_kit.kafka import client_security
 from voimala_kit.settings import ServiceSettings
 
 
@@ -42,3 +43,22 @@ def test_production_with_real_values_starts(env_clean: pytest.MonkeyPatch, tmp_p
 def test_bad_values_are_refused_at_start(env_clean: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError):
         Svc(port=70000)
+
+
+def test_kafka_clients_get_tls_and_scram_when_the_broker_asks(
+    env_clean: pytest.MonkeyPatch,
+) -> None:
+    plain = Svc()
+    assert client_security(plain) == {}
+    env_clean.setenv("VOIMALA_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    env_clean.setenv("VOIMALA_KAFKA_SASL_USERNAME", "matching")
+    env_clean.setenv("VOIMALA_KAFKA_SASL_PASSWORD", "s3cret")
+    secured = client_security(Svc())
+    assert secured["security_protocol"] == "SASL_SSL"
+    assert secured["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (secured["sasl_plain_username"], secured["sasl_plain_password"]) == (
+        "matching",
+        "s3cret",
+    )
+    assert secured["ssl_context"] is not None
+    assert "s3cret" not in repr(Svc())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -85,12 +85,14 @@ class Consumer:
         max_attempts: int = 5,
         max_records: int = 500,
         lag_every: float = 5.0,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self._db = db
         self._producer = producer
         self._service = service
         self._group_id = group_id
         self._bootstrap = bootstrap_servers
+        self._security = dict(security or {})
         self._topics = list(subscribe)
         self._handlers = {h.model.TYPE: h for h in handlers}
         self._unknown = unknown_types
@@ -106,6 +108,7 @@ class Consumer:
         self._stop = stop
         consumer = AIOKafkaConsumer(
             *self._topics,
+            **self._security,
             bootstrap_servers=self._bootstrap,
             group_id=self._group_id,
             client_id=f"{self._service}-consumer",
@@ -120,6 +123,7 @@ class Consumer:
             service=self._service,
             bootstrap_servers=self._bootstrap,
             every=self._lag_every,
+            security=self._security,
         )
         measuring = asyncio.Event()
         meter_task = asyncio.create_task(meter.run(measuring))

@@ -3,21 +3,47 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.helpers import create_ssl_context
 
 from .logging import get_logger
+from .settings import ServiceSettings
 
-__all__ = ["check_kafka", "ensure_topics", "make_producer"]
+__all__ = ["check_kafka", "client_security", "ensure_topics", "make_producer"]
 
 log = get_logger(__name__)
 _TOPIC_ALREADY_EXISTS = 36
 
 
-def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def client_security(settings: ServiceSettings) -> dict[str, Any]:
+    """The clients' arguments for a broker that asks for TLS or SASL (none for a plain one)."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+    if settings.kafka_security_protocol.startswith("SASL"):
+        password = settings.kafka_sasl_password
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism or "SCRAM-SHA-512",
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": password.get_secret_value() if password else None,
+        }
+    return options
+
+
+def make_producer(
+    bootstrap_servers: str, client_id: str, security: Mapping[str, Any] | None = None
+) -> AIOKafkaProducer:
     """An idempotent producer that waits for every in-sync replica: no loss, no reordering."""
     return AIOKafkaProducer(
+        **(security or {}),
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         enable_idempotence=True,
@@ -29,10 +55,16 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, names: list[str], partitions: int = 3, replication: int = 1
+    bootstrap_servers: str,
+    names: list[str],
+    partitions: int = 3,
+    replication: int = 1,
+    security: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the ones created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="voimala-admin")
+    admin = AIOKafkaAdminClient(
+        **(security or {}), bootstrap_servers=bootstrap_servers, client_id="voimala-admin"
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -31,16 +32,19 @@ class LagMeter:
         service: str,
         bootstrap_servers: str,
         every: float = 5.0,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self._consumer = consumer
         self._service = service
         self._bootstrap = bootstrap_servers
+        self._security = dict(security or {})
         self._every = every
         self._probe: AIOKafkaConsumer | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Measure every `every` seconds until stopped; a failed round keeps the last values."""
         probe = AIOKafkaConsumer(
+            **self._security,
             bootstrap_servers=self._bootstrap,
             client_id=f"{self._service}-lag",
             enable_auto_commit=False,

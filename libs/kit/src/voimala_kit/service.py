@@ -27,7 +27,7 @@ from .db import Database
 from .docs import install_docs
 from .errors import backoff_delay, sleep_or_stop
 from .http import Problem, Refusal, install_http
-from .kafka import check_kafka, ensure_topics, make_producer
+from .kafka import check_kafka, client_security, ensure_topics, make_producer
 from .logging import configure_logging, error_fields, get_logger
 from .migrations import KIT_MIGRATIONS, migrate
 from .outbox import Outbox
@@ -153,8 +153,12 @@ async def _start(spec: ServiceSpec[Any, Any]) -> Platform[Any, Any]:
     needed = [topics.BY_SERVICE[settings.service_name]]
     if spec.handlers:
         needed += [topics.dead_letter(settings.service_name), *spec.subscribe]
-    await _with_retries("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, needed))
-    producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name)
+    security = client_security(settings)
+    await _with_retries(
+        "kafka",
+        lambda: ensure_topics(settings.kafka_bootstrap_servers, needed, security=security),
+    )
+    producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name, security)
     await _with_retries("kafka", producer.start)
     return Platform(settings, spec.deps, db, producer, Outbox(settings.service_name), verifier)
 
@@ -187,6 +191,7 @@ def _consumer(spec: ServiceSpec[Any, Any], platform: Platform[Any, Any]) -> Cons
         backoff_base=settings.retry_backoff_base,
         backoff_cap=settings.retry_backoff_cap,
         max_attempts=settings.retry_max_attempts,
+        security=client_security(settings),
     )
 
 
