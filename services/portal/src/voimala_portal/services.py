@@ -19,7 +19,7 @@ from voimala_kit.auth import Role
 from .repository.sessions import SessionUser
 from .settings import Settings
 
-Service = Literal["participants", "events", "matching", "notifications"]
+Service = Literal["participants", "events", "matching", "notifications", "ops"]
 
 
 class ServiceError(Exception):
@@ -90,6 +90,7 @@ class Services:
             "events": settings.events_url,
             "matching": settings.matching_url,
             "notifications": settings.notifications_url,
+            "ops": settings.ops_url,
         }
         self._key = settings.signing_key_file.read_bytes() if settings.signing_key_file else None
         self.http = httpx.AsyncClient(timeout=10.0)

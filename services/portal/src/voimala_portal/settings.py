@@ -21,6 +21,8 @@ class Settings(ServiceSettings):
     events_url: str = "http://127.0.0.1:8002"
     matching_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
+    #: The operations API (`voimala-ops-api`), for the `ops` role's pages.
+    ops_url: str = "http://127.0.0.1:8005"
     #: The key the portal signs the services' short-lived tokens with; the services trust its
     #: public half (VOIMALA_JWT_EXTRA_PUBLIC_KEY_FILES).
     signing_key_file: Path | None = None
