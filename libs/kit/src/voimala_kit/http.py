@@ -29,6 +29,7 @@ from .refusals import DomainError
 __all__ = [
     "Page",
     "Problem",
+    "bad_cursor",
     "decode_cursor",
     "encode_cursor",
     "install_http",
@@ -103,7 +104,8 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _bad_cursor() -> Problem:
+def bad_cursor() -> Problem:
+    """The answer to a cursor this API did not give out (for cursors of another shape)."""
     return Problem(400, "Bad cursor", "the cursor is not one this API gave out")
 
 
@@ -112,9 +114,9 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
-        raise _bad_cursor() from None
+        raise bad_cursor() from None
     if not isinstance(values, list) or len(values) != arity:
-        raise _bad_cursor()
+        raise bad_cursor()
     return values
 
 
@@ -131,7 +133,7 @@ def time_cursor(cursor: str | None, key: Callable[[str], Any] = uuid.UUID) -> An
     try:
         return datetime.fromisoformat(at), key(str(rid))
     except (TypeError, ValueError, AttributeError):
-        raise _bad_cursor() from None
+        raise bad_cursor() from None
 
 
 def next_time_cursor(

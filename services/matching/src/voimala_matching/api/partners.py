@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from voimala_kit.http import (
     Page,
-    Problem,
+    bad_cursor,
     decode_cursor,
     encode_cursor,
     next_time_cursor,
@@ -78,9 +78,7 @@ def _name_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
     try:
         return str(name), uuid.UUID(str(pid))
     except ValueError:
-        # The kit's decode_cursor checks the form, not the values; its time_cursor is for
-        # (time, id) cursors only: this answer is the kit's own "Bad cursor".
-        raise Problem(400, "Bad cursor", "the cursor is not one this API gave out") from None
+        raise bad_cursor() from None
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerOut)
