@@ -486,6 +486,60 @@ async def test_an_action_link_answers_once(
     assert reminder["status"] == "cancelled"
 
 
+async def test_action_links_are_shown_only_to_their_recipient_and_bound_to_them(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    smtp: SmtpServer,
+    token: Callable[..., str],
+) -> None:
+    """An ops user read an employer contact's inbox and answered a proposal with its link,
+    as the employer. Now the links are in the inbox of their recipient alone, and a link
+    presented with someone else's token is refused."""
+    partner, user = uuid.uuid4(), uuid.uuid4()
+    address = f"hr.{user.hex[:8]}@yritys.example.fi"
+    contact = ContactPerson(user_id=user, name="Pekka", email=address, preferred_language="en")
+    await _send(
+        producer,
+        PartnerRegistered(
+            partner_id=partner,
+            kind="employer",
+            name="Salon Kauppa Oy",
+            personal=PartnerPersonal(contacts=[contact]),
+        ),
+        str(partner),
+    )
+    proposal = sample("match.proposed.v1")
+    proposal = proposal.model_copy(update={"notify_id": partner, "partner_id": partner})
+    await _send(producer, proposal)
+    await wait_for(lambda: _async(smtp.mailbox.to(address)), timeout=30)
+    url = f"/recipients/{user}/messages"
+    own = await client.get(url, headers=auth(token("employer", subject=str(user))))
+    (mine,) = own.json()["items"]
+    links = re.findall(r"https?://\S+(/actions/\S+)", mine["body"])
+    assert len(links) == 2, mine["body"]  # accept and decline, for the recipient
+    for reader in (token("ops"), token("coordinator"), token("counsellor")):
+        r = await client.get(url, headers=auth(reader))
+        assert r.status_code == 200, r.text
+        assert "/actions/" not in r.text
+        assert links[0].removeprefix("/actions/") not in r.text
+    (seen,) = (await client.get(url, headers=auth(token("coordinator")))).json()["items"]
+    assert seen["body"] is not None
+    assert "Pekka" in seen["body"]  # the words are staff's to read; only the links are not
+    for stranger in (
+        token("ops"),
+        token("coordinator"),
+        token("employer", subject=str(uuid.uuid4()), org=str(partner)),
+    ):
+        for answer in links:
+            r = await client.post(answer, headers=auth(stranger))
+            assert r.status_code == 403, r.text
+            r = await client.get(answer + "/summary", headers=auth(stranger))
+            assert r.status_code == 403, r.text
+    assert (await client.get(links[0] + "/summary")).json()["state"] == "open"
+    r = await client.post(links[0], headers=auth(token("employer", subject=str(user))))
+    assert r.status_code == 200, r.text
+
+
 async def test_a_bad_or_expired_link_is_refused(client: httpx.AsyncClient) -> None:
     link = ActionLink(
         uuid.uuid4(),

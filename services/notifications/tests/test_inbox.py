@@ -362,6 +362,29 @@ async def test_only_the_owner_and_staff_read_an_inbox(
     assert r.status_code == 401
 
 
+async def test_ops_read_an_inbox_as_metadata_never_its_words(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    welcomed: Welcomed,
+) -> None:
+    """Ops keep the services running: when and how a message went, not what it said (the
+    welcome greets by name; other messages say when a person is where). As `/messages`."""
+    pid, _, _, personal, _, items = welcomed
+    assert personal.given_name in items[0]["body"]
+    url = f"/recipients/{pid}/messages"
+    r = await client.get(url, headers=auth(token("ops")))
+    assert r.status_code == 200, r.text
+    (seen,) = r.json()["items"]
+    assert seen["subject"] is None
+    assert seen["body"] is None
+    assert personal.given_name not in r.text
+    assert {k: v for k, v in seen.items() if k not in ("subject", "body")} == {
+        k: v for k, v in items[0].items() if k not in ("subject", "body")
+    }
+    r = await client.get(url, headers=auth(token("counsellor")))
+    assert r.json()["items"][0]["body"] == items[0]["body"]
+
+
 async def test_an_empty_inbox_and_a_bad_cursor(
     client: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:

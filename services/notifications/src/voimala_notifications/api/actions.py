@@ -3,21 +3,29 @@
 A GET never answers: mail scanners and link previews open links. The page it shows has one
 button that POSTs. The answer is recorded once per proposal and sent to matching as
 `action.answered.v1`, where it has the same effect as an answer through matching's API.
-No bearer token: the signature is the authority, for this one proposal, until it expires.
+No bearer token is needed: the signature is the authority, for this one proposal, until it
+expires. But a link is its recipient's: one presented with a token must be theirs (403 for
+anyone else, ops and staff included), and only the recipient's inbox shows it.
 """
 
 from __future__ import annotations
 
 import html
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from voimala_kit.auth import Principal, authenticate_if_sent
 from voimala_kit.http import Problem
 
 from ..handlers import actions as use
 from .deps import PlatformDep
 
 router = APIRouter(prefix="/actions", tags=["actions"])
+#: Whoever presents the link, if they send a token (see `handlers.actions.check_link`).
+Caller = Annotated[Principal | None, Depends(authenticate_if_sent)]
+#: The token is optional here (the e-mail's link is used signed out): said so in OpenAPI.
+_TOKEN_IF_SENT: dict[str, object] = {"security": [{}]}  # added to the bearer: either
 
 _TEXT = {
     "fi": {
@@ -52,8 +60,8 @@ def _page(text: str, status: int, form: str = "") -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
 
-async def _view(token: str, platform: PlatformDep) -> use.LinkView:
-    link = use.check_link(platform.deps, token)  # refused before the database is asked
+async def _view(token: str, platform: PlatformDep, who: Principal | None) -> use.LinkView:
+    link = use.check_link(platform.deps, token, who)  # refused before the database is asked
     async with platform.db.connection() as conn:
         return await use.view_link(platform.deps, conn, link)
 
@@ -62,12 +70,12 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-@router.get("/{token}/summary")
-async def summary(token: str, platform: PlatformDep) -> JSONResponse:
+@router.get("/{token}/summary", openapi_extra=_TOKEN_IF_SENT)
+async def summary(token: str, platform: PlatformDep, who: Caller) -> JSONResponse:
     """What the link answers, as JSON, for the portal's answer page (which says what is being
     answered, in the portal's layout). Nothing beyond the link's own signed content, its
     state and the person's language: the signature is the authority, as for the answer."""
-    view = await _view(token, platform)
+    view = await _view(token, platform, who)
     link = view.link
     return JSONResponse(
         {
@@ -83,9 +91,9 @@ async def summary(token: str, platform: PlatformDep) -> JSONResponse:
     )
 
 
-@router.get("/{token}", response_class=HTMLResponse)
-async def show(token: str, request: Request, platform: PlatformDep) -> Response:
-    view = await _view(token, platform)
+@router.get("/{token}", response_class=HTMLResponse, openapi_extra=_TOKEN_IF_SENT)
+async def show(token: str, request: Request, platform: PlatformDep, who: Caller) -> Response:
+    view = await _view(token, platform, who)
     text = _TEXT[view.language]
     if view.expired:
         return _page(text["expired"], 410)
@@ -98,9 +106,9 @@ async def show(token: str, request: Request, platform: PlatformDep) -> Response:
     return _page(text[view.link.answer], 200, form)
 
 
-@router.post("/{token}")
-async def answer(token: str, request: Request, platform: PlatformDep) -> Response:
-    view = await _view(token, platform)
+@router.post("/{token}", openapi_extra=_TOKEN_IF_SENT)
+async def answer(token: str, request: Request, platform: PlatformDep, who: Caller) -> Response:
+    view = await _view(token, platform, who)
     text = _TEXT[view.language]
     as_html = _wants_html(request)
     if view.expired:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from voimala_kit.http import Page, next_time_cursor, time_cursor
 
 from ..handlers import inbox as use
-from ..repository.messages import InboxMessage
+from ..repository.messages import InboxEntry, InboxMessage
 from .deps import Person, PlatformDep
 from .schemas import MessageOut
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/recipients", tags=["inbox"])
 _MESSAGES = TypeAdapter(list[MessageOut])
 
 
-def _key(message: InboxMessage) -> tuple[datetime, uuid.UUID]:
+def _key(message: InboxMessage | InboxEntry) -> tuple[datetime, uuid.UUID]:
     return message.created_at, message.id
 
 
@@ -37,7 +37,7 @@ async def list_messages(
     use.may_read(who, recipient_id)  # a refusal before the cursor is looked at
     query = use.InboxPage(recipient_id, time_cursor(cursor), limit + 1)
     async with platform.db.connection() as conn:
-        found = await use.read_inbox(platform.deps, conn, query)
+        found = await use.read_inbox(platform.deps, conn, query, who)
     items = _MESSAGES.validate_python([vars(m) for m in found[:limit]])
     return Page[MessageOut](items=items, next_cursor=next_time_cursor(found, limit, _key))
 

@@ -51,13 +51,19 @@ ClockTimeOut = Annotated[
 ]
 
 
+_WITHHELD = (
+    "null for ops, who see a message's metadata, never its words; the signed answer links "
+    "in it are shown to the recipient alone"
+)
+
+
 class MessageOut(BaseModel):
     id: uuid.UUID
     channel: str
     template: str
     language: str
-    subject: str
-    body: str
+    subject: str | None = Field(None, description=_WITHHELD)
+    body: str | None = Field(None, description=_WITHHELD)
     status: str
     created_at: datetime
     sent_at: datetime | None

@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,17 @@ class ActionLink:
     responder_id: uuid.UUID
     user_id: uuid.UUID
     expires_at: datetime
+
+
+#: A signed answer link in a message's text: `<public url>/actions/<payload>.<signature>`.
+_LINK_IN_TEXT = re.compile(r"https?://[^\s<]*/actions/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+WITHHELD = "[a link for the recipient only]"
+
+
+def without_links(text: str) -> str:
+    """The text with its signed answer links left out: a link answers for the person it was
+    sent to, so no one else may see it (staff reading another's inbox)."""
+    return _LINK_IN_TEXT.sub(WITHHELD, text)
 
 
 def _b64(raw: bytes) -> str:

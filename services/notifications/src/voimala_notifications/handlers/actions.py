@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from voimala_contracts import CloudEvent
 from voimala_contracts.matching import MatchCore
 from voimala_contracts.notifications import ActionAnswered
+from voimala_kit.auth import Principal
 from voimala_kit.db import Connection
-from voimala_kit.refusals import Conflict, DomainError
+from voimala_kit.refusals import Conflict, DomainError, forbidden
 
 from ..domain.links import ActionLink, BadLink, verify
 from ..repository import answers, messages, recipients
@@ -48,12 +49,20 @@ class LinkView:
         return "answered" if self.answered else "expired" if self.expired else "open"
 
 
-def check_link(deps: Deps, token: str) -> ActionLink:
-    """The link's content if this service signed it; expiry is judged by `view_link`."""
+def check_link(deps: Deps, token: str, who: Principal | None = None) -> ActionLink:
+    """The link's content if this service signed it; expiry is judged by `view_link`.
+
+    A link is bound to the person it was sent to: from the e-mail, unsigned in, its signature
+    is the authority; presented with a token, the token must be that person's (no one else
+    answers for them, whatever their role; their inbox shows it to them alone).
+    """
     try:
-        return verify(token, deps.settings.link_secret)
+        link = verify(token, deps.settings.link_secret)
     except BadLink:
         raise InvalidLink from None
+    if who is not None and who.subject != str(link.user_id):
+        raise forbidden("this link was sent to another person: only they may use it")
+    return link
 
 
 async def view_link(deps: Deps, conn: Connection, link: ActionLink) -> LinkView:

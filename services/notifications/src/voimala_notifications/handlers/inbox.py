@@ -1,17 +1,20 @@
-"""A person's in-app inbox: read by them and by staff, marked read by them alone."""
+"""A person's in-app inbox: read by them and by staff (without the links that answer for
+them) and as metadata by ops; marked read by them alone."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from voimala_kit.auth import STAFF, Principal
 from voimala_kit.db import Connection
 from voimala_kit.refusals import forbidden, not_found
 
+from ..domain.links import without_links
 from ..repository import messages
-from ..repository.messages import InboxMessage
+from ..repository.messages import InboxEntry, InboxMessage
 from .deps import Deps
 
 
@@ -36,9 +39,20 @@ def may_read(who: Principal, recipient_id: uuid.UUID) -> None:
         raise forbidden("you may read only your own messages")
 
 
-async def read_inbox(deps: Deps, conn: Connection, query: InboxPage) -> list[InboxMessage]:
-    """A person's messages, newest first (whoever asks has passed `may_read`)."""
-    return await messages.inbox(conn, query.recipient_id, query.before, query.limit)
+async def read_inbox(
+    deps: Deps, conn: Connection, query: InboxPage, who: Principal
+) -> Sequence[InboxMessage | InboxEntry]:
+    """A person's messages, newest first (whoever asks has passed `may_read`).
+
+    As the reader may see them: the recipient, all of it; staff, the words without the signed
+    answer links (a link answers as the person it was sent to); ops, the metadata alone.
+    """
+    page = (conn, query.recipient_id, query.before, query.limit)
+    if who.subject == str(query.recipient_id):
+        return await messages.inbox(*page)
+    if not who.has(*STAFF):
+        return await messages.inbox_entries(*page)
+    return [replace(m, body=without_links(m.body)) for m in await messages.inbox(*page)]
 
 
 async def mark_read(deps: Deps, conn: Connection, cmd: MarkRead, who: Principal) -> None:
