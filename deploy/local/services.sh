@@ -32,6 +32,8 @@ export EVENTS_PORTAL_URL="${EVENTS_PORTAL_URL:-$PORTAL_PUBLIC_URL}"
 # The signed accept/decline links in e-mails open the portal's answer pages (/actions/…),
 # which say what is being answered in the portal's layout.
 export NOTIFICATIONS_PUBLIC_URL="${NOTIFICATIONS_PUBLIC_URL:-$PORTAL_PUBLIC_URL}"
+# The operations pages (/ops, role ops) ask the operations API, started here as `ops`.
+export PORTAL_OPS_URL="${PORTAL_OPS_URL:-http://127.0.0.1:${OPS_PORT:-8005}}"
 
 port_of() {
     local name=$1 default=$2 var

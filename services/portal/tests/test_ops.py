@@ -246,6 +246,7 @@ async def test_a_sound_dead_letter_is_replayed_and_too_many_are_refused(
     ops_api.switch.app = ops_api.limited
     limited = await _form(client, path, reason="the cause was mended", lang="sv")
     assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "60"
     assert "för många omsändningar" in limited.text
     assert "the cause was mended" in limited.text  # the reason is kept in the form
 

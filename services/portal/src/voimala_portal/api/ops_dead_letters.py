@@ -92,7 +92,12 @@ async def dead_letters(request: Request, user: Ops, portal: PortalDep) -> Respon
 
 
 async def letter_page(
-    request: Request, caller: Caller, letter_id: str, status_code: int = 200, **extra: Any
+    request: Request,
+    caller: Caller,
+    letter_id: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
     """One dead letter's page; `extra` says how a replay went, or what the form lacked."""
     try:
@@ -112,7 +117,9 @@ async def letter_page(
         "answer": None,
         **extra,
     }
-    return render(request, "ops/dead_letter.html", context, status_code=status_code)
+    return render(
+        request, "ops/dead_letter.html", context, status_code=status_code, headers=headers
+    )
 
 
 @router.get("/ops/dead-letters/{letter_id}")
@@ -137,7 +144,10 @@ async def replay(request: Request, letter_id: str, user: Ops, portal: PortalDep)
         )
     except ServiceError as exc:
         if exc.status == 429:
-            return await letter_page(request, caller, checked, 429, answer="rate_limited", **kept)
+            wait = {"Retry-After": "60"}  # the API counts replays over a minute
+            return await letter_page(
+                request, caller, checked, 429, wait, answer="rate_limited", **kept
+            )
         if exc.status < 500:
             raise
         return unreachable(request, "dead-letters")
