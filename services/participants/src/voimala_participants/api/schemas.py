@@ -15,7 +15,10 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    WithJsonSchema,
+    field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from voimala_contracts import LanguageSkill
 from voimala_contracts.participants import (
     CefrLevel,
@@ -134,13 +137,26 @@ class ParticipantIn(_ProfileIn):
 
 
 class ParticipantPatch(_ProfileIn):
-    """A partial update: only the fields sent change; null clears an optional field."""
+    """A partial update: only the fields sent change; null clears an optional field. The
+    fields a record cannot do without (names, status) may be left out, not sent as null: the
+    schema refuses null for them, so that no request reaches the database's NOT NULL."""
 
-    given_name: Name | None = None
-    family_name: Name | None = None
-    status: Literal["active", "paused"] | None = Field(
-        None, description="exiting has its own endpoint (staff only)"
+    # Not sent: None, unchanged (a default is not validated); sent as null: a 422.
+    given_name: Name | SkipJsonSchema[None] = Field(None, description="may be left out, not null")
+    family_name: Name | SkipJsonSchema[None] = Field(None, description="may be left out, not null")
+    status: Annotated[
+        Literal["active", "paused"] | None,
+        WithJsonSchema({"enum": ["active", "paused"], "type": "string"}),
+    ] = Field(
+        None, description="may be left out, not null; exiting has its own endpoint (staff only)"
     )
+
+    @field_validator("given_name", "family_name", "status")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("send a value, or leave the field out to keep it")
+        return value
 
 
 class ParticipantOut(BaseModel):

@@ -52,6 +52,12 @@ CONTACT_FIELDS = frozenset(
 STAFF_ONLY_FIELDS = frozenset({"subsidy_days", "referral_reason", "referral_source", "status"})
 #: Fields a record cannot do without: a change may not clear them.
 REQUIRED_FIELDS = ("given_name", "family_name", "preferred_language", "preferred_channel")
+#: Fields that always hold a value (the database's NOT NULL): a change may not clear them
+#: (no skill URIs, null, is kept as an empty map).
+NEVER_EMPTY = frozenset(
+    {*REQUIRED_FIELDS, "status", "skills", "languages", "availability"}
+    | {"wants_mentor", "matching_consent"}
+)
 
 
 @dataclass
@@ -187,7 +193,7 @@ def _normal(name: str, value: object) -> object:
     as the contract's type, no skill URIs as an empty map."""
     if name not in SETTABLE_FIELDS:
         raise ValueError(f"{name} is not a field of a participant")
-    if value is None and name in REQUIRED_FIELDS:
+    if value is None and name in NEVER_EMPTY:
         raise invalid(name, "may not be empty")
     if name == "languages" and isinstance(value, list):
         return [LanguageSkill.model_validate(x) for x in value]
