@@ -364,6 +364,33 @@ async def test_an_update_to_a_taken_email_is_a_409_and_nothing_changes(
     assert r.json()["goals"] is None
 
 
+async def test_a_participant_learns_neither_whether_nor_whose_an_email_is(
+    client: httpx.AsyncClient, coordinator: dict[str, str], token: Callable[..., str]
+) -> None:
+    """A participant changing their own e-mail to another's got the other's id and a Location:
+    the programme's membership, person by person. To them the refusal now names no one; staff
+    keep the id and Location (they may read the other record anyway)."""
+    first = await _register(client, coordinator)
+    me = await _register(client, coordinator)
+    own = auth(token("participant", subject=me["id"]))
+    for taken in (first["email"], first["email"].upper()):
+        r = await client.patch(f"/participants/{me['id']}", json={"email": taken}, headers=own)
+        body = problem(r, 409)
+        assert "location" not in r.headers
+        assert first["id"] not in r.text
+        assert first["id"].replace("-", "") not in r.text.replace("-", "")
+        assert taken not in r.text
+        assert set(body) == {"type", "title", "status", "detail", "instance"}
+        assert "registered" not in body["title"].lower() + body["detail"].lower()
+    r = await client.get(f"/participants/{me['id']}", headers=coordinator)
+    assert r.json()["email"] == me["email"]
+    r = await client.patch(
+        f"/participants/{me['id']}", json={"email": first["email"]}, headers=coordinator
+    )
+    assert problem(r, 409)["existing_participant_id"] == first["id"]
+    assert r.headers["location"] == f"/participants/{first['id']}"
+
+
 async def test_a_required_name_cannot_be_cleared(
     client: httpx.AsyncClient, coordinator: dict[str, str]
 ) -> None:

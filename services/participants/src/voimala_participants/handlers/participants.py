@@ -10,7 +10,7 @@ from datetime import date
 import asyncpg
 from voimala_contracts import EventData
 from voimala_contracts.participants import ConsentPurpose
-from voimala_kit.auth import Principal
+from voimala_kit.auth import STAFF, Principal
 from voimala_kit.db import Connection
 from voimala_kit.refusals import Conflict, conflict, forbidden, invalid, not_found
 
@@ -52,12 +52,30 @@ def already_registered(existing: uuid.UUID) -> Conflict:
     )
 
 
-async def _email_free(conn: Connection, email: str | None, owner: uuid.UUID | None) -> None:
+def address_taken() -> Conflict:
+    """A participant's own e-mail change to an address in use: to them, no one is named (no
+    id, no Location, not even "registered"): who is in the programme is not theirs to learn."""
+    return Conflict(
+        "this e-mail address cannot be used for your record; your counsellor can help",
+        title="Address not available",
+    )
+
+
+def _taken(existing: uuid.UUID | None, who: Principal | None) -> Conflict:
+    if who is not None and not who.has(*STAFF):
+        return address_taken()
+    # Without the e-mail's owner, an empty detail, as it has always been answered.
+    return already_registered(existing) if existing else conflict("")
+
+
+async def _email_free(
+    conn: Connection, email: str | None, owner: uuid.UUID | None, who: Principal | None = None
+) -> None:
     if email is None:
         return
     existing = await participants.id_by_email(conn, email)
     if existing is not None and existing != owner:
-        raise already_registered(existing)
+        raise _taken(existing, who)
 
 
 async def _save_new(conn: Connection, p: Participant, by: str) -> ParticipantRow:
@@ -122,14 +140,13 @@ async def register_participant(
     return row
 
 
-async def _save(conn: Connection, p: Participant) -> ParticipantRow:
+async def _save(conn: Connection, p: Participant, who: Principal) -> ParticipantRow:
     try:
         async with conn.transaction():
             return await participants.save(conn, p)
     except asyncpg.UniqueViolationError:
         existing = await participants.id_by_email(conn, p.email or "")
-        # Without the e-mail's owner, an empty detail, as it has always been answered.
-        raise already_registered(existing) if existing else conflict("") from None
+        raise _taken(existing, who) from None
 
 
 async def update_participant(
@@ -147,10 +164,10 @@ async def update_participant(
     changed = p.apply(cmd.changes)
     p.check(cmd.changes)
     if "email" in changed:
-        await _email_free(conn, p.email, p.id)
+        await _email_free(conn, p.email, p.id, who)
     if not changed:
         return found
-    saved = await _save(conn, p)
+    saved = await _save(conn, p, who)
     events: list[EventData] = p.changes(changed, deps.clock.today())
     await deps.outbox.add_many(conn, [(e, str(p.id)) for e in events])
     # Field names only: the timeline holds no values that could be personal data.
