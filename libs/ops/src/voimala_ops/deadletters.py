@@ -231,6 +231,19 @@ async def _chosen(
     return letters, missing
 
 
+def _sendable(letters: list[DeadLetter], outcomes: list[ReplayOutcome]) -> list[DeadLetter]:
+    """The letters that would now be applied; the others refused into `outcomes`: a letter
+    still invalid would only come back."""
+    sendable = []
+    for letter in letters:
+        problem = letter.still_poison()
+        if problem is not None:
+            outcomes.append(ReplayOutcome(str(letter.id), "refused", f"still invalid: {problem}"))
+        else:
+            sendable.append(letter)
+    return sendable
+
+
 async def replay(
     config: OpsConfig,
     *,
@@ -254,13 +267,7 @@ async def replay(
 
     clock = SystemClock()
     letters, outcomes = await _chosen(config.kafka, ids or [], service)
-    sendable = []
-    for letter in letters:
-        problem = letter.still_poison()
-        if problem is not None:
-            outcomes.append(ReplayOutcome(str(letter.id), "refused", f"still invalid: {problem}"))
-        else:
-            sendable.append(letter)
+    sendable = _sendable(letters, outcomes)
     if len(sendable) > most:
         raise RateLimitedError(f"{len(sendable)} to replay, at most {most} at once (--max)")
     if dry_run:
