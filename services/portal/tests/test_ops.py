@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -157,6 +158,11 @@ def _sound() -> bytes:
     return new_event(data, service="portal", subject=str(data.link_id)).to_json()
 
 
+def _text(html: str) -> str:
+    """What a reader sees: the words without the markup (headers keep words unbroken)."""
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
 async def _form(
     client: httpx.AsyncClient, path: str, lang: str = "en", **fields: str
 ) -> httpx.Response:
@@ -179,10 +185,10 @@ async def test_the_table_names_every_service_from_the_operations_api(
     row = html.split('id="service-portal"')[1].split("</tr>")[0]
     assert "Ready" in row
     assert "Not reachable" in html.split('id="service-matching"')[1].split("</tr>")[0]
-    assert "Outbox backlog" in html
-    finnish = await client.get("/ops", params={"lang": "fi"})
-    assert "Kaikki palvelut" in finnish.text or "Jokin palvelu" in finnish.text
-    assert "Viive, viestejä" in finnish.text
+    assert "Outbox backlog" in _text(html)
+    finnish = _text((await client.get("/ops", params={"lang": "fi"})).text)
+    assert "Kaikki palvelut" in finnish
+    assert "Viive, viestejä" in finnish
 
 
 async def test_the_pages_are_for_the_ops_role_only(browser: Browser, portal: Portal) -> None:
