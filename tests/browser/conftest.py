@@ -125,7 +125,7 @@ async def stack(
         stderr=subprocess.DEVNULL,
     )
     people_file = work / "demo-people.json"
-    ports = {name: free_port() for name in [*SERVICES, "portal"]}
+    ports = {name: free_port() for name in [*SERVICES, "portal", "ops"]}
     portal_url = f"http://127.0.0.1:{ports['portal']}"
     shared = {
         **os.environ,
@@ -149,6 +149,7 @@ async def stack(
             # sign-in links would otherwise be shared by the whole suite.
             "PORTAL_SIGNIN_PER_CLIENT": "1000",
             **{f"PORTAL_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},
+            "PORTAL_OPS_URL": f"http://127.0.0.1:{ports['ops']}",
         },
     }
     packages = {**SERVICES, "portal": "voimala_portal"}
@@ -173,6 +174,7 @@ async def stack(
     await asyncio.gather(
         *(_group_at_end(kafka_bootstrap, f"{name}-browser-{run}") for name in packages)
     )
+    started.services["ops"] = _ops_api(shared, ports, logs)
     for service in started.services.values():
         service.start()
     for service in started.services.values():
@@ -199,6 +201,21 @@ async def stack(
             service.stop()
     sms.terminate()
     smtp.stop()
+
+
+def _ops_api(shared: dict[str, str], ports: dict[str, int], logs: Path) -> ServiceProcess:
+    """The operations API (`voimala-ops-api`) for the `/ops` pages: it trusts the portal's
+    tokens (the shared extra key) and looks at this stack's services."""
+    env = {
+        **shared,
+        "OPS_PORT": str(ports["ops"]),
+        **{
+            f"VOIMALA_OPS_{s.upper()}_URL": f"http://127.0.0.1:{ports[s]}"
+            for s in ports
+            if s != "ops"
+        },
+    }
+    return ServiceProcess("ops", "voimala_ops.api", env, logs / "ops.log", ports["ops"])
 
 
 async def _group_at_end(bootstrap_servers: str, group: str) -> None:
