@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 from voimala_contracts.scheduling import Audience, Category, Language
+from voimala_kit.phones import to_e164
 
 #: The region a phone number without a country code is read in (as the participants service).
-PHONE_REGION = "FI"
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
 
 
-def _e164(value: str) -> str:
-    """`040 123 4567` → `+358401234567`, as the participants service normalises numbers.
-    The message names the rule, never the number: it goes back in the problem details."""
-    # Letters are refused outright: phonenumbers would read them as a keypad's digits.
-    if not _PHONE_CHARS.match(value):
-        raise ValueError("only digits, spaces, + - ( ) . / are allowed")
-    try:
-        number = phonenumbers.parse(value, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-Phone = Annotated[str, Field(max_length=40), AfterValidator(_e164)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(to_e164)]
 
 
 class _In(BaseModel):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,26 +28,11 @@ from voimala_contracts.participants import (
     TargetGroup,
 )
 from voimala_kit.clock import SystemClock
+from voimala_kit.phones import to_e164
 
 from ..domain import CONSENT_TEXT_VERSION, AgeGroup, Gender, VisitPurpose
 
 #: The region a phone number without a country code is read in.
-PHONE_REGION = "FI"
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
-
-
-def _e164(value: str) -> str:
-    # The message names the rule, never the number: it goes back in the problem details.
-    # Letters are refused outright: phonenumbers would read them as a keypad's digits.
-    if not _PHONE_CHARS.match(value):
-        raise ValueError("only digits, spaces, + - ( ) . / are allowed")
-    try:
-        number = phonenumbers.parse(value, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _not_future(value: date) -> date:
@@ -66,7 +49,7 @@ def _past_year(value: int) -> int:
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_e164)]
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(to_e164)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 EscoUri = Annotated[
     str, StringConstraints(pattern=r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
