@@ -6,7 +6,7 @@ from datetime import date
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from voimala_kit import Database, Problem, decode_cursor, encode_cursor
@@ -197,3 +197,36 @@ async def test_errors_say_what_to_send_for_dates_and_a_missing_content_type() ->
     assert "31.3.2027" not in finnish.text
     assert untyped.status_code == 422
     assert "Content-Type: application/json" in untyped.json()["errors"][0]["msg"]
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = None
+
+
+async def test_no_body_is_an_empty_object_where_nothing_is_required() -> None:
+    app = FastAPI()
+    install_http(app, "emptytest")
+    included = APIRouter()
+
+    @included.post("/things/{n}/cancel")
+    async def cancel(n: int, body: Reason) -> dict[str, str | None]:
+        return {"reason": body.reason}
+
+    @app.post("/things")
+    async def create(body: Body) -> dict[str, str]:
+        return {"ok": body.email}
+
+    app.include_router(included)  # as the kit's create_app includes each service's routers
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        assert (await c.post("/things/1/cancel")).json() == {"reason": None}
+        given = await c.post("/things/1/cancel", json={"reason": "ill"})
+        assert given.json() == {"reason": "ill"}
+        # A body is still required where a field is: the answer says the body is missing.
+        missing = await c.post("/things")
+        assert missing.status_code == 422
+        assert missing.json()["errors"][0]["loc"] == ["body"]
+        # Sent with a Content-Type, an empty body is still not JSON.
+        typed = await c.post("/things/1/cancel", headers={"content-type": "application/json"})
+        assert typed.status_code == 422

@@ -291,7 +291,8 @@ async def test_a_decline_proposes_the_next_candidate(
         ),
         403,
     )
-    r = await client.post(f"/proposals/{nxt['id']}/withdraw", json={}, headers=coordinator)
+    # Sent with no body at all, as the docs' "empty body" reads (issue 17).
+    r = await client.post(f"/proposals/{nxt['id']}/withdraw", headers=coordinator)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "withdrawn"
     body = problem(

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import work_context
@@ -221,7 +222,7 @@ def install_http(
         log.error("http.unhandled", route=_route_of(request), **error_fields(exc))
         return Problem(500, "Internal error", "the error was logged").response(request.url.path)
 
-    app.add_middleware(_Guard, max_body=max_body, refusal=refusal)
+    app.add_middleware(_Guard, max_body=max_body, refusal=refusal, routes=app)
     app.add_middleware(_Observe, service=service)
 
 
@@ -237,10 +238,18 @@ class _Guard:
     store in text: without this it surfaced as a 500 from the database. Also sets the security
     headers every answer carries."""
 
-    def __init__(self, app: ASGIApp, max_body: int, refusal: Refusal | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int,
+        refusal: Refusal | None = None,
+        routes: FastAPI | None = None,
+    ) -> None:
         self._app = app
         self._max = max_body
         self._refusal = refusal
+        self._routes = routes
+        self._takes_empty: dict[int, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -254,6 +263,13 @@ class _Guard:
             )
         elif scope["method"] in _UNSAFE:
             body, problem = await self._read(scope, receive)
+            if not body and problem is None and self._empty_means_nothing(scope):
+                body = b"{}"
+                scope["headers"] = [
+                    *(h for h in scope["headers"] if h[0] != b"content-length"),
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"2"),
+                ]
             receive = _replay(body, receive)
         if problem is not None:
             answer: Response = (
@@ -264,6 +280,24 @@ class _Guard:
             await answer(scope, receive, send)
             return
         await self._app(scope, receive, send)
+
+    def _empty_means_nothing(self, scope: Scope) -> bool:
+        """A request with no body and no Content-Type, to an endpoint whose body has no
+        required field: the docs call these "empty body", so nothing sent means `{}` (FastAPI
+        alone answers 422 "body missing"). Endpoints with required fields keep that answer,
+        and no OpenAPI document changes."""
+        if self._routes is None or any(k == b"content-type" for k, _ in scope["headers"]):
+            return False
+        route = _route_for(scope, self._routes.router.routes)
+        return route is not None and self._takes_empty_object(route)
+
+    def _takes_empty_object(self, route: Any) -> bool:
+        known = self._takes_empty.get(id(route))
+        if known is None:
+            field = getattr(route, "body_field", None)
+            known = field is not None and not field.validate({}, {}, loc=("body",))[1]
+            self._takes_empty[id(route)] = known
+        return known
 
     async def _read(self, scope: Scope, receive: Receive) -> tuple[bytes, Problem | None]:
         headers = dict(scope["headers"])
@@ -288,6 +322,23 @@ class _Guard:
                 "text must not contain the NUL character (U+0000): remove it and send again",
             )
         return bytes(body), None
+
+
+def _route_for(scope: Scope, routes: Sequence[Any]) -> Any:
+    """The endpoint a request will reach, looked through included routers (FastAPI keeps
+    those whole, as `original_router`; the kit includes them without a prefix)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        found = (
+            _route_for(scope, inner.routes)
+            if inner is not None
+            else route
+            if route.matches(scope)[0] is Match.FULL
+            else None
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
