@@ -128,7 +128,11 @@ async def test_openings_bad_input_and_ownership(
         await client.post(url, json=good | {"type": "gig"}, headers=employer(token, ours["id"])),
         422,
     )
-    problem(await client.post(url, json=good, headers=employer(token, theirs["id"])), 403)
+    wrong = problem(await client.post(url, json=good, headers=employer(token, theirs["id"])), 403)
+    assert "only your own organisation" in wrong["detail"]
+    # A token made without ORG is told so, not that the organisation is someone else's.
+    orgless = problem(await client.post(url, json=good, headers=auth(token("employer"))), 403)
+    assert "your token names no organisation (org)" in orgless["detail"]
     problem(await client.post(url, json=good, headers=auth(token("mentor"))), 403)
     problem(
         await client.post(

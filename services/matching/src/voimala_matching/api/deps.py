@@ -32,4 +32,10 @@ def own_partner(who: Principal, partner_id: uuid.UUID) -> None:
     """Staff, or an employer whose token's `org` is this partner."""
     if is_staff(who) or (who.has("employer") and who.org == str(partner_id)):
         return
+    if who.has("employer") and not who.org:
+        # A token made without ORG: "only your own organisation" would point the wrong way.
+        raise forbidden(
+            "your token names no organisation (org): ask a coordinator for a token with your "
+            "partner id as org (in development: make token ROLE=employer ORG=<partner id>)"
+        )
     raise forbidden("you may manage only your own organisation's openings")
