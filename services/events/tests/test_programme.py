@@ -3,11 +3,14 @@ HTML poster and the iCalendar feed (parsed back with the `icalendar` library).""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from icalendar import Calendar
+from voimala_kit.clock import SystemClock
+from voimala_scheduling.domain import poster
 
 from .conftest import first_occurrence, new_series
 
@@ -192,3 +195,35 @@ async def test_the_poster_shows_seats_left_not_the_capacity(
     assert "Register · 7 seats left" in r.text
     # Each language's poster links the calendar feed in its own language.
     assert 'href="/programme.ics?lang=en"' in r.text
+
+
+async def test_programme_without_a_month_goes_to_this_month_in_helsinki(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/programme", params={"lang": "sv", "format": "html"})
+    assert r.status_code == 307
+    month = f"{SystemClock().today():%Y-%m}"
+    assert r.headers["location"] == f"/programme/{month}?lang=sv&format=html"
+
+
+def test_counted_words_take_the_form_a_number_asks_for() -> None:
+    fi, sv, en = (poster.WORDS[lang] for lang in ("fi", "sv", "en"))
+    assert poster.counted(3, fi["slots"]) == "3 varattavaa aikaa"
+    assert poster.counted(1, fi["slots"]) == "1 varattava aika"
+    assert poster.counted(0, fi["seats"]) == "0 paikkaa vapaana"
+    assert poster.counted(1, fi["seats"]) == "1 paikka vapaana"
+    assert poster.counted(1, sv["seats"]) == "1 plats kvar"
+    assert poster.counted(2, sv["slots"]) == "2 bokningsbara tider"
+    assert poster.counted(1, en["slots"]) == "1 bookable slot"
+    assert poster.counted(7, en["seats"]) == "7 seats left"
+
+
+def test_the_poster_is_one_column_on_a_phone_and_readable_printed() -> None:
+    page = poster.render(2027, 3, [], "fi")
+    phone = page.split("@media screen and (max-width: 36rem)")[1].split("}")[0]
+    assert "columns: 1" in phone  # 390 px is about 24rem
+    printed = page.split("@media print")[1].split("</style>")[0]
+    sizes = [float(pt) for pt in re.findall(r"font-size: ([0-9.]+)pt", printed)]
+    assert sizes
+    assert min(sizes) >= 10
+    assert "@page { size: A4 portrait; margin:" in page

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from voimala_kit.clock import HELSINKI
 from voimala_kit.db import Connection
 from voimala_kit.refusals import invalid
@@ -29,6 +29,16 @@ def _wants_html(request: Request, fmt: str | None) -> bool:
         return fmt == "html"
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "application/json" not in accept
+
+
+# Left out of the OpenAPI document: an address for people (a bookmark, a printed link), not
+# for clients, which name the month.
+@router.get("/programme", include_in_schema=False)
+async def this_month(request: Request, platform: PlatformDep) -> RedirectResponse:
+    """The current month in Helsinki, keeping the query (`lang`, `format`)."""
+    today = platform.deps.clock.today()
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/programme/{today:%Y-%m}{query}", status_code=307)
 
 
 @router.get("/programme/{month}", response_model=None)

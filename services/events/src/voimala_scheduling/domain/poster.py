@@ -17,6 +17,8 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 
+#: Counted words are (one, many): after a number Finnish takes the partitive singular
+#: ("3 varattavaa aikaa", never the plural "varattavia aikoja"), Swedish and English the plural.
 WORDS: dict[str, dict[str, Any]] = {
     "fi": {
         "heading": "Voimalan ohjelma",
@@ -26,8 +28,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "cancelled": "PERUTTU",
         "drop_in": "Vapaa pääsy, ei ilmoittautumista",
         "register": "Ilmoittaudu",
-        "seats": "paikkaa vapaana",
-        "slots": "varattavia aikoja",
+        "seats": ("paikka vapaana", "paikkaa vapaana"),
+        "slots": ("varattava aika", "varattavaa aikaa"),
         "youth": "nuorille",
         "participants": "VOITTO-osallistujille",
         "empty": "Tälle kuulle ei ole vielä ohjelmaa.",
@@ -41,8 +43,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "cancelled": "INSTÄLLT",
         "drop_in": "Fritt inträde, ingen anmälan",
         "register": "Anmäl dig",
-        "seats": "platser kvar",
-        "slots": "bokningsbara tider",
+        "seats": ("plats kvar", "platser kvar"),
+        "slots": ("bokningsbar tid", "bokningsbara tider"),
         "youth": "för unga",
         "participants": "för VOITTO-deltagare",
         "empty": "Programmet för månaden är inte klart ännu.",
@@ -56,14 +58,19 @@ WORDS: dict[str, dict[str, Any]] = {
         "cancelled": "CANCELLED",
         "drop_in": "Drop in, no registration",
         "register": "Register",
-        "seats": "seats left",
-        "slots": "bookable slots",
+        "seats": ("seat left", "seats left"),
+        "slots": ("bookable slot", "bookable slots"),
         "youth": "for young people",
         "participants": "for VOITTO participants",
         "empty": "The programme for this month is not ready yet.",
         "footer": "Voimala service point, Salo main library café. Welcome!",
     },
 }
+
+
+def counted(n: int, forms: tuple[str, str]) -> str:
+    """`n` and the word in the form a number takes: "1 varattava aika", "3 varattavaa aikaa"."""
+    return f"{n} {forms[0] if n == 1 else forms[1]}"
 
 
 def render(year: int, month: int, items: list[PublicItem], lang: str) -> str:
@@ -78,5 +85,6 @@ def render(year: int, month: int, items: list[PublicItem], lang: str) -> str:
         days=days_of(items),
         weekdays=words["weekdays"].split(),
         pick=pick,
+        counted=counted,
         languages=LANGUAGES,
     )
