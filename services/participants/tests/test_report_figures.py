@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from voimala_participants.domain.reports import (
     build,
     education,
     to_csv,
+    to_svg,
 )
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
@@ -71,7 +73,34 @@ def test_the_figures_count_every_category_zero_or_not() -> None:
 
 def test_the_csv_has_a_bom_semicolons_and_decimal_commas() -> None:
     text = to_csv(build(START, END, AS_OF, _facts()))
-    assert text.startswith("\ufeffsection;figure;value\r\n")
+    assert text.startswith("\ufeffsection;figure;value;nimike\r\n")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
-    assert ["entries", "youth_share", "0,5"] in rows
-    assert ["period", "as_of", AS_OF.isoformat()] in rows
+    assert ["entries", "youth_share", "0,5", "Aloittaneet: nuorten osuus"] in rows
+    assert ["period", "as_of", AS_OF.isoformat(), "Kausi: tilanne"] in rows
+    # Beside each code key its Finnish name, for a person reading the sheet.
+    assert ["entries", "by_gender.female", "1", "Aloittaneet: sukupuoli: nainen"] in rows
+    assert all(len(row) == 4 and row[3] for row in rows)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_chart_is_an_image_with_words_and_an_empty_panel_says_so() -> None:
+    svg = to_svg(build(START, END, AS_OF, _facts()))
+    root = ET.fromstring(svg)  # noqa: S314 - made here
+    assert root.get("role") == "img"
+    title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+    assert title is not None
+    assert title.text == "VOITTO ja Voimala 2.0: 1.3.2026\u201331.3.2026"  # d.m.yyyy
+    assert desc is not None
+    assert "työllistyi 1" in (desc.text or "")
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert "Päättyneet tuloksen mukaan" in texts
+    assert "2026-03-01" not in svg.decode()
+    # Nobody left in March: that panel says so instead of an axis from -0.045 to 0.045.
+    empty = _facts()
+    empty.exits.clear()
+    drawn = to_svg(build(START, END, AS_OF, empty)).decode()
+    assert "ei tietoja" in drawn
+    assert "0.045" not in drawn
+    assert "\u22120.04" not in drawn

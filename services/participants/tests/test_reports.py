@@ -199,9 +199,10 @@ async def test_the_csv_opens_in_a_spreadsheet(
     raw = r.content
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["section", "figure", "value"]
-    assert all(len(row) == 3 for row in rows)
-    values = {(s, f): v for s, f, v in rows}
+    # The key columns first, as before; the Finnish name of each figure last.
+    assert rows[0] == ["section", "figure", "value", "nimike"]
+    assert all(len(row) == 4 for row in rows)
+    values = {(s, f): v for s, f, v, _ in rows}
     assert values[("period", "start")] == MONTH_START.isoformat()
     assert values[("entries", "by_target_group.subsidy_500_plus")] == "1"
     assert values[("service_point", "visits")] == "8"
@@ -219,6 +220,7 @@ async def test_the_chart_renders_as_svg(
     root = ET.fromstring(r.content)  # noqa: S314 - the service under test made it
     assert root.tag.endswith("svg")
     assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10
+    assert root.findall(".//{http://www.w3.org/2000/svg}text")  # words, not glyph paths
 
 
 @pytest.mark.parametrize(
