@@ -250,3 +250,19 @@ def test_the_sandbox_refuses_unsafe_access(tmp_path: Path) -> None:
     )
     with pytest.raises((SecurityError, UndefinedError)):
         templates.render("evil", "fi", {"given_name": "Aino"})
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_acceptance_points_to_the_participants_own_page(
+    templates: Templates, lang: str
+) -> None:
+    portal = Settings(link_secret="test-secret-0123456789", public_url="https://voimala.example/")
+    send = next(s for s in RULES["match.accepted.v1"] if s.template == "match_accepted")
+    values = _values(portal, "match.accepted.v1", send, lang, "Aino")
+    rendered = templates.render("match_accepted", lang, values)
+    assert "https://voimala.example/me" in rendered.text
+    assert rendered.sms is not None
+    assert rendered.sms.endswith("https://voimala.example/me")
+    assert '<a href="https://voimala.example/me">' in rendered.html
+    assert "tjänst" not in rendered.text  # "Voimalas tjänst" named no place to answer
+    assert "palvelussa" not in rendered.text

@@ -181,7 +181,7 @@ def template_values(
     send: Send, data: EventData, event: CloudEvent, person: Recipient, policy: Policy
 ) -> dict[str, Any]:
     """Everything a template may use but the contact: the event's data, the person's name and
-    kind, the occurrence in the person's language, the signed links."""
+    kind, the occurrence in the person's language, the portal's address, the signed links."""
     values: dict[str, Any] = dict(data)
     language = person.preferred_language
     occurrence = getattr(data, "occurrence", None) or getattr(data, "next_occurrence", None)
@@ -197,6 +197,8 @@ def template_values(
         values["previously"] = _wall(previously)
     values["given_name"] = person.given_name
     values["recipient_kind"] = person.kind
+    # Where people answer: the portal (public_url is its address; /actions/ links go there too).
+    values["portal"] = policy.public_url.rstrip("/")
     if send.links:
         values["links"] = action_links(cast(_Proposal, data), person.id, event.id, policy)
     return values
