@@ -13,7 +13,7 @@ LOCAL := deploy/local
 KEYS := .local/keys
 export VOIMALA_JWT_PUBLIC_KEY_FILE ?= $(CURDIR)/$(KEYS)/jwt-public.pem
 
-.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps k8s-deps cluster cluster-stop cluster-faults lint fmt bench bench-platform faults token keys topics \
+.PHONY: help install run stop status test test-fast test-browser browser-deps monitoring-deps k8s-deps cluster cluster-stop cluster-smoke cluster-faults lint fmt bench bench-platform faults token keys topics \
         demo infra-up infra-down infra-status compose-check docs
 
 help: ## list the targets
@@ -55,6 +55,7 @@ status: ## what runs: infrastructure, each service ready or not and its lag, the
 
 test: install browser-deps monitoring-deps k8s-deps ## install, start infrastructure, run every test, stop what it started
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest
+	@$(MAKE) --no-print-directory cluster-smoke
 
 test-browser: install browser-deps ## only the browser tests (Playwright + Chromium + axe-core)
 	@$(LOCAL)/with-infra.sh $(PY) -m pytest -m browser tests/browser
@@ -97,6 +98,9 @@ cluster: install keys ## 3 Kafka brokers (RF 3, min ISR 2), a PostgreSQL and 2 r
 	@$(PY) deploy/local/cluster.py start
 cluster-stop: ## stop what `make cluster` started
 	@$(PY) deploy/local/cluster.py stop
+cluster-smoke: install keys ## the scale-out proof reduced for make test: a broker SIGKILLed under load, in the three-broker cluster
+	@$(PY) deploy/local/cluster.py start && VOIMALA_CLUSTER_RATE=4 $(PY) -m pytest -q -p no:cacheprovider -m faults tests/k8s/cluster -k broker_killed; \
+		rc=$$?; $(PY) deploy/local/cluster.py stop; exit $$rc
 cluster-faults: cluster ## brokers and replicas killed and restarted under load: nothing lost, nothing doubled; then stops the cluster
 	@$(PY) -m pytest -q -p no:cacheprovider -m faults -s tests/k8s/cluster; rc=$$?; $(PY) deploy/local/cluster.py stop; exit $$rc
 
