@@ -88,8 +88,9 @@ async def test_a_coordinator_runs_the_monthly_report_and_downloads_the_csv(
     path = await download.path()
     assert path is not None
     text = path.read_bytes().decode("utf-8")
-    assert text.startswith("\ufeffsection;figure;value\r\n")  # Excel reads it as UTF-8 and ;
-    assert f"period;start;{month}-01\r\n" in text
+    # Excel reads it as UTF-8 and ;, each figure's code key with its Finnish name beside it.
+    assert text.startswith("\ufeffsection;figure;value;nimike\r\n")
+    assert f"period;start;{month}-01;Kausi: alkaa\r\n" in text
     visits_in_csv = re.search(r"^service_point;visits;(\d+);", text, re.M)
     assert visits_in_csv, text
     assert visits_in_csv.group(1) == visits_on_page.replace("\xa0", "")
