@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from .messages import NewMessage
+from .messages import NewMessage, queued_email
 from .recipients import Recipient
 from .templates import Rendered
 
@@ -36,18 +36,13 @@ def digest_email(
     recipient_id: uuid.UUID, rendered: Rendered, digest_id: uuid.UUID, now: datetime
 ) -> NewMessage:
     """The digest itself: an e-mail of its own (its id is also its event's), due now."""
-    return NewMessage(
+    return queued_email(
+        recipient_id,
+        digest_id,
+        TEMPLATE,
+        rendered,
+        now,
         id=digest_id,
-        recipient_id=recipient_id,
-        event_id=digest_id,
-        channel="email",
-        template=TEMPLATE,
-        language=rendered.language,
-        subject=rendered.subject,
-        body=rendered.text,
-        html=rendered.html,
-        status="queued",
-        not_before=now,
         category="digest",
         caused_at=now,
     )

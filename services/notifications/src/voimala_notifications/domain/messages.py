@@ -9,8 +9,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from voimala_contracts.notifications import NotificationFailed, NotificationSent
+
+from .templates import Rendered
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,31 @@ class NewMessage:
     caused_at: datetime | None = None
     #: None: the repository gives it a new id.
     id: uuid.UUID | None = None
+
+
+def queued_email(
+    recipient_id: uuid.UUID,
+    event_id: uuid.UUID,
+    template: str,
+    rendered: Rendered,
+    now: datetime,
+    **more: Any,
+) -> NewMessage:
+    """An e-mail due now, written as `rendered` (a digest, a sign-in link); `more` sets the
+    message's other fields (category, mandatory, caused_at, id)."""
+    return NewMessage(
+        recipient_id=recipient_id,
+        event_id=event_id,
+        channel="email",
+        template=template,
+        language=rendered.language,
+        subject=rendered.subject,
+        body=rendered.text,
+        html=rendered.html,
+        status="queued",
+        not_before=now,
+        **more,
+    )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from voimala_contracts.portal import SigninIdentified, SigninPerson
 
-from .messages import NewMessage
+from .messages import NewMessage, queued_email
 from .templates import Rendered
 
 TEMPLATE: Final = "sign_in"
@@ -54,17 +54,12 @@ def sign_in_email(
     caused_at: datetime,
     now: datetime,
 ) -> NewMessage:
-    return NewMessage(
-        recipient_id=person.id,
-        event_id=event_id,
-        channel="email",
-        template=TEMPLATE,
-        language=rendered.language,
-        subject=rendered.subject,
-        body=rendered.text,
-        html=rendered.html,
-        status="queued",
-        not_before=now,
+    return queued_email(
+        person.id,
+        event_id,
+        TEMPLATE,
+        rendered,
+        now,
         category="account",
         mandatory=True,
         caused_at=caused_at,
