@@ -5,7 +5,7 @@ two replicas of every service (each replica one process: API, relay and consumer
     .venv/bin/python deploy/local/cluster.py start|stop|status       (make cluster)
 
 It runs beside `make run`'s single broker (9092) and PostgreSQL (55432), never touching them:
-brokers on 19092-19094 (controllers 19192-19194), PostgreSQL on 55532, the services' replicas
+brokers on 19092-19094 (controllers 19192-19194), PostgreSQL on 19532, the services' replicas
 on 18000-18004 and 18100-18104, an SMTP sink on 11025 and an SMS stand-in on 18090. State in
 .local/cluster (the PostgreSQL data, as `make run`'s, under /var/tmp where the postgres user
 cannot enter the clone). tests/k8s/cluster (make cluster-faults) imports this module to kill
@@ -36,7 +36,8 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 KEYS = ROOT / ".local" / "keys"
 
 BROKERS = (1, 2, 3)
-PG_PORT = 55532
+#: Below Linux's ephemeral range (32768-60999), so that no outgoing connection can hold it.
+PG_PORT = 19532
 PG_BIN = Path(os.environ.get("VOIMALA_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_SUPERPASSWORD = "voimala-cluster"
 SMTP_PORT = 11025
@@ -342,19 +343,10 @@ def start_postgres() -> None:
             check=True, capture_output=True, cwd="/",
         )  # fmt: skip
         pwfile.unlink()
-        (data / "postgresql.auto.conf").write_text(
-            f"listen_addresses = '127.0.0.1'\nport = {PG_PORT}\n"
-            f"unix_socket_directories = '{home}'\nmax_connections = 300\nfsync = on\n"
-        )
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "postgres:", str(data / "postgresql.auto.conf")], check=True)
+    write_pg_config(home, data)
     if port_open(PG_PORT):
         return
-    subprocess.run(
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(home / "server.log"),
-                    "-w", "-t", "60", "start"),
-        check=True, capture_output=True, cwd="/",
-    )  # fmt: skip
+    pg_ctl_start(home, data)
     for name in SERVICES:
         subprocess.run(
             [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
@@ -363,6 +355,42 @@ def start_postgres() -> None:
             input=CREATE_DATABASE, text=True, check=True, capture_output=True,
             env={**os.environ, "PGPASSWORD": PG_SUPERPASSWORD},
         )  # fmt: skip
+
+
+def write_pg_config(home: Path, data: Path) -> None:
+    """Rewritten on every start; as deploy/local/postgres.sh, the server never logs row values."""
+    (data / "postgresql.auto.conf").write_text(
+        f"listen_addresses = '127.0.0.1'\nport = {PG_PORT}\n"
+        f"unix_socket_directories = '{home}'\nmax_connections = 300\nfsync = on\n"
+        "log_error_verbosity = terse\nlog_min_error_statement = panic\n"
+        "log_statement = 'none'\nlog_parameter_max_length_on_error = 0\n"
+    )
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "postgres:", str(data / "postgresql.auto.conf")], check=True)
+
+
+def pg_ctl_start(home: Path, data: Path) -> None:
+    """Start the server; on failure say why (pg_ctl's own words and the server log's tail).
+
+    A postmaster.pid left by a server that died with its machine can name a PID that now
+    belongs to another process, and then the server refuses to start: with no postmaster of
+    ours alive, such a file is removed and the start tried once more.
+    """
+    command = as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l",
+                          str(home / "server.log"), "-w", "-t", "120", "start")  # fmt: skip
+    for attempt in (1, 2):
+        done = subprocess.run(command, capture_output=True, text=True, cwd="/", check=False)
+        if done.returncode == 0:
+            return
+        server_log = home / "server.log"
+        tail = server_log.read_text(errors="replace").splitlines()[-20:] if server_log.exists() else []
+        print(f"postgresql: pg_ctl start failed (attempt {attempt}):", done.stdout, done.stderr,
+              f"--- {server_log} (last lines) ---", *tail, sep="\n", file=sys.stderr)  # fmt: skip
+        pid_file = data / "postmaster.pid"
+        if attempt == 1 and pid_file.exists() and not port_open(PG_PORT):
+            pid_file.unlink()
+        time.sleep(2)
+    raise SystemExit("postgresql: the cluster's server would not start (see above)")
 
 
 #: As deploy/local/postgres.sh: a login role per service owning its database, which no one
