@@ -7,11 +7,11 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from . import matching, notifications, participants, portal, scheduling
+from . import matching, notifications, participants, portal, privacy, scheduling
 from ._envelope import CloudEvent, EventData
 
 #: The contract modules: every EventData subclass defined in one is a known event type.
-_MODULES = (participants, matching, notifications, scheduling, portal)
+_MODULES = (participants, matching, notifications, scheduling, portal, privacy)
 
 EVENT_MODELS: dict[str, type[EventData]] = {
     model.TYPE: model
