@@ -1,7 +1,8 @@
 """Kafka entrypoints: which events this service reacts to, and with which use case.
 
-The projections (contacts, consent, exit, partners, mentors) and the rules' event types that
-a contract module defines. Rules for event types no module defines yet wait for it; event
+The projections (contacts, consent, exit, partners, mentors), a person's access and erasure
+requests, and the rules' event types that a contract module defines. Events about an erased
+participant change nothing. Rules for event types no module defines yet wait for it; event
 types without a rule are skipped (`unknown_types="skip"`).
 """
 
@@ -22,6 +23,7 @@ from voimala_contracts import (
 )
 from voimala_contracts.matching import MentorRegistered, PartnerRegistered
 from voimala_contracts.portal import SigninRequested
+from voimala_contracts.privacy import AccessRequested, ErasureRequested
 from voimala_kit.consumer import Handler
 from voimala_kit.db import Connection
 
@@ -36,6 +38,7 @@ from .handlers.contacts import (
 )
 from .handlers.deps import Deps
 from .handlers.notify import notify, welcome_participant
+from .handlers.privacy import erase_participant, export_participant, unless_erased
 from .handlers.signin import send_sign_in_link
 
 SUBSCRIBE = [topics.PARTICIPANTS, topics.EVENTS, topics.MATCHING, topics.PORTAL]
@@ -56,13 +59,15 @@ def _both(*steps: Apply) -> Apply:
 
 def handlers(deps: Deps) -> list[Handler[Any]]:
     own: dict[str, Apply] = {
-        ParticipantContactChanged.TYPE: partial(keep_contact, deps),
-        ParticipantConsentChanged.TYPE: partial(keep_consent, deps),
-        ParticipantExited.TYPE: partial(forget_exited, deps),
+        ParticipantContactChanged.TYPE: unless_erased(partial(keep_contact, deps)),
+        ParticipantConsentChanged.TYPE: unless_erased(partial(keep_consent, deps)),
+        ParticipantExited.TYPE: unless_erased(partial(forget_exited, deps)),
         PartnerRegistered.TYPE: partial(keep_partner, deps),
         MentorRegistered.TYPE: partial(keep_mentor, deps),
-        ParticipantRegistered.TYPE: partial(welcome_participant, deps),
+        ParticipantRegistered.TYPE: unless_erased(partial(welcome_participant, deps)),
         SigninRequested.TYPE: partial(send_sign_in_link, deps),
+        AccessRequested.TYPE: partial(export_participant, deps),
+        ErasureRequested.TYPE: partial(erase_participant, deps),
     }
     for event_type in SETTLES_PROPOSAL:
         own[event_type] = partial(settle_proposal, deps)

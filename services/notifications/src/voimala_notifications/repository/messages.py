@@ -102,7 +102,8 @@ WHERE ref = $1 AND template = ANY($2::text[]) AND status IN ('queued', 'held')
 """
 _LIST = DELIVERIES.select(
     """
-WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR recipient_id = $2)
+WHERE recipient_id IS NOT NULL  -- an erased person's messages are counted, not listed
+  AND ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR recipient_id = $2)
   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $5"""
@@ -110,7 +111,7 @@ LIMIT $5"""
 _COUNTS = "SELECT channel, status, count(*) AS n FROM message GROUP BY channel, status"
 _REQUEUE = """
 UPDATE message SET status = 'queued', not_before = $2, lease_until = NULL
-WHERE id = $1 AND status = 'failed'
+WHERE id = $1 AND status = 'failed' AND recipient_id IS NOT NULL
 RETURNING id
 """
 

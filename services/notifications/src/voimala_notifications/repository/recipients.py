@@ -13,22 +13,24 @@ from ..domain.recipients import Preferences, Recipient
 
 RECIPIENTS = Table("recipient", Recipient)
 
-_UPSERT = """
+# An erased participant is never brought back by an event about them (a replay, a late one).
+_NOT_ERASED = "WHERE NOT EXISTS (SELECT 1 FROM erased_participants WHERE participant_id = $1::uuid)"
+_UPSERT = f"""
 INSERT INTO recipient (id, kind, preferred_language, given_name, email, phone, preferred_channel,
     family_name)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+SELECT $1::uuid, $2, $3, $4, $5, $6, $7, $8 {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind,
     preferred_language = EXCLUDED.preferred_language, given_name = EXCLUDED.given_name,
     family_name = EXCLUDED.family_name,
     email = EXCLUDED.email, phone = EXCLUDED.phone,
     preferred_channel = EXCLUDED.preferred_channel, updated_at = now()
 """
-_SET_LANGUAGE = """
-INSERT INTO recipient (id, kind, preferred_language) VALUES ($1, $2, $3)
+_SET_LANGUAGE = f"""
+INSERT INTO recipient (id, kind, preferred_language) SELECT $1::uuid, $2, $3 {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET preferred_language = EXCLUDED.preferred_language, updated_at = now()
 """
-_ENSURE = """
-INSERT INTO recipient (id, kind, preferred_language) VALUES ($1, $2, 'fi')
+_ENSURE = f"""
+INSERT INTO recipient (id, kind, preferred_language) SELECT $1::uuid, $2, 'fi' {_NOT_ERASED}
 ON CONFLICT (id) DO NOTHING
 """
 _CONSENT = {
