@@ -22,3 +22,7 @@ class Settings(ServiceSettings):
     portal_url: str = "http://127.0.0.1:8000"
     #: Whether this process runs the scheduler jobs (every replica may: they claim rows).
     run_scheduler: bool = True
+    #: The most JSON an access request's export may carry (bytes, before encryption): one
+    #: Kafka record holds 1 MB, and sealing `personal` adds a third (base64). Over it, the
+    #: longest list is cut and the export says so (`_truncated`).
+    export_max_bytes: int = 600_000

@@ -13,6 +13,7 @@ from ..domain.attendance import Attendance, recorded
 from ..domain.occurrences import Occurrence, check_in_open
 from ..repository import attendance, occurrences, registrations
 from .deps import Deps
+from .registrations import refuse_erased
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ async def _who_came(conn: Connection, occ: Occurrence, cmd: CheckIn) -> _Person:
         return _Person(reg.id, reg.participant_id, reg.person_key, walk_in=False)
     if cmd.participant_id is None:
         return _Person(None, None, None, walk_in=True)
+    await refuse_erased(conn, cmd.participant_id)
     key = f"p:{cmd.participant_id}"
     reg = await registrations.live_for(conn, occ.id, key)
     if reg is not None and reg.status == "confirmed":

@@ -14,11 +14,15 @@ from voimala_kit.refusals import conflict, invalid, not_found
 from ..domain.ideas import Idea, theme_of
 from ..domain.occurrences import info
 from ..domain.texts import texts
-from ..repository import ideas, occurrences, series
+from ..repository import ideas, occurrences, privacy, series
 from .deps import Deps
 
 
 async def note_idea(deps: Deps, conn: Connection, data: IdeaSubmitted, event: CloudEvent) -> None:
+    """Kept with its theme; an erased participant's idea (a late or replayed event) is not."""
+    author = data.author_participant_id
+    if author is not None and await privacy.is_erased(conn, author):
+        return
     idea = Idea(
         id=data.idea_id,
         text=data.text,

@@ -27,7 +27,7 @@ from voimala_kit.refusals import conflict, forbidden, invalid, not_found
 
 from ..domain.occurrences import Occurrence, check_open, in_helsinki, info, slots
 from ..domain.registrations import Guest, Registration, guest_of, person_key
-from ..repository import occurrences, registrations, reminders
+from ..repository import occurrences, privacy, registrations, reminders
 from .deps import Deps
 
 
@@ -82,6 +82,12 @@ def _participant_of(cmd: Register, who: Principal | None) -> uuid.UUID | None:
     if cmd.participant_id is not None and cmd.participant_id != own:
         raise forbidden("participants register only themselves")
     return own
+
+
+async def refuse_erased(conn: Connection, participant_id: uuid.UUID) -> None:
+    """An erased participant is not brought back: nothing new is recorded about them."""
+    if await privacy.is_erased(conn, participant_id):
+        raise conflict("the participant's data has been erased", title="Participant erased")
 
 
 def _event_fields(occ: Occurrence, reg: Registration) -> dict[str, Any]:
@@ -146,6 +152,8 @@ async def register(
 ) -> Registered:
     """Confirmed while seats remain (or with a free slot), else waitlisted."""
     participant_id = _participant_of(cmd, who)
+    if participant_id is not None:
+        await refuse_erased(conn, participant_id)
     key = person_key(participant_id, cmd.guest)
     occ = await _open_for(deps, conn, cmd, participant_id, key)
     slot = await _free_slot(conn, occ, cmd.slot_start)
@@ -226,6 +234,13 @@ async def cancel_registration(
         return reg  # cancelling twice is the same as once
     if occ.starts_at <= deps.clock.now():
         raise conflict("the occurrence has already started", title="Occurrence past")
+    await release(deps, conn, occ, reg)
+    return replace(reg, status="cancelled")
+
+
+async def release(deps: Deps, conn: Connection, occ: Occurrence, reg: Registration) -> None:
+    """Cancel a live registration of a locked occurrence: its reminder is dropped and its seat
+    goes to the first on the waitlist (`registration.cancelled.v1`, then `.promoted.v1`)."""
     await registrations.set_status(conn, reg.id, "cancelled")
     await reminders.drop(conn, [reg.id])
     event = RegistrationCancelled(**_event_fields(occ, reg), previous_status=reg.status)
@@ -234,4 +249,3 @@ async def cancel_registration(
         await occurrences.add_confirmed(conn, occ.id, -1)
         if occ.status == "scheduled":
             await promote(deps, conn, replace(occ, confirmed=occ.confirmed - 1))
-    return replace(reg, status="cancelled")

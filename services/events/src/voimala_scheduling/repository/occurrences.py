@@ -117,6 +117,13 @@ async def get(
     return _load(row) if row else None
 
 
+async def get_many(
+    conn: Connection, occurrence_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Occurrence]:
+    rows = await conn.fetch(SELECT + " WHERE o.id = ANY($1::uuid[])", occurrence_ids)
+    return {occ.id: occ for occ in map(_load, rows)}
+
+
 async def between(
     conn: Connection,
     since: datetime,
