@@ -10,6 +10,7 @@ from . import (
     me,
     mentor,
     ops,
+    privacy,
     public,
     signin,
     staff,
@@ -25,6 +26,7 @@ ROUTERS: list[APIRouter] = [
     answers.router,
     staff.router,
     staff_programme.router,
+    privacy.router,
     me.router,
     ops.router,
 ]

@@ -1,0 +1,142 @@
+"""The codes of the privacy pages in words: literal `_()` calls, so that the extractor finds
+them. Each takes the gettext of the language wanted: the export's headings are written in the
+person's language, the rest of the page in the page's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Gettext = Callable[..., str]
+
+
+def service_names(_: Gettext) -> dict[str, str]:
+    return {
+        "participants": _("Participant register"),
+        "events": _("Events and registrations"),
+        "matching": _("Matching to work and mentors"),
+        "notifications": _("Messages"),
+    }
+
+
+def answer_states(_: Gettext) -> dict[str, str]:
+    return {
+        "answered": _("Answered"),
+        "waiting": _("Waiting for the answer"),
+        "overdue": _("Not answered in time"),
+    }
+
+
+def erasure_reasons(_: Gettext) -> dict[str, str]:
+    return {
+        "request": _("The person asked for it"),
+        "retention": _("The retention period has ended"),
+        "consent_withdrawn": _("The person withdrew their consent"),
+        "other": _("Another reason"),
+    }
+
+
+def roles(_: Gettext) -> dict[str, str]:
+    return {
+        "coordinator": _("Coordinator"),
+        "counsellor": _("Counsellor"),
+        "ops": _("Operations"),
+        "participant": _("The participant"),
+        "employer": _("Employer"),
+        "mentor": _("Mentor"),
+    }
+
+
+def purposes(_: Gettext) -> dict[str, str]:
+    """Why data was read or changed, for the purposes the portal and services name."""
+    return {
+        "case_work": _("Case work"),
+        "search": _("Search"),
+        "check_in": _("Check-in"),
+        "data_protection": _("Data protection request"),
+        "staff_view": _("Staff view"),
+        "self_service": _("The person's own page"),
+        "access_request": _("Copy of the data"),
+        "erasure": _("Erasure"),
+        "matching": _("Matching"),
+        "messages": _("Sending messages"),
+    }
+
+
+def data_sets(_: Gettext) -> dict[str, str]:
+    """The data sets the services export (the keys of their `personal.data`)."""
+    return {
+        "participant": _("Details"),
+        "record": _("Details"),
+        "participants": _("Details"),
+        "consents": _("Consents"),
+        "path": _("Service path"),
+        "timeline": _("Service path"),
+        "episodes": _("Periods in the programme"),
+        "visits": _("Visits"),
+        "ideas": _("Ideas"),
+        "registrations": _("Registrations"),
+        "attendance": _("Attendance"),
+        "profile": _("Profile"),
+        "proposals": _("Proposals"),
+        "explanations": _("Explanations of proposals"),
+        "outcomes": _("Outcomes"),
+        "contact": _("Contact details"),
+        "contacts": _("Contact details"),
+        "preferences": _("Message preferences"),
+        "messages": _("Messages"),
+        "deliveries": _("Deliveries"),
+        "audit": _("Who has read the data"),
+    }
+
+
+def field_names(_: Gettext) -> dict[str, str]:
+    """The most common fields of the exported records; any other is shown as it is named."""
+    return {
+        "id": _("Id"),
+        "given_name": _("Given name"),
+        "family_name": _("Family name"),
+        "name": _("Name"),
+        "email": _("E-mail"),
+        "phone": _("Phone"),
+        "birth_date": _("Date of birth"),
+        "birth_year": _("Year of birth"),
+        "municipality": _("Home municipality"),
+        "preferred_language": _("Language for messages"),
+        "preferred_channel": _("Channel for messages"),
+        "language": _("Language"),
+        "languages": _("Languages"),
+        "skills": _("Skills"),
+        "status": _("Status"),
+        "purpose": _("Purpose"),
+        "granted": _("Given"),
+        "text_version": _("Text version"),
+        "recorded_at": _("Recorded"),
+        "created_at": _("Created"),
+        "updated_at": _("Changed"),
+        "occurred_at": _("When"),
+        "kind": _("Kind"),
+        "title": _("Title"),
+        "subject": _("Subject"),
+        "body": _("Text"),
+        "channel": _("Channel"),
+        "sent_at": _("Sent"),
+        "occurrence_id": _("Event"),
+        "proposed_at": _("Proposed"),
+        "outcome": _("Outcome"),
+        "reason": _("Reason"),
+    }
+
+
+def export_texts(_: Gettext) -> dict[str, str]:
+    """The printed copy's own sentences (in the person's language); `%(...)s` filled later."""
+    return {
+        "title": _("Your data in Voimala"),
+        "lead": _(
+            "Everything the Voimala services held about you on %(date)s, service by service."
+        ),
+        "nothing": _("Nothing is held."),
+        "cut": _(
+            "%(data_set)s: the newest %(kept)s of %(total)s are shown; ask the programme for "
+            "the rest."
+        ),
+    }
