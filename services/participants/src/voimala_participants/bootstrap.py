@@ -14,6 +14,7 @@ from .consumer import SUBSCRIBE, handlers
 from .domain import HourlyLimit
 from .handlers.deps import Deps
 from .settings import Settings
+from .workers import WORKERS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -40,5 +41,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> F
             routers=ROUTERS,
             subscribe=SUBSCRIBE,
             handlers=handlers(deps),
+            workers=WORKERS,
         )
     )

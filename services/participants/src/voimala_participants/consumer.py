@@ -1,4 +1,5 @@
-"""Kafka entrypoints: the other services' events that make up a participant's service path."""
+"""Kafka entrypoints: the other services' events that make up a participant's service path,
+and their answers to access requests and erasures (`privacy.*`); every other type is skipped."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from voimala_contracts.matching import (
     MatchProposed,
 )
 from voimala_contracts.notifications import NotificationFailed, NotificationSent
+from voimala_contracts.privacy import (
+    EventsErased,
+    EventsExported,
+    MatchingErased,
+    MatchingExported,
+    NotificationsErased,
+    NotificationsExported,
+)
 from voimala_contracts.scheduling import (
     AttendanceRecorded,
     IdeaRealised,
@@ -25,7 +34,9 @@ from voimala_contracts.scheduling import (
 )
 from voimala_kit.consumer import Handler
 
+from .handlers.access import record_export
 from .handlers.deps import Deps
+from .handlers.erasure import record_erased
 from .handlers.path_events import (
     mark_ideas_realised,
     note_attendance,
@@ -40,6 +51,7 @@ SUBSCRIBE = [topics.EVENTS, topics.MATCHING, topics.NOTIFICATIONS]
 def handlers(deps: Deps) -> list[Handler[Any]]:
     match, registration = partial(note_match, deps), partial(note_registration, deps)
     message = partial(note_message, deps)
+    exported, erased = partial(record_export, deps), partial(record_erased, deps)
     return [
         Handler(MatchProposed, match),
         Handler(MatchAccepted, match),
@@ -55,4 +67,10 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
         Handler(IdeaRealised, partial(mark_ideas_realised, deps)),
         Handler(NotificationSent, message),
         Handler(NotificationFailed, message),
+        Handler(EventsExported, exported),
+        Handler(MatchingExported, exported),
+        Handler(NotificationsExported, exported),
+        Handler(EventsErased, erased),
+        Handler(MatchingErased, erased),
+        Handler(NotificationsErased, erased),
     ]

@@ -3,6 +3,7 @@
 from .consents import router as consents_router
 from .participants import router as participants_router
 from .path import router as path_router
+from .privacy import router as privacy_router
 from .reports import router as reports_router
 from .service_point import router as service_point_router
 
@@ -12,6 +13,7 @@ ROUTERS = [
     path_router,
     service_point_router,
     reports_router,
+    privacy_router,
 ]
 
 __all__ = ["ROUTERS"]

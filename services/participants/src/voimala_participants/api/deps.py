@@ -69,5 +69,5 @@ async def audited(
     action: str,
     purpose: str,
 ) -> None:
-    """Record the read in the transaction that reads."""
-    await audit.write(conn, who.subject, sorted(who.roles), participant_ids, action, purpose)
+    """Record the read in the transaction that reads (the kit's audit log)."""
+    await audit.record(conn, who, participant_ids, action, purpose)

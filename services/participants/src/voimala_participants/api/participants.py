@@ -13,6 +13,7 @@ from voimala_kit import Page, Problem, json_response, next_time_cursor, time_cur
 from voimala_kit.refusals import not_found
 
 from ..domain import age_group, is_youth
+from ..handlers.erasure import refuse_if_erased
 from ..handlers.participants import (
     RegisterParticipant,
     UpdateParticipant,
@@ -91,10 +92,13 @@ async def register(body: ParticipantIn, who: Staff, platform: PlatformDep) -> Re
 async def read(
     participant_id: uuid.UUID, who: StaffOrSelf, purpose: Purpose, platform: PlatformDep
 ) -> Response:
-    """One participant's record (staff, or the participant themself). The read is audited."""
+    """One participant's record (staff, or the participant themself). The read is audited.
+    An erased participant's answers 410, naming the erasure."""
     own_or_staff(who, participant_id)
     async with platform.db.connection() as conn:
         found = await participants.read_audited(conn, participant_id, reader(who, purpose))
+        if found is None:
+            await refuse_if_erased(conn, participant_id)  # 410, naming the erasure
     if found is None:
         raise not_found("participant")
     return json_response(participant_view(found, platform.deps.clock.today()))

@@ -294,3 +294,66 @@ class AuditEntryOut(BaseModel):
     actor_roles: list[str]
     action: str
     purpose: str
+
+
+# A person's rights: access (GDPR 15) and erasure (GDPR 17)
+
+
+class ServiceAnswerOut(BaseModel):
+    service: str = Field(description="events, matching or notifications")
+    status: Literal["answered", "waiting", "not_answered_in_time"]
+    answered_at: datetime | None
+    due_by: datetime = Field(description="after this, a silent service is not answered in time")
+
+
+class AccessRequestOut(BaseModel):
+    request_id: uuid.UUID
+    participant_id: uuid.UUID
+    language: Language = Field(description="the person's language: the readable page's")
+    requested_by: str
+    requested_at: datetime
+    status: Literal["waiting", "complete", "incomplete", "purged"] = Field(
+        description="complete: every service answered; incomplete: the silent ones are past "
+        "their time (named in `services`), the export holds what came; purged: the export "
+        "was deleted (its time passed, or the person was erased)"
+    )
+    services: list[ServiceAnswerOut]
+    export: dict[str, dict[str, Any] | None] | None = Field(
+        description="once complete or incomplete: by service (participants, events, matching, "
+        "notifications; null for one that did not answer), its data sets by name, each a list "
+        "of records with the service's API field names"
+    )
+    export_kept_until: datetime = Field(description="the export is purged then")
+
+
+class ErasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["request", "retention", "consent_withdrawn", "other"]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+        None, description="the coordinator's; stays in this service, never in an event"
+    )
+
+
+class ErasureConfirmationOut(BaseModel):
+    service: str
+    status: Literal["erased", "waiting"]
+    erased_at: datetime | None
+    counts: dict[str, int] | None = Field(description="rows deleted or anonymised, by data set")
+
+
+class ErasureOut(BaseModel):
+    erasure_id: uuid.UUID
+    participant_id: uuid.UUID
+    reason: Literal["request", "retention", "consent_withdrawn", "other"]
+    note: str | None
+    requested_by: str
+    requested_at: datetime
+    status: Literal["complete", "waiting"] = Field(
+        description="complete when every service has confirmed"
+    )
+    key_destroyed_at: datetime | None = Field(
+        description="when the person's key was destroyed (what any topic holds sealed with it "
+        "can no longer be read); null while pending"
+    )
+    services: list[ErasureConfirmationOut] = Field(description="participants first")

@@ -38,6 +38,8 @@ ORDER BY submitted_at DESC, id DESC
 LIMIT $4
 """)
 
+_BY = IDEAS.select("WHERE author_participant_id = $1 ORDER BY submitted_at DESC, id DESC")
+
 
 async def add(
     conn: Connection, idea_id: uuid.UUID, text: str, language: str, author: uuid.UUID | None
@@ -62,3 +64,8 @@ async def page(
 
 async def mark_realised(conn: Connection, idea_ids: list[uuid.UUID]) -> None:
     await conn.execute(_REALISED, idea_ids)
+
+
+async def by_author(conn: Connection, participant_id: uuid.UUID) -> list[IdeaRow]:
+    """The ideas a participant sent in their own name, newest first."""
+    return IDEAS.load_all(await conn.fetch(_BY, participant_id))

@@ -10,10 +10,16 @@ from typing import Any
 
 from voimala_kit.db import Connection
 
+# Nothing is added to the path of an erased participant (a late or replayed event about them).
 _ADD = """
 INSERT INTO timeline_entry (participant_id, occurred_at, kind, source, detail, event_id)
-VALUES ($1, $2, $3, $4, $5, $6)
+SELECT $1::uuid, $2::timestamptz, $3::text, $4::text, $5::jsonb, $6::uuid
+WHERE NOT EXISTS (SELECT 1 FROM erasure WHERE participant_id = $1::uuid)
 ON CONFLICT (event_id) DO NOTHING
+"""
+_ALL = """
+SELECT id, occurred_at, kind, source, detail FROM timeline_entry
+WHERE participant_id = $1 ORDER BY occurred_at DESC, id DESC
 """
 _PAGE = """
 SELECT id, occurred_at, kind, source, detail FROM timeline_entry
@@ -44,7 +50,8 @@ async def add(
     detail: dict[str, Any] | None = None,
     event_id: uuid.UUID | None = None,
 ) -> None:
-    """One entry; an event's (`event_id`) only once, however often it is delivered."""
+    """One entry; an event's (`event_id`) only once, however often it is delivered; none for
+    an erased participant."""
     await conn.execute(
         _ADD, participant_id, occurred_at, kind, source, json.dumps(detail or {}), event_id
     )
@@ -55,7 +62,15 @@ async def page(
 ) -> list[TimelineEntry]:
     """Newest first, before the (time, id) cursor if given."""
     at, eid = before or (None, None)
-    records = await conn.fetch(_PAGE, participant_id, at, eid, limit)
+    return _entries(await conn.fetch(_PAGE, participant_id, at, eid, limit))
+
+
+async def all_of(conn: Connection, participant_id: uuid.UUID) -> list[TimelineEntry]:
+    """The whole path, newest first (an access request's export)."""
+    return _entries(await conn.fetch(_ALL, participant_id))
+
+
+def _entries(records: list[Any]) -> list[TimelineEntry]:
     return [
         TimelineEntry(r["id"], r["occurred_at"], r["kind"], r["source"], json.loads(r["detail"]))
         for r in records

@@ -35,6 +35,8 @@ ORDER BY visited_at DESC, id DESC
 LIMIT $5
 """)
 
+_OF = VISITS.select("WHERE participant_id = $1 ORDER BY visited_at DESC, id DESC")
+
 
 async def add(conn: Connection, visit: VisitRow) -> None:
     await conn.execute(_ADD, *VISITS.values(visit))
@@ -50,3 +52,8 @@ async def page(
     """Newest first, visited in start..end (end excluded), before the cursor if given."""
     at, vid = before or (None, None)
     return VISITS.load_all(await conn.fetch(_PAGE, at, vid, start, end, limit))
+
+
+async def of(conn: Connection, participant_id: uuid.UUID) -> list[VisitRow]:
+    """A participant's own visits, newest first."""
+    return VISITS.load_all(await conn.fetch(_OF, participant_id))
