@@ -17,25 +17,34 @@ from ...web.deps import PortalDep
 from ...web.i18n import DEFAULT, Translator, parse_language
 from ...web.pages import render, translator
 from ...web.routing import page_router
-from .common import Coordinator, located, path_id, when
+from .common import PURPOSE, Coordinator, located, path_id, when
 from .export import export_view
 from .words import answer_states, export_texts, service_names
 
 router = page_router()
+
+#: A service's status once it is past its time without an answer.
+LATE = ("not_answered_in_time", "overdue")
 
 
 @router.post("/staff/participants/{participant_id}/access-requests")
 async def request_access(participant_id: str, portal: PortalDep, user: Coordinator) -> Response:
     pid = path_id(participant_id)
     response = await portal.services.as_user(user).request(
-        "POST", "participants", f"/participants/{pid}/access-requests", json={}
+        "POST",
+        "participants",
+        f"/participants/{pid}/access-requests",
+        json={},
+        params={"purpose": PURPOSE},
     )
     request_id = located(response, "/access-requests/", "request_id")
     return RedirectResponse(f"/staff/access-requests/{request_id}", 303)
 
 
 async def _answer(caller: Caller, request_id: uuid.UUID) -> dict[str, Any]:
-    found: dict[str, Any] = await caller.get("participants", f"/access-requests/{request_id}")
+    found: dict[str, Any] = await caller.get(
+        "participants", f"/access-requests/{request_id}", purpose=PURPOSE
+    )
     return found
 
 
@@ -59,7 +68,8 @@ async def access_status(
     ]
     person = Translator(parse_language(found.get("language")) or DEFAULT)
     export = found.get("export")
-    complete = bool(found.get("complete")) and isinstance(export, dict)
+    status = str(found.get("status") or ("complete" if found.get("complete") else "waiting"))
+    ready = status in ("complete", "incomplete") and isinstance(export, dict)
     return render(
         request,
         "privacy/access.html",
@@ -68,11 +78,13 @@ async def access_status(
             "request_id": rid,
             "requested_at": when(found.get("requested_at")),
             "services": services,
-            "complete": complete,
-            "overdue": [s["name"] for s in services if s["status"] == "overdue"],
+            "status": status,
+            "ready": ready,
+            "kept_until": when(found.get("export_kept_until")),
+            "overdue": [s["name"] for s in services if s["status"] in LATE],
             "person": person,
             "words": export_texts(person.gettext),
-            "parts": export_view(export, person.gettext) if isinstance(export, dict) else [],
+            "parts": export_view(export, person.gettext) if ready else [],
         },
     )
 

@@ -15,7 +15,7 @@ from ...web.deps import PortalDep
 from ...web.forms import clean
 from ...web.pages import render, translator
 from ...web.routing import page_router
-from .common import Coordinator, located, name_of, path_id, when
+from .common import PURPOSE, Coordinator, located, name_of, path_id, when
 from .words import Gettext, data_sets, erasure_reasons, service_names
 
 router = page_router()
@@ -74,7 +74,11 @@ async def erase(
     if not errors:
         try:
             response = await caller.request(
-                "POST", "participants", f"/participants/{pid}/erasure", json=body
+                "POST",
+                "participants",
+                f"/participants/{pid}/erasure",
+                json=body,
+                params={"purpose": PURPOSE},
             )
         except ServiceError as exc:
             if exc.status not in (409, 422):
@@ -126,6 +130,8 @@ async def erasure_status(
             "requested_at": when(found.get("requested_at")),
             "reason": erasure_reasons(_).get(str(found.get("reason")), ""),
             "services": services,
-            "complete": bool(found.get("complete")),
+            "complete": found.get("status") == "complete" or found.get("complete") is True,
+            "note": found.get("note") or "",
+            "key_destroyed_at": when(found.get("key_destroyed_at")),
         },
     )

@@ -40,6 +40,8 @@ class Part:
     title: str
     data_sets: list[DataSet]
     cuts: list[Cut]
+    #: The service did not answer in time: its part is missing from the copy.
+    missing: bool = False
 
 
 def value_text(value: Any) -> str:
@@ -65,6 +67,8 @@ def _data_of(part: Any) -> tuple[dict[str, Any], list[Any]]:
 def data_set(key: str, value: Any, _: Gettext) -> DataSet:
     labels = field_names(_)
     found = DataSet(key, data_sets(_).get(key, key))
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        value = value[0]  # one record (the person's details, profile, contact): its fields
     if isinstance(value, dict):
         found.pairs = [(labels.get(str(k), str(k)), value_text(v)) for k, v in value.items()]
     elif isinstance(value, list) and all(isinstance(r, dict) for r in value):
@@ -82,6 +86,8 @@ def data_set(key: str, value: Any, _: Gettext) -> DataSet:
 
 
 def part_view(service: str, part: Any, _: Gettext) -> Part:
+    if part is None:
+        return Part(service, service_names(_).get(service, service), [], [], missing=True)
     data, cuts = _data_of(part)
     names = data_sets(_)
     shortened = [

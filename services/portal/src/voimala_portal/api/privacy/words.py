@@ -22,6 +22,7 @@ def answer_states(_: Gettext) -> dict[str, str]:
     return {
         "answered": _("Answered"),
         "waiting": _("Waiting for the answer"),
+        "not_answered_in_time": _("Not answered in time"),
         "overdue": _("Not answered in time"),
     }
 
@@ -86,6 +87,19 @@ def data_sets(_: Gettext) -> dict[str, str]:
         "messages": _("Messages"),
         "deliveries": _("Deliveries"),
         "audit": _("Who has read the data"),
+        "audit_log": _("Who has read the data"),
+        "mentor_matches": _("Mentoring matches"),
+        # what an erasure counts, beside the data sets above
+        "proposals_withdrawn": _("Proposals withdrawn"),
+        "shared_contact": _("Contact details shared after a match"),
+        "cancelled": _("Messages not yet sent, cancelled"),
+        "inbox": _("Messages in the inbox"),
+        "waiting_events": _("System messages waiting to be handled"),
+        "timeline_deleted": _("Service path entries deleted"),
+        "timeline_anonymised": _("Service path entries made anonymous"),
+        "episodes_anonymised": _("Periods made anonymous"),
+        "visits_anonymised": _("Visits made anonymous"),
+        "access_exports": _("Copies of the data"),
     }
 
 
@@ -135,6 +149,7 @@ def export_texts(_: Gettext) -> dict[str, str]:
             "Everything the Voimala services held about you on %(date)s, service by service."
         ),
         "nothing": _("Nothing is held."),
+        "missing": _("This service did not answer in time: its data is not in this copy."),
         "cut": _(
             "%(data_set)s: the newest %(kept)s of %(total)s are shown; ask the programme for "
             "the rest."
