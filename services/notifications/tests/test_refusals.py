@@ -121,8 +121,9 @@ async def test_a_digest_is_refused_to_a_participant(deps: Deps) -> None:
 
 async def test_delivery_and_link_refusals(deps: Deps) -> None:
     conn: Any = _Nothing()
-    assert await _body(lambda: deliveries.retry_message(deps, conn, uuid.uuid4())) == _problem(
-        409, "Not failed", "only a failed message can be tried again"
+    ops = _who("ops")
+    assert await _body(lambda: deliveries.retry_message(deps, conn, uuid.uuid4(), ops)) == (
+        _problem(409, "Not failed", "only a failed message can be tried again")
     )
 
     async def altered() -> None:

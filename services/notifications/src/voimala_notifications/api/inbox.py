@@ -36,7 +36,7 @@ async def list_messages(
     """A person's messages, newest first."""
     use.may_read(who, recipient_id)  # a refusal before the cursor is looked at
     query = use.InboxPage(recipient_id, time_cursor(cursor), limit + 1)
-    async with platform.db.connection() as conn:
+    async with platform.db.transaction() as conn:  # the read and its audit row
         found = await use.read_inbox(platform.deps, conn, query, who)
     items = _MESSAGES.validate_python([vars(m) for m in found[:limit]])
     return Page[MessageOut](items=items, next_cursor=next_time_cursor(found, limit, _key))

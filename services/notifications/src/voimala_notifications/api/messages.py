@@ -35,8 +35,8 @@ async def list_deliveries(
 ) -> Page[DeliveryOut]:
     """Messages newest first, by status and recipient: what is held, queued, failed and why."""
     query = use.DeliveryQuery(status, recipient_id, time_cursor(cursor), limit + 1)
-    async with platform.db.connection() as conn:
-        found = await use.list_deliveries(platform.deps, conn, query)
+    async with platform.db.transaction() as conn:  # the read and its audit rows
+        found = await use.list_deliveries(platform.deps, conn, query, who)
     items = _DELIVERIES.validate_python([vars(d) for d in found[:limit]])
     return Page[DeliveryOut](items=items, next_cursor=next_time_cursor(found, limit, _key))
 
@@ -52,4 +52,4 @@ async def summary(who: Watcher, platform: PlatformDep) -> dict[str, dict[str, in
 async def retry(message_id: uuid.UUID, who: Ops, platform: PlatformDep) -> None:
     """Try a failed message again (e.g. after the address was corrected)."""
     async with platform.db.transaction() as conn:
-        await use.retry_message(platform.deps, conn, message_id)
+        await use.retry_message(platform.deps, conn, message_id, who)

@@ -17,7 +17,7 @@ router = APIRouter(tags=["preferences"])
 async def get_preferences(
     recipient_id: uuid.UUID, who: Person, platform: PlatformDep
 ) -> PreferencesOut:
-    async with platform.db.connection() as conn:
+    async with platform.db.transaction() as conn:  # the read and its audit row
         person = await use.get_preferences(platform.deps, conn, recipient_id, who)
     return PreferencesOut.of(person)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from voimala_kit import audit
 from voimala_kit.auth import STAFF, Principal
 from voimala_kit.db import Connection
 from voimala_kit.refusals import forbidden, not_found
@@ -15,7 +16,7 @@ from voimala_kit.refusals import forbidden, not_found
 from ..domain.links import without_links
 from ..repository import messages
 from ..repository.messages import InboxEntry, InboxMessage
-from .deps import Deps
+from .deps import Deps, purpose_of
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,19 @@ def may_read(who: Principal, recipient_id: uuid.UUID) -> None:
 async def read_inbox(
     deps: Deps, conn: Connection, query: InboxPage, who: Principal
 ) -> Sequence[InboxMessage | InboxEntry]:
-    """A person's messages, newest first (whoever asks has passed `may_read`).
+    """A person's messages, newest first (whoever asks has passed `may_read`); a read of
+    another's inbox is audited in the caller's transaction.
 
     As the reader may see them: the recipient, all of it; staff, the words without the signed
     answer links (a link answers as the person it was sent to); ops, the metadata alone.
     """
     page = (conn, query.recipient_id, query.before, query.limit)
     if who.subject == str(query.recipient_id):
-        return await messages.inbox(*page)
+        return await messages.inbox(*page)  # one's own inbox: not audited
     if not who.has(*STAFF):
+        await audit.record(conn, who, [query.recipient_id], "inbox.metadata_read", "operations")
         return await messages.inbox_entries(*page)
+    await audit.record(conn, who, [query.recipient_id], "inbox.read", purpose_of(who))
     return [replace(m, body=without_links(m.body)) for m in await messages.inbox(*page)]
 
 

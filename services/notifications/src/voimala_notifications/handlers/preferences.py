@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from voimala_kit import audit
 from voimala_kit.auth import STAFF, Principal
 from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict, forbidden, not_found
 
 from ..domain.recipients import Preferences, Recipient, check_digest
 from ..repository import recipients
-from .deps import Deps
+from .deps import Deps, purpose_of
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ def _own_or_staff(who: Principal, recipient_id: uuid.UUID) -> None:
 async def get_preferences(
     deps: Deps, conn: Connection, recipient_id: uuid.UUID, who: Principal
 ) -> Recipient:
+    """The person's preferences; staff reading another's are audited."""
+    person = await _preferences(conn, recipient_id, who)
+    if who.subject != str(recipient_id):
+        await audit.record(conn, who, [recipient_id], "preferences.read", purpose_of(who))
+    return person
+
+
+async def _preferences(conn: Connection, recipient_id: uuid.UUID, who: Principal) -> Recipient:
     _own_or_staff(who, recipient_id)
     person = await recipients.one(conn, recipient_id)
     if person is None:
@@ -47,11 +56,13 @@ async def get_preferences(
 async def set_preferences(
     deps: Deps, conn: Connection, cmd: SetPreferences, who: Principal
 ) -> Recipient:
-    person = await get_preferences(deps, conn, cmd.recipient_id, who)
+    """Change the preferences; every change is audited, the person's own too."""
+    person = await _preferences(conn, cmd.recipient_id, who)
     check_digest(person.kind, cmd.chosen.digest)
     changed = await recipients.set_preferences(conn, cmd.recipient_id, cmd.chosen)
     if changed is None:
         raise not_found("recipient")
+    await audit.record(conn, who, [cmd.recipient_id], "preferences.changed", purpose_of(who))
     return changed
 
 

@@ -25,6 +25,7 @@ from voimala_contracts.privacy import (
     NotificationsErased,
     NotificationsExported,
 )
+from voimala_kit import audit
 from voimala_kit.db import Connection
 from voimala_kit.logging import get_logger
 
@@ -52,6 +53,7 @@ async def export_participant(
         exported_at=now,
         personal=ExportedData(data=export(person, held)),
     )
+    await audit.record(conn, audit.SYSTEM, [pid], "notifications.exported", "access_request")
     await deps.outbox.add(conn, answer, subject=str(pid))
 
 
@@ -75,6 +77,7 @@ async def erase_participant(
     answer = NotificationsErased(
         erasure_id=data.erasure_id, participant_id=pid, erased_at=now, counts=counts
     )
+    await audit.record(conn, audit.SYSTEM, [pid], "notifications.erased", f"erasure_{data.reason}")
     await deps.outbox.add(conn, answer, subject=str(pid))
 
 

@@ -112,7 +112,7 @@ _COUNTS = "SELECT channel, status, count(*) AS n FROM message GROUP BY channel, 
 _REQUEUE = """
 UPDATE message SET status = 'queued', not_before = $2, lease_until = NULL
 WHERE id = $1 AND status = 'failed' AND recipient_id IS NOT NULL
-RETURNING id
+RETURNING recipient_id
 """
 
 
@@ -191,6 +191,7 @@ async def counts(conn: Connection) -> list[StatusCount]:
     return [StatusCount(r["channel"], r["status"], r["n"]) for r in await conn.fetch(_COUNTS)]
 
 
-async def requeue(conn: Connection, message_id: uuid.UUID, at: datetime) -> bool:
-    """A failed message queued again; False when it has not failed."""
-    return await conn.fetchval(_REQUEUE, message_id, at) is not None
+async def requeue(conn: Connection, message_id: uuid.UUID, at: datetime) -> uuid.UUID | None:
+    """A failed message queued again: whose it is; None when it has not failed."""
+    recipient_id: uuid.UUID | None = await conn.fetchval(_REQUEUE, message_id, at)
+    return recipient_id
