@@ -84,7 +84,9 @@ async def access_status(
             "overdue": [s["name"] for s in services if s["status"] in LATE],
             "person": person,
             "words": export_texts(person.gettext),
-            "parts": export_view(export, person.gettext) if ready else [],
+            "parts": export_view(export, person.gettext)
+            if ready and isinstance(export, dict)
+            else [],
         },
     )
 
