@@ -13,7 +13,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 from voimala_contracts import topics
-from voimala_kit.testing import auth, read_topic, running_app, wait_for
+from voimala_kit.personal import Keyring
+from voimala_kit.testing import auth, opened, read_topic, running_app, wait_for
 from voimala_scheduling.bootstrap import bootstrap
 from voimala_scheduling.settings import Settings
 
@@ -22,6 +23,8 @@ from .conftest import a_series, guest
 
 async def test_one_reminder_per_confirmed_registration_across_replicas_and_restarts(
     new_database: Callable[[str], Awaitable[str]],
+    keyring_dsn: str,
+    keyring: Keyring,
     jwt_keys: tuple[Path, Path],
     token: Callable[..., str],
     kafka_bootstrap: str,
@@ -31,6 +34,7 @@ async def test_one_reminder_per_confirmed_registration_across_replicas_and_resta
     def replica() -> Settings:
         return Settings(
             database_url=dsn,
+            keyring_url=keyring_dsn,
             jwt_public_key_file=jwt_keys[1],
             consumer_group=f"events-rem-{uuid.uuid4().hex[:8]}",
             relay_idle_poll=0.2,
@@ -105,7 +109,7 @@ async def test_one_reminder_per_confirmed_registration_across_replicas_and_resta
     per_registration = Counter(e["data"]["registration_id"] for e in reminders)
     assert set(per_registration.values()) == {1}, per_registration
     assert set(per_registration) == {str(r["id"]) for r in confirmed_ever}
-    one = reminders[0]["data"]
+    one = (await opened(keyring, reminders[0]))["data"]
     assert one["occurrence"]["occurrence_id"] == occ["occurrence_id"]
     assert one["occurrence"]["local_start"].endswith("T14:00")
     assert one["personal"]["email"].startswith("guest")

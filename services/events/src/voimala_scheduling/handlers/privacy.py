@@ -110,7 +110,6 @@ async def erase_participant(
         "registrations": done.registrations,
         "attendance": done.attendance,
         "ideas": done.ideas,
-        "reminders": done.reminders_dropped,
     }
     answer = EventsErased(
         erasure_id=data.erasure_id, participant_id=pid, erased_at=now, counts=counts

@@ -22,12 +22,12 @@ _IDEAS = Table("idea", IdeaRecord)
 
 @dataclass(frozen=True, slots=True)
 class Anonymised:
-    """Rows anonymised by data set: the erasure's confirmation counts."""
+    """Rows anonymised by data set: the erasure's confirmation counts. (Reminders are only
+    dropped: they name no one, only a registration.)"""
 
     registrations: int
     attendance: int
     ideas: int
-    reminders_dropped: int
 
 
 async def first_answer(conn: Connection, request_id: uuid.UUID, kind: str, now: datetime) -> bool:
@@ -162,8 +162,8 @@ def _count(status: str) -> int:
 
 async def anonymise(conn: Connection, participant_id: uuid.UUID) -> Anonymised:
     """Drop the participant's unsent reminders and take their id off every row that had it."""
-    reminders = _count(await conn.execute(_DROP_REMINDERS, participant_id))
+    await conn.execute(_DROP_REMINDERS, participant_id)
     attendance = _count(await conn.execute(_ANONYMISE_ATTENDANCE, participant_id))
     registrations = _count(await conn.execute(_ANONYMISE_REGISTRATIONS, participant_id))
     ideas = _count(await conn.execute(_ANONYMISE_IDEAS, participant_id))
-    return Anonymised(registrations, attendance, ideas, reminders)
+    return Anonymised(registrations, attendance, ideas)

@@ -1,0 +1,332 @@
+"""A participant's rights over their data: access and erasure asked through Kafka, answered on
+the service's topic; checked on the real broker and database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaProducer
+from voimala_contracts import EventData, new_event, topics
+from voimala_contracts.participants import IdeaSubmitted
+from voimala_contracts.privacy import AccessRequested, ErasureRequested
+from voimala_kit.personal import Keyring
+from voimala_kit.testing import auth, opened, read_topic, wait_for
+from voimala_scheduling.domain.privacy import fit
+
+from .conftest import first_occurrence, guest, new_series
+
+
+async def _send(kafka: str, pid: uuid.UUID, *items: EventData | tuple[EventData, int]) -> None:
+    """Publish as the participants service does, keyed by the participant (one partition, so
+    the service reads them in this order); `(data, n)` sends the same request n times, each
+    time as a new event (a request repeated, not a record redelivered)."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        for item in items:
+            data, times = item if isinstance(item, tuple) else (item, 1)
+            for _ in range(times):
+                event = new_event(data, service="participants", subject=str(pid))
+                await producer.send_and_wait(
+                    topics.PARTICIPANTS, event.to_json(), key=str(pid).encode()
+                )
+    finally:
+        await producer.stop()
+
+
+async def _answers(
+    kafka: str, pid: uuid.UUID, kind: str, until: Callable[[list[dict[str, Any]]], bool]
+) -> list[dict[str, Any]]:
+    """The service's events of type `kind` about the participant, once `until` holds of them."""
+
+    async def probe() -> list[dict[str, Any]]:
+        records = await read_topic(kafka, topics.EVENTS, timeout=5)
+        found = [json.loads(r.value) for r in records if r.key == str(pid).encode()]
+        mine = [e for e in found if e["type"] == kind]
+        return mine if until(mine) else []
+
+    found: list[dict[str, Any]] = await wait_for(probe, timeout=60)
+    return found
+
+
+async def _on_topic(kafka: str, key: str, kind: str) -> list[dict[str, Any]]:
+    records = await read_topic(kafka, topics.EVENTS, timeout=5)
+    found = [json.loads(r.value) for r in records if r.key == key.encode()]
+    return [e for e in found if e["type"] == kind]
+
+
+def _idea(author: uuid.UUID, text: str) -> IdeaSubmitted:
+    return IdeaSubmitted(
+        idea_id=uuid.uuid4(),
+        text=text,
+        author_participant_id=author,
+        submitted_at=datetime.now(UTC),
+    )
+
+
+async def _register(
+    client: httpx.AsyncClient,
+    occurrence_id: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    r = await client.post(
+        f"/occurrences/{occurrence_id}/registrations", json=body or {}, headers=headers
+    )
+    assert r.status_code == 201, r.text
+    found: dict[str, Any] = r.json()
+    return found
+
+
+async def _starts_soon(
+    client: httpx.AsyncClient, staff: dict[str, str], occurrence_id: str
+) -> None:
+    """Time passes: the occurrence starts in half an hour (check-in is open)."""
+    soon = datetime.now(UTC) + timedelta(minutes=30)
+    r = await client.patch(
+        f"/occurrences/{occurrence_id}", json={"starts_at": soon.isoformat()}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+
+
+async def _is_over(db: asyncpg.Connection, occurrence_id: str) -> None:
+    """Time passes again: the occurrence is over."""
+    await db.execute(
+        "UPDATE occurrence SET starts_at = now() - interval '3 hours', "
+        "ends_at = now() - interval '1 hour' WHERE id = $1",
+        uuid.UUID(occurrence_id),
+    )
+
+
+async def _idea_kept(db: asyncpg.Connection, idea: IdeaSubmitted) -> bool:
+    async def probe() -> bool:
+        return bool(await db.fetchval("SELECT 1 FROM idea WHERE id = $1", idea.idea_id))
+
+    return bool(await wait_for(probe, timeout=60))
+
+
+async def test_an_access_request_is_answered_once_with_everything_held_about_the_person(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    token: Callable[..., str],
+    kafka_bootstrap: str,
+    db: asyncpg.Connection,
+    keyring: Keyring,
+) -> None:
+    pid, other = uuid.uuid4(), uuid.uuid4()
+    me = auth(token("participant", subject=str(pid)))
+    full = await first_occurrence(client, (await new_series(client, staff, capacity=1))["id"])
+    await _register(client, full["occurrence_id"], auth(token("participant", subject=str(other))))
+    waiting = await _register(client, full["occurrence_id"], me)
+    assert waiting["position"] == 1
+    await _register(client, full["occurrence_id"], staff, guest("a"))
+    workshop = await first_occurrence(
+        client, (await new_series(client, staff, capacity=5, category="workshop"))["id"]
+    )
+    seat = await _register(client, workshop["occurrence_id"], me)
+    await _register(client, workshop["occurrence_id"], staff, {"participant_id": str(other)})
+    await _starts_soon(client, staff, workshop["occurrence_id"])
+    r = await client.post(
+        f"/occurrences/{workshop['occurrence_id']}/attendance",
+        json={"registration_id": seat["id"]},
+        headers=staff,
+    )
+    assert r.status_code == 201, r.text
+    mine = _idea(pid, "Kokkikurssi miehille")
+    await _send(kafka_bootstrap, pid, mine)
+    assert await _idea_kept(db, mine)
+
+    first, second = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    await _send(
+        kafka_bootstrap,
+        pid,
+        (AccessRequested(request_id=first, participant_id=pid, requested_at=now), 2),
+        AccessRequested(request_id=second, participant_id=pid, requested_at=now),
+    )
+    answers = await _answers(
+        kafka_bootstrap,
+        pid,
+        "privacy.events_exported.v1",
+        lambda found: any(a["data"]["request_id"] == str(second) for a in found),
+    )
+    # The second request was read after the first one twice: the first was answered once.
+    assert [a["data"]["request_id"] for a in answers] == [str(first), str(second)]
+    assert "ciphertext" in answers[0]["data"]["personal"]  # sealed with the person's key
+    answer = await opened(keyring, answers[0])
+    assert answer["subject"] == str(pid)
+    assert answer["data"]["participant_id"] == str(pid)
+    data = answer["data"]["personal"]["data"]
+    registrations = {r["id"]: r for r in data["registrations"]}
+    assert set(registrations) == {waiting["id"], seat["id"]}
+    assert registrations[waiting["id"]]["status"] == "waitlisted"
+    assert registrations[waiting["id"]]["position"] == 1
+    assert registrations[waiting["id"]]["occurrence"]["title"]["fi"] == "Kielikahvila"
+    assert registrations[seat["id"]]["status"] == "confirmed"
+    assert registrations[seat["id"]]["occurrence"]["occurrence_id"] == workshop["occurrence_id"]
+    assert registrations[seat["id"]]["participant_id"] == str(pid)
+    (came,) = data["attendance"]
+    assert (came["registration_id"], came["status"], came["walk_in"]) == (
+        seat["id"],
+        "attended",
+        False,
+    )
+    assert {r["registration_id"] for r in data["reminders"]} == {seat["id"]}
+    assert [(i["id"], i["text"]) for i in data["ideas"]] == [(str(mine.idea_id), mine.text)]
+    assert "_truncated" not in data
+    # Nothing about anyone else: not the other participant, not the guest.
+    text = json.dumps(answer)
+    assert str(other) not in text
+    assert "Guest a" not in text
+    assert "guesta" not in text
+
+
+async def test_erasure_releases_the_seat_keeps_the_counts_and_forgets_the_person(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    token: Callable[..., str],
+    kafka_bootstrap: str,
+    db: asyncpg.Connection,
+) -> None:
+    pid, next_in_line = uuid.uuid4(), uuid.uuid4()
+    me = auth(token("participant", subject=str(pid)))
+    full = await first_occurrence(client, (await new_series(client, staff, capacity=1))["id"])
+    oid = full["occurrence_id"]
+    seat = await _register(client, oid, me)
+    waiting = await _register(client, oid, auth(token("participant", subject=str(next_in_line))))
+    assert waiting["status"] == "waitlisted"
+    past = await first_occurrence(
+        client, (await new_series(client, staff, capacity=5, category="workshop"))["id"]
+    )
+    came = await _register(client, past["occurrence_id"], me)
+    await _register(client, past["occurrence_id"], staff, guest("b"))
+    await _starts_soon(client, staff, past["occurrence_id"])
+    r = await client.post(
+        f"/occurrences/{past['occurrence_id']}/attendance",
+        json={"registration_id": came["id"]},
+        headers=staff,
+    )
+    assert r.status_code == 201, r.text
+    await _is_over(db, past["occurrence_id"])
+    r = await client.post(f"/occurrences/{past['occurrence_id']}/no-shows", headers=staff)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["items"]) == 1  # the guest
+    mine = _idea(pid, "Sählyä lauantaisin")
+    await _send(kafka_bootstrap, pid, mine)
+    assert await _idea_kept(db, mine)
+    before = await _counts(db, past["occurrence_id"])
+
+    erasure, again = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    late = _idea(pid, "Myöhästynyt idea")
+    await _send(
+        kafka_bootstrap,
+        pid,
+        (
+            ErasureRequested(
+                erasure_id=erasure, participant_id=pid, reason="request", requested_at=now
+            ),
+            2,
+        ),
+        late,  # about the erased person: acknowledged without effect
+        AccessRequested(request_id=uuid.uuid4(), participant_id=pid, requested_at=now),
+        ErasureRequested(
+            erasure_id=again, participant_id=pid, reason="retention", requested_at=now
+        ),
+    )
+    answers = await _answers(
+        kafka_bootstrap,
+        pid,
+        "privacy.events_erased.v1",
+        lambda found: any(a["data"]["erasure_id"] == str(again) for a in found),
+    )
+    assert [a["data"]["erasure_id"] for a in answers] == [str(erasure), str(again)]
+    assert answers[0]["subject"] == str(pid)
+    assert answers[0]["data"]["counts"] == {"registrations": 2, "attendance": 1, "ideas": 1}
+    assert answers[1]["data"]["counts"] == {"registrations": 0, "attendance": 0, "ideas": 0}
+    assert "personal" not in answers[0]["data"]
+    # An access request after the erasure has no answer: nothing of the person is held.
+    assert await _on_topic(kafka_bootstrap, str(pid), "privacy.events_exported.v1") == []
+
+    # Nothing here names the person any more; the rows stay as anonymous facts.
+    for table, column in (
+        ("registration", "participant_id"),
+        ("attendance", "participant_id"),
+        ("idea", "author_participant_id"),
+    ):
+        assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE {column} = $1", pid) == 0  # noqa: S608
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM registration WHERE person_key LIKE $1 OR created_by = $2",
+            f"%{pid}%",
+            str(pid),
+        )
+        == 0
+    )
+    assert await db.fetchval("SELECT count(*) FROM idea WHERE id = $1", late.idea_id) == 0
+    assert await db.fetchval("SELECT text FROM idea WHERE id = $1", mine.idea_id) == mine.text
+    assert (
+        await db.fetchval(
+            "SELECT erasure_id FROM erased_participants WHERE participant_id = $1", pid
+        )
+        == erasure
+    )
+    assert await _counts(db, past["occurrence_id"]) == before
+
+    # Their seat went to the first on the waitlist, as a cancellation gives it.
+    r = await client.get(f"/occurrences/{oid}/registrations", headers=staff)
+    statuses = {i["id"]: (i["status"], i["participant_id"]) for i in r.json()["items"]}
+    assert statuses == {
+        seat["id"]: ("cancelled", None),
+        waiting["id"]: ("confirmed", str(next_in_line)),
+    }
+    assert await db.fetchval("SELECT confirmed FROM occurrence WHERE id = $1", uuid.UUID(oid)) == 1
+    (cancelled,) = await _on_topic(kafka_bootstrap, oid, "registration.cancelled.v1")
+    assert cancelled["data"]["registration_id"] == seat["id"]
+    assert cancelled["data"]["participant_id"] is None
+    (promoted,) = await _on_topic(kafka_bootstrap, oid, "registration.promoted.v1")
+    assert promoted["data"]["participant_id"] == str(next_in_line)
+
+    # Not brought back through the API either.
+    r = await client.post(
+        f"/occurrences/{oid}/registrations", json={"participant_id": str(pid)}, headers=staff
+    )
+    assert r.status_code == 409
+    assert str(pid) not in r.text
+    r = await client.get(f"/participants/{pid}/registrations", headers=staff)
+    assert r.json()["items"] == []
+
+
+async def _counts(db: asyncpg.Connection, occurrence_id: str) -> dict[str, int]:
+    """What a report counts of one occurrence: registrations and attendance by status."""
+    oid = uuid.UUID(occurrence_id)
+    regs = await db.fetch(
+        "SELECT status, count(*) AS n FROM registration WHERE occurrence_id = $1 GROUP BY 1", oid
+    )
+    came = await db.fetch(
+        "SELECT status, count(*) AS n FROM attendance WHERE occurrence_id = $1 GROUP BY 1", oid
+    )
+    return {f"registration.{r['status']}": r["n"] for r in regs} | {
+        f"attendance.{r['status']}": r["n"] for r in came
+    }
+
+
+def test_an_export_too_large_for_one_record_loses_its_oldest_records_and_says_so() -> None:
+    data = {
+        "registrations": [{"id": n, "note": "x" * 100} for n in range(100)],
+        "ideas": [{"id": n} for n in range(3)],
+    }
+    assert fit(data, 100_000) == data
+    cut = fit(data, 5_000)
+    assert len(json.dumps(cut)) <= 5_000
+    assert cut["ideas"] == data["ideas"]
+    kept = len(cut["registrations"])
+    assert 0 < kept < 100
+    assert cut["registrations"] == data["registrations"][:kept]  # newest first: the oldest go
+    assert cut["_truncated"] == [{"data_set": "registrations", "kept": kept, "total": 100}]
