@@ -32,6 +32,7 @@ __all__ = [
     "HTTP_REQUESTS",
     "HTTP_SECONDS",
     "OUTBOX_BATCH",
+    "RETENTION_PURGED",
     "RETRIES",
     "Lag",
     "PoolReading",
@@ -74,6 +75,11 @@ HTTP_REQUESTS = Counter(
 )
 HTTP_SECONDS = Histogram(
     "voimala_http_request_seconds", "HTTP request duration", ["service", "method", "route"]
+)
+RETENTION_PURGED = Counter(
+    "voimala_retention_purged_rows",
+    "Rows of the platform's own tables purged after their retention period, by table",
+    ["service", "table"],
 )
 DB_POOL = Gauge(
     "voimala_db_pool_connections",

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from voimala_contracts import topics
 
+from .audit import audit_router
 from .auth import TokenVerifier
 from .consumer import Consumer, Handler
 from .db import Database
@@ -32,6 +33,7 @@ from .logging import configure_logging, error_fields, get_logger
 from .migrations import KIT_MIGRATIONS, migrate
 from .outbox import Outbox
 from .relay import Relay
+from .retention import Retention, kit_purges
 from .settings import ServiceSettings
 
 __all__ = [
@@ -142,10 +144,13 @@ async def _start(spec: ServiceSpec[Any, Any]) -> Platform[Any, Any]:
         settings.extra_public_keys,
     )
     db: Database = await _with_retries("database", lambda: Database.connect(settings))
+    # The service's own migrations first: no service table builds on the kit's, and a kit
+    # table may be one a service had before the kit did (participants' audit_log), which the
+    # kit's migration then takes over as it stands (`CREATE TABLE IF NOT EXISTS`).
     async with db.connection() as conn:
         await migrate(
             conn,
-            {"kit": KIT_MIGRATIONS, settings.service_name: spec.migrations},
+            {settings.service_name: spec.migrations, "kit": KIT_MIGRATIONS},
             settings.db_migration_timeout,
         )
     # Its own topic, and, as a consumer, its dead letters and what it reads: a consumer may
@@ -195,16 +200,29 @@ def _consumer(spec: ServiceSpec[Any, Any], platform: Platform[Any, Any]) -> Cons
     )
 
 
+def _retention(platform: Platform[Any, Any]) -> Retention:
+    settings = platform.settings
+    return Retention(
+        platform.db,
+        service=settings.service_name,
+        purges=kit_purges(settings),
+        batch_size=settings.retention_batch_size,
+        interval=settings.retention_interval,
+    )
+
+
 def _start_workers(
     spec: ServiceSpec[Any, Any], platform: Platform[Any, Any], stop: asyncio.Event
 ) -> None:
-    """The relay, the consumer and the service's own jobs, each supervised."""
+    """The relay, the consumer, retention and the service's own jobs, each supervised."""
     settings = platform.settings
     runs: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = {}
     if settings.run_relay:
         runs["relay"] = _relay(platform).run
     if settings.run_consumer and spec.handlers:
         runs["consumer"] = _consumer(spec, platform).run
+    if settings.run_retention:
+        runs["retention"] = _retention(platform).run
     for name, job in spec.workers:
         runs[name] = partial(job, platform)
     for name, run in runs.items():
@@ -305,6 +323,7 @@ def create_app(spec: ServiceSpec[Any, Any]) -> FastAPI:
     install_docs(app)
     install_http(app, spec.settings.service_name, spec.settings.max_body_bytes, spec.refusal)
     app.include_router(_health_router())
+    app.include_router(audit_router(spec.settings.service_name))
     for router in spec.routers:
         app.include_router(router)
     return app

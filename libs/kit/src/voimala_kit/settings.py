@@ -71,6 +71,16 @@ class ServiceSettings(BaseSettings):
     retry_backoff_base: float = Field(0.2, gt=0)
     retry_backoff_cap: float = Field(30.0, gt=0)
     retry_max_attempts: int = Field(5, ge=1, description="for errors not known to be transient")
+    #: Retention of the platform's own tables (voimala_kit/retention.py says why these periods).
+    run_retention: bool = True
+    retention_inbox_days: float = Field(
+        45.0,
+        gt=0,
+        description="days a consumed event's id is kept to refuse it again: longer than any "
+        "topic (14 days) or dead-letter topic (30 days) keeps a record",
+    )
+    retention_interval: float = Field(3600.0, gt=0, description="seconds between purges")
+    retention_batch_size: int = Field(5000, ge=1, le=100_000, description="rows per statement")
 
     jwt_public_key_file: Path | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY_FILE"))
     #: More trusted public keys, separated by ":" (the portal's, which signs tokens for the
