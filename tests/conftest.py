@@ -89,6 +89,7 @@ async def platform(
     jwt_keys: tuple[Path, Path],
     kafka_bootstrap: str,
     tmp_path_factory: pytest.TempPathFactory,
+    keyring_dsn: str,
 ) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     logs = tmp_path_factory.mktemp("service-logs")
@@ -103,6 +104,8 @@ async def platform(
             "VOIMALA_JWT_PUBLIC_KEY_FILE": str(jwt_keys[1]),
             f"{prefix}_PORT": str(port),
             f"{prefix}_DATABASE_URL": await new_database(name),
+            # One keyring for all of them, as in a deployment (voimala_kit.testing).
+            f"{prefix}_KEYRING_URL": keyring_dsn,
             # A group of its own, so that a `make run` stack on this machine shares no partitions.
             f"{prefix}_CONSUMER_GROUP": f"{name}-e2e-{run}",
             f"{prefix}_RELAY_IDLE_POLL": "0.2",

@@ -139,6 +139,37 @@ ALTER DATABASE :"svc" OWNER TO :"svc";
 REVOKE ALL ON DATABASE :"svc" FROM PUBLIC;
 SQL
     done
+    ensure_keyring
+}
+
+# The keyring (libs/kit/src/voimala_kit/personal.py): one database holding every person's
+# wrapped data key, owned by participants (the service that erases, so the only one that may
+# destroy a key); every other service's role is in keyring_writer, which may read and add
+# keys only. The table is the kit's own (personal.SCHEMA), made here as participants when the
+# venv is there, else by participants at its first start.
+ensure_keyring() {
+    local writers=() svc
+    for svc in "${VOIMALA_SERVICES[@]}"; do
+        [[ "$svc" == participants ]] || writers+=("$svc")
+    done
+    PGPASSWORD="$VOIMALA_PG_SUPERPASSWORD" "$VOIMALA_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+        -h 127.0.0.1 -p "$VOIMALA_PG_PORT" -U postgres -d postgres \
+        -v writers="$(IFS=,; echo "${writers[*]}")" <<'SQL'
+SELECT 'CREATE ROLE keyring_writer NOLOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'keyring_writer') \gexec
+SELECT 'CREATE DATABASE keyring OWNER participants'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'keyring') \gexec
+ALTER DATABASE keyring OWNER TO participants;
+REVOKE ALL ON DATABASE keyring FROM PUBLIC;
+GRANT CONNECT ON DATABASE keyring TO keyring_writer;
+SELECT format('GRANT keyring_writer TO %I', w) FROM unnest(string_to_array(:'writers', ',')) AS w \gexec
+SQL
+    [[ -x "$VENV_PYTHON" ]] || return 0
+    {
+        echo "SET ROLE participants;"
+        "$VENV_PYTHON" -c 'from voimala_kit.personal import SCHEMA; print(SCHEMA)'
+    } | PGPASSWORD="$VOIMALA_PG_SUPERPASSWORD" "$VOIMALA_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+        -h 127.0.0.1 -p "$VOIMALA_PG_PORT" -U postgres -d keyring
 }
 
 # The postmaster of our data dir is alive (pg_ctl also handles a stale postmaster.pid).

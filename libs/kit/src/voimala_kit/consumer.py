@@ -33,6 +33,7 @@ from .errors import PermanentError, backoff_delay, is_transient, sleep_or_stop
 from .lag import LagMeter
 from .logging import error_fields, get_logger
 from .metrics import CONSUMER_RETRIES, EVENT_SECONDS, EVENTS_CONSUMED, RETRIES, consumer_started
+from .personal import PERSONAL_ERASED, Keyring, contains_sealed
 
 __all__ = ["Consumer", "Handler", "Stopping"]
 
@@ -86,8 +87,10 @@ class Consumer:
         max_records: int = 500,
         lag_every: float = 5.0,
         security: Mapping[str, Any] | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self._db = db
+        self._keyring = keyring
         self._producer = producer
         self._service = service
         self._group_id = group_id
@@ -171,12 +174,42 @@ class Consumer:
                 return None
             await self._dead_letter(record, "UnknownEventType", f"no contract for {event.type}")
             return None
+        if self._keyring is not None and contains_sealed(event.data):
+            opened = await self._open(self._keyring, event, handler)
+            if opened is None:
+                EVENTS_CONSUMED.labels(self._service, record.topic, "skipped").inc()
+                return None
+            event = opened
         try:
             data = parse_data(event, handler.model)
         except InvalidEventError as exc:
             await self._dead_letter(record, "InvalidEventError", exc.reason, event)
             return None
         return _Work(record, event, data, handler)
+
+    async def _open(
+        self, keyring: Keyring, event: CloudEvent, handler: Handler[Any]
+    ) -> CloudEvent | None:
+        """The event with its personal parts opened; None (skip it) when the handler needs
+        the part and the person's key was destroyed. Plain parts pass as they are."""
+        attempt = 0
+        while True:
+            try:
+                data, erased = await keyring.open_data(event.subject, event.data)
+                break
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                attempt += 1
+                RETRIES.labels(self._service, "keyring", type(exc).__name__).inc()
+                if await sleep_or_stop(backoff_delay(attempt, *self._backoff), self._stop):
+                    raise Stopping from exc
+        if erased:
+            PERSONAL_ERASED.labels(self._service, event.type).inc()
+            needed = handler.model.model_fields.get("personal")
+            if needed is not None and needed.is_required():
+                return None
+        return event.model_copy(update={"data": data})
 
     async def _apply(self, work: list[_Work]) -> None:
         attempt = 0

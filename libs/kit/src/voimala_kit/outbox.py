@@ -8,6 +8,7 @@ from voimala_contracts import CloudEvent, EventData, new_event, topics
 
 from .context import causation_id, correlation_id
 from .db import Connection, mark_outbox_written
+from .personal import Keyring, KeyringError, has_personal
 
 __all__ = ["Outbox"]
 
@@ -15,11 +16,18 @@ _INSERT = "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3
 
 
 class Outbox:
-    """Writes one service's events to its topic, keyed by the aggregate id (the subject)."""
+    """Writes one service's events to its topic, keyed by the aggregate id (the subject).
 
-    def __init__(self, service: str, topic: str | None = None) -> None:
+    Every `personal` part is sealed with the subject's key before the row is written
+    (voimala_kit/personal.py); the service's Platform gives the outbox its keyring at start.
+    """
+
+    def __init__(
+        self, service: str, topic: str | None = None, keyring: Keyring | None = None
+    ) -> None:
         self.service = service
         self.topic = topic or topics.BY_SERVICE[service]
+        self.keyring = keyring
 
     async def add(self, conn: Connection, data: EventData, *, subject: str) -> CloudEvent:
         """Record one event inside the caller's transaction; it is published after commit."""
@@ -39,8 +47,17 @@ class Outbox:
             )
             for data, subject in items
         ]
+        events = [await self._sealed(e) for e in events]
         await conn.executemany(
             _INSERT, [(e.id, self.topic, e.subject, e.to_json()) for e in events]
         )
         mark_outbox_written()
         return events
+
+    async def _sealed(self, event: CloudEvent) -> CloudEvent:
+        if not has_personal(event.data):
+            return event
+        if self.keyring is None:
+            raise KeyringError("no keyring: personal data must not be published in clear")
+        data = await self.keyring.seal_data(event.subject, event.data)
+        return event.model_copy(update={"data": data})

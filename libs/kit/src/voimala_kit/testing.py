@@ -24,9 +24,18 @@ from fastapi import FastAPI
 
 from .auth import Role, generate_keys, issue_token
 from .kafka import ensure_topics
+from .personal import DEV_KEK, Keyring, decode_kek
 from .settings import ServiceSettings
 
-__all__ = ["PROBLEM_JSON", "auth", "free_port", "read_topic", "running_app", "wait_for"]
+__all__ = [
+    "PROBLEM_JSON",
+    "auth",
+    "free_port",
+    "opened",
+    "read_topic",
+    "running_app",
+    "wait_for",
+]
 
 #: The media type every error answer carries.
 PROBLEM_JSON = "application/problem+json"
@@ -94,6 +103,31 @@ async def new_database(pg_admin_dsn: str) -> AsyncIterator[Callable[[str], Await
 
 
 @pytest.fixture(scope="session")
+async def keyring_dsn(new_database: Callable[[str], Awaitable[str]]) -> str:
+    """One keyring database for the whole session, shared by every service a test starts
+    (as the one `keyring` database is in a real deployment). Its table is made by the first
+    service (or `keyring` fixture) that connects: the session's role may create it."""
+    return await new_database("keyring")
+
+
+@pytest.fixture
+async def keyring(keyring_dsn: str) -> AsyncIterator[Keyring]:
+    """The session's keyring, as the services see it (the development key-encryption key)."""
+    ring = await Keyring.connect(keyring_dsn, decode_kek(DEV_KEK), service="test")
+    try:
+        yield ring
+    finally:
+        await ring.close()
+
+
+async def opened(keyring: Keyring, event: dict[str, Any]) -> dict[str, Any]:
+    """An event as read off a topic or an outbox row, with its `personal` parts opened (an
+    erased one: None), for a test that checks what a person's data said."""
+    data, _ = await keyring.open_data(str(event["subject"]), event["data"])
+    return event | {"data": data}
+
+
+@pytest.fixture(scope="session")
 def jwt_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return generate_keys(tmp_path_factory.mktemp("keys"))
 
@@ -103,18 +137,22 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 @pytest.fixture(scope="session")
 def service_settings(
-    new_database: Callable[[str], Awaitable[str]], jwt_keys: tuple[Path, Path]
+    new_database: Callable[[str], Awaitable[str]],
+    jwt_keys: tuple[Path, Path],
+    keyring_dsn: str,
 ) -> Callable[..., Awaitable[Any]]:
     """`await service_settings(Settings, **overrides)`: a service's settings for a test run.
 
-    A database of its own, this session's token key, a consumer group of its own (so that
-    nothing else on the broker shares its partitions) and a relay that polls often.
+    A database of its own, the session's keyring, this session's token key, a consumer
+    group of its own (so that nothing else on the broker shares its partitions) and a relay
+    that polls often.
     """
 
     async def make(cls: type[SettingsT], **overrides: Any) -> SettingsT:
         name = str(cls.model_fields["service_name"].default)
         values: dict[str, Any] = {
             "database_url": await new_database(name),
+            "keyring_url": keyring_dsn,
             "jwt_public_key_file": jwt_keys[1],
             "consumer_group": f"{name}-test-{uuid.uuid4().hex[:8]}",
             "relay_idle_poll": 0.2,

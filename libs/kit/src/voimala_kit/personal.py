@@ -1,0 +1,359 @@
+"""Personal data in events, encrypted with a key per person: erasure destroys the key.
+
+Every `personal` part of an event's data (at any depth: a guest's contact inside a list of
+registrants too) is sealed by the outbox before it is stored, with the data key of the
+envelope's `subject` (the person, or the aggregate the event is about), and opened by the
+consumer before the handler's model sees it. Kafka keeps what it was given for as long as it
+keeps anything; once the subject's key is destroyed, nothing sealed with it can be read again,
+on any topic or dead-letter topic, in any replay (crypto-shredding).
+
+The keys live in one PostgreSQL database, `keyring` (a stand-in for a KMS): per subject a
+random 256-bit data key, wrapped (AES-256-GCM) by the key-encryption key from settings
+(`VOIMALA_KEYRING_KEK`), which never enters the database. Nothing is cached: every open reads
+the key, so a destroyed key is gone for the next open in every process (one indexed read,
+~0.2 ms locally; measured in libs/kit/tests/test_personal.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from prometheus_client import Counter
+
+from .errors import TransientError
+from .logging import get_logger
+
+__all__ = [
+    "DEV_KEK",
+    "PERSONAL_ERASED",
+    "SCHEMA",
+    "SEALED",
+    "Keyring",
+    "KeyringError",
+    "contains_sealed",
+    "is_sealed",
+]
+
+log = get_logger(__name__)
+
+#: The version tag of a sealed part; a later format gets a new one and both are read.
+SEALED = "aes-256-gcm/v1"
+#: The development and test key-encryption key (base64 of 32 bytes). Refused in production.
+DEV_KEK = base64.b64encode(b"voimala-dev-kek-not-for-real-use").decode()
+#: A sealed part whose plaintext is longer than this is compressed first (an access export
+#: is large; base64 would otherwise add a third to it on a topic limited to 1 MB a record).
+_COMPRESS_OVER = 1024
+
+#: The keyring's one table. The role that owns the `keyring` database (participants: the one
+#: that erases) creates it at start and grants reading and adding to `keyring_writer`, the
+#: group of every other service's role: only the owner may delete (destroy) or rewrap.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS subject_keys (
+    subject    text PRIMARY KEY,
+    kek_id     text NOT NULL,
+    wrapped    bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+DO $$
+BEGIN
+    -- Made by a superuser (tests, a first start by hand): the database's owner owns it still.
+    EXECUTE format('ALTER TABLE subject_keys OWNER TO %I', (
+        SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()));
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'keyring_writer') THEN
+        GRANT SELECT, INSERT ON subject_keys TO keyring_writer;
+    END IF;
+END
+$$;
+"""
+
+_GET = "SELECT kek_id, wrapped FROM subject_keys WHERE subject = $1"
+_GET_OR_CREATE = """
+WITH added AS (
+    INSERT INTO subject_keys (subject, kek_id, wrapped) VALUES ($1, $2, $3)
+    ON CONFLICT (subject) DO NOTHING
+    RETURNING kek_id, wrapped
+)
+SELECT kek_id, wrapped FROM added
+UNION ALL
+SELECT kek_id, wrapped FROM subject_keys WHERE subject = $1
+LIMIT 1
+"""
+
+PERSONAL_ERASED = Counter(
+    "voimala_events_personal_erased_total",
+    "Events whose personal part could not be opened because its key was destroyed "
+    "(skipped when the handler needs it, passed on without it otherwise)",
+    ["service", "type"],
+)
+
+
+class KeyringError(RuntimeError):
+    """The keyring cannot be used (no key-encryption key, no table): a setup mistake."""
+
+
+class TransientKeyError(TransientError):
+    """A key was destroyed at the very moment another process made it: try again."""
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def decode_kek(value: str) -> bytes:
+    """A key-encryption key from settings: base64 of exactly 32 bytes."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        raise KeyringError("the key-encryption key is not base64") from None
+    if len(raw) != 32:
+        raise KeyringError("the key-encryption key must be 32 bytes (base64)")
+    return raw
+
+
+def kek_id(kek: bytes) -> str:
+    """Which key-encryption key wrapped a row (a fingerprint, not the key)."""
+    return hashlib.sha256(b"voimala-kek-id\0" + kek).hexdigest()[:16]
+
+
+def is_sealed(value: object) -> bool:
+    return isinstance(value, dict) and value.get("sealed") == SEALED
+
+
+def contains_sealed(value: object) -> bool:
+    """Whether an event's data holds a sealed part anywhere."""
+    if isinstance(value, dict):
+        if is_sealed(value):
+            return True
+        return any(contains_sealed(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_sealed(v) for v in value)
+    return False
+
+
+def has_personal(value: object) -> bool:
+    """Whether an event's data holds a `personal` part that is not sealed yet."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "personal" and isinstance(item, dict) and not is_sealed(item):
+                return True
+            if has_personal(item):
+                return True
+    elif isinstance(value, list):
+        return any(has_personal(v) for v in value)
+    return False
+
+
+def _ad(kind: bytes, subject: str) -> bytes:
+    return b"voimala/" + kind + b"/v1\0" + subject.encode()
+
+
+class Keyring:
+    """Seals, opens and destroys personal parts by subject; owns a small connection pool."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, kek: bytes, old_keks: Sequence[bytes] = (), service: str = ""
+    ) -> None:
+        self.pool = pool
+        self.service = service
+        self._kek = AESGCM(kek)
+        self._kek_id = kek_id(kek)
+        self._keks = {kek_id(k): AESGCM(k) for k in old_keks} | {self._kek_id: self._kek}
+
+    @classmethod
+    async def connect(
+        cls,
+        dsn: str,
+        kek: bytes,
+        *,
+        old_keks: Sequence[bytes] = (),
+        service: str = "",
+        max_size: int = 2,
+        command_timeout: float = 10.0,
+    ) -> Keyring:
+        """Open the pool and make sure the table is there (creating it if this role may)."""
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=0,
+            max_size=max_size,
+            command_timeout=command_timeout,
+            server_settings={"application_name": f"{service or 'voimala'}-keyring"},
+        )
+        keyring = cls(pool, kek, old_keks, service)
+        try:
+            await keyring.ensure_schema()
+        except BaseException:
+            await pool.close()
+            raise
+        return keyring
+
+    async def ensure_schema(self) -> None:
+        """Create the table if missing; a role that may not create it waits for the owner's."""
+        async with self.pool.acquire() as conn:
+            if await conn.fetchval("SELECT to_regclass('subject_keys')") is not None:
+                return
+            try:
+                await conn.execute(SCHEMA)
+            except asyncpg.InsufficientPrivilegeError:
+                # Not the owner (participants creates it): start-up retries until it exists.
+                raise ConnectionError("the keyring table does not exist yet") from None
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def _wrap(self, subject: str, key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._kek.encrypt(nonce, key, _ad(b"key", subject))
+
+    def _unwrap(self, subject: str, row: asyncpg.Record) -> bytes:
+        kek = self._keks.get(row["kek_id"])
+        if kek is None:
+            raise KeyringError("a key is wrapped by a key-encryption key this process lacks")
+        wrapped = bytes(row["wrapped"])
+        return kek.decrypt(wrapped[:12], wrapped[12:], _ad(b"key", subject))
+
+    async def _key(self, subject: str) -> bytes | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(_GET, subject)
+        return None if row is None else self._unwrap(subject, row)
+
+    async def _key_or_new(self, subject: str) -> bytes:
+        """The subject's key, made now if it has none (race-safe across processes)."""
+        fresh = self._wrap(subject, AESGCM.generate_key(bit_length=256))
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(_GET_OR_CREATE, subject, self._kek_id, fresh)
+            if row is None:
+                # Another process added it after this statement's snapshot was taken:
+                # a new statement sees it.
+                row = await conn.fetchrow(_GET, subject)
+        if row is None:
+            raise TransientKeyError("the key was destroyed while it was being made")
+        return self._unwrap(subject, row)
+
+    # --- the three operations -------------------------------------------------------------
+
+    async def seal(self, subject: str, personal: dict[str, Any]) -> dict[str, Any]:
+        """The sealed, JSON-safe form of one personal part, bound to its subject."""
+        key = await self._key_or_new(subject)
+        return seal_with(key, subject, personal)
+
+    async def open(self, subject: str, sealed: dict[str, Any]) -> dict[str, Any] | None:
+        """The personal part again; None when the subject's key was destroyed."""
+        key = await self._key(subject)
+        return None if key is None else open_with(key, subject, sealed)
+
+    async def destroy(self, subject: str) -> None:
+        """Crypto-shredding: whatever was sealed for this subject can never be opened again."""
+        async with self.pool.acquire() as conn:
+            await conn.execute("DELETE FROM subject_keys WHERE subject = $1", subject)
+
+    async def rewrap(self, batch: int = 1000) -> int:
+        """Rotation of the key-encryption key: wrap every key wrapped by an old one anew.
+
+        Run by the owner role with the new KEK as `VOIMALA_KEYRING_KEK` and the old one in
+        `VOIMALA_KEYRING_OLD_KEKS`; the data keys (and so every event) stay as they are.
+        """
+        done = 0
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(
+                    "SELECT subject, kek_id, wrapped FROM subject_keys WHERE kek_id <> $1 "
+                    "LIMIT $2 FOR UPDATE SKIP LOCKED",
+                    self._kek_id,
+                    batch,
+                )
+                for row in rows:
+                    key = self._unwrap(row["subject"], row)
+                    await conn.execute(
+                        "UPDATE subject_keys SET kek_id = $2, wrapped = $3 WHERE subject = $1",
+                        row["subject"],
+                        self._kek_id,
+                        self._wrap(row["subject"], key),
+                    )
+            done += len(rows)
+            if len(rows) < batch:
+                return done
+
+    # --- whole events ---------------------------------------------------------------------
+
+    async def seal_data(self, subject: str, data: dict[str, Any]) -> dict[str, Any]:
+        """An event's data with every `personal` part sealed (data without one: unchanged)."""
+        if not has_personal(data):
+            return data
+        key = await self._key_or_new(subject)
+        sealed: dict[str, Any] = _walk(data, lambda part: seal_with(key, subject, part))
+        return sealed
+
+    async def open_data(self, subject: str, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """An event's data with its sealed parts opened, and whether any was erased.
+
+        An erased part (key destroyed, or sealed with a key destroyed since) becomes None.
+        Plain parts (older records, events written by hand) are left as they are.
+        """
+        if not contains_sealed(data):
+            return data, False
+        key = await self._key(subject)
+        erased = False
+
+        def one(part: dict[str, Any]) -> dict[str, Any] | None:
+            nonlocal erased
+            opened = None if key is None else open_with(key, subject, part)
+            erased = erased or opened is None
+            return opened
+
+        opened: dict[str, Any] = _walk(data, one, sealed=True)
+        return opened, erased
+
+
+def seal_with(key: bytes, subject: str, personal: dict[str, Any]) -> dict[str, Any]:
+    plain = orjson.dumps(personal)
+    sealed: dict[str, Any] = {"sealed": SEALED}
+    if len(plain) > _COMPRESS_OVER:
+        plain = zlib.compress(plain, 6)
+        sealed["encoding"] = "zlib"
+    nonce = os.urandom(12)
+    ad = _ad(b"personal", subject) + sealed.get("encoding", "").encode()
+    sealed["nonce"] = _b64(nonce)
+    sealed["ciphertext"] = _b64(AESGCM(key).encrypt(nonce, plain, ad))
+    return sealed
+
+
+def open_with(key: bytes, subject: str, sealed: dict[str, Any]) -> dict[str, Any] | None:
+    """None when the part was sealed with another key (the subject's key was destroyed and a
+    new one made since) or altered: either way it cannot be read."""
+    encoding = str(sealed.get("encoding", ""))
+    ad = _ad(b"personal", subject) + encoding.encode()
+    try:
+        nonce = base64.b64decode(sealed["nonce"])
+        plain = AESGCM(key).decrypt(nonce, base64.b64decode(sealed["ciphertext"]), ad)
+    except (InvalidTag, KeyError, ValueError, TypeError):
+        return None
+    if encoding == "zlib":
+        plain = zlib.decompress(plain)
+    opened: dict[str, Any] = orjson.loads(plain)
+    return opened
+
+
+def _walk(value: Any, change: Any, *, sealed: bool = False) -> Any:
+    """A copy of `value` with each `personal` part (plain, or sealed) replaced by `change`."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "personal" and isinstance(item, dict) and is_sealed(item) == sealed:
+                out[key] = change(item)
+            else:
+                out[key] = _walk(item, change, sealed=sealed)
+        return out
+    if isinstance(value, list):
+        return [_walk(v, change, sealed=sealed) for v in value]
+    return value
