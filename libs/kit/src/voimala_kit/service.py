@@ -32,6 +32,7 @@ from .kafka import check_kafka, client_security, ensure_topics, make_producer
 from .logging import configure_logging, error_fields, get_logger
 from .migrations import KIT_MIGRATIONS, migrate
 from .outbox import Outbox
+from .personal import DEV_KEK, Keyring, decode_kek
 from .relay import Relay
 from .retention import Retention, kit_purges
 from .settings import ServiceSettings
@@ -94,6 +95,8 @@ class Platform(Generic[S, D]):
     outbox: Outbox
     verifier: TokenVerifier
     workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    #: Seals and opens the `personal` parts of events (voimala_kit/personal.py).
+    keyring: Keyring | None = None
 
 
 async def get_platform(request: Request) -> Platform[Any, Any]:
@@ -165,7 +168,38 @@ async def _start(spec: ServiceSpec[Any, Any]) -> Platform[Any, Any]:
     )
     producer = make_producer(settings.kafka_bootstrap_servers, settings.service_name, security)
     await _with_retries("kafka", producer.start)
-    return Platform(settings, spec.deps, db, producer, Outbox(settings.service_name), verifier)
+    keks = _keks(settings)
+    keyring = await _with_retries("keyring", lambda: _keyring(settings, *keks))
+    # The service's own outbox (in its dependencies) seals with this process's keyring.
+    own = getattr(spec.deps, "outbox", None)
+    if isinstance(own, Outbox):
+        own.keyring = keyring
+    outbox = Outbox(settings.service_name, keyring=keyring)
+    return Platform(settings, spec.deps, db, producer, outbox, verifier, keyring=keyring)
+
+
+def _keks(settings: ServiceSettings) -> tuple[bytes, list[bytes]]:
+    """The key-encryption key from settings (the development one only outside production),
+    and the old ones that still unwrap during a rotation."""
+    kek = settings.keyring_kek.get_secret_value() if settings.keyring_kek else None
+    if kek is None:
+        if settings.environment == "production":
+            raise RuntimeError("VOIMALA_KEYRING_KEK is not set")
+        log.warning("keyring.development_kek")
+        kek = DEV_KEK
+    old = settings.keyring_old_keks.get_secret_value() if settings.keyring_old_keks else ""
+    return decode_kek(kek), [decode_kek(k.strip()) for k in old.split(",") if k.strip()]
+
+
+async def _keyring(settings: ServiceSettings, kek: bytes, old: list[bytes]) -> Keyring:
+    return await Keyring.connect(
+        settings.keyring_dsn,
+        kek,
+        old_keks=old,
+        service=settings.service_name,
+        max_size=settings.keyring_pool_max,
+        command_timeout=settings.db_command_timeout,
+    )
 
 
 def _relay(platform: Platform[Any, Any]) -> Relay:
@@ -197,6 +231,7 @@ def _consumer(spec: ServiceSpec[Any, Any], platform: Platform[Any, Any]) -> Cons
         backoff_cap=settings.retry_backoff_cap,
         max_attempts=settings.retry_max_attempts,
         security=client_security(settings),
+        keyring=platform.keyring,
     )
 
 
@@ -242,6 +277,8 @@ async def _stop(platform: Platform[Any, Any], stop: asyncio.Event) -> None:
                 await task
     await platform.producer.stop()
     await platform.db.close()
+    if platform.keyring is not None:
+        await platform.keyring.close()
 
 
 def _lifespan(spec: ServiceSpec[Any, Any]) -> Callable[[FastAPI], Any]:

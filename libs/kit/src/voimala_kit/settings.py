@@ -13,6 +13,8 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
+#: voimala_kit.personal.DEV_KEK (the kit's settings import nothing of the kit).
+_DEV_KEK = "dm9pbWFsYS1kZXYta2VrLW5vdC1mb3ItcmVhbC11c2U="
 
 
 def _shared(name: str) -> AliasChoices:
@@ -82,6 +84,15 @@ class ServiceSettings(BaseSettings):
     retention_interval: float = Field(3600.0, gt=0, description="seconds between purges")
     retention_batch_size: int = Field(5000, ge=1, le=100_000, description="rows per statement")
 
+    #: The keyring (voimala_kit/personal.py): the database holding each person's data key,
+    #: by default the `keyring` database on the service's own server with its own role.
+    keyring_url: str | None = Field(None, description="defaults to database_url's, db keyring")
+    keyring_pool_max: int = Field(2, ge=1, description="connections to the keyring at most")
+    #: Base64 of 32 bytes wrapping every data key; unset: the development key (refused in
+    #: production). Old ones (comma-separated) still unwrap while keys are rewrapped.
+    keyring_kek: SecretStr | None = Field(None, validation_alias=_shared("KEYRING_KEK"))
+    keyring_old_keks: SecretStr | None = Field(None, validation_alias=_shared("KEYRING_OLD_KEKS"))
+
     jwt_public_key_file: Path | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY_FILE"))
     #: More trusted public keys, separated by ":" (the portal's, which signs tokens for the
     #: people it has signed in).
@@ -94,6 +105,14 @@ class ServiceSettings(BaseSettings):
     @property
     def extra_public_keys(self) -> tuple[Path, ...]:
         return tuple(Path(p) for p in self.jwt_extra_public_key_files.split(":") if p.strip())
+
+    @property
+    def keyring_dsn(self) -> str:
+        if self.keyring_url:
+            return self.keyring_url
+        base, _, rest = self.database_url.rpartition("/")
+        query = rest.partition("?")[2]
+        return f"{base}/keyring" + (f"?{query}" if query else "")
 
     @property
     def group_id(self) -> str:
@@ -117,6 +136,8 @@ class ServiceSettings(BaseSettings):
             problems.append("VOIMALA_JWT_ISSUER must not be the development issuer")
         if "-dev@" in self.database_url or ":dev@" in self.database_url:
             problems.append("the database password must not be a development default")
+        if self.keyring_kek is not None and self.keyring_kek.get_secret_value() == _DEV_KEK:
+            problems.append("VOIMALA_KEYRING_KEK must not be the development key")
         if problems:
             raise ValueError("insecure settings for production: " + "; ".join(problems))
         return self
