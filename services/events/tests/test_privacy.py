@@ -185,6 +185,8 @@ async def test_an_access_request_is_answered_once_with_everything_held_about_the
     assert str(other) not in text
     assert "Guest a" not in text
     assert "guesta" not in text
+    # Each export is audited as the service's own read, once per request.
+    assert await _audit(db, pid, actor="system") == [("events.exported", "access_request")] * 2
 
 
 async def test_erasure_releases_the_seat_keeps_the_counts_and_forgets_the_person(
@@ -301,6 +303,83 @@ async def test_erasure_releases_the_seat_keeps_the_counts_and_forgets_the_person
     assert str(pid) not in r.text
     r = await client.get(f"/participants/{pid}/registrations", headers=staff)
     assert r.json()["items"] == []
+    assert await _audit(db, pid, actor="system") == [
+        ("events.erased", "erasure_request"),
+        ("events.erased", "erasure_retention"),
+    ]
+
+
+async def _audit(
+    db: asyncpg.Connection, pid: uuid.UUID, actor: str | None = None
+) -> list[tuple[str, str]]:
+    """The participant's audit rows here, oldest first: (action, purpose)."""
+    rows = await db.fetch(
+        "SELECT action, purpose FROM audit_log WHERE participant_id = $1 "
+        "AND ($2::text IS NULL OR actor = $2) ORDER BY id",
+        pid,
+        actor,
+    )
+    return [(r["action"], r["purpose"]) for r in rows]
+
+
+async def test_reads_and_changes_of_registrations_and_attendance_are_audited(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    token: Callable[..., str],
+    db: asyncpg.Connection,
+) -> None:
+    pid, other = uuid.uuid4(), uuid.uuid4()
+    me = auth(token("participant", subject=str(pid)))
+    occ = await first_occurrence(client, (await new_series(client, staff, capacity=5))["id"])
+    oid = occ["occurrence_id"]
+    mine = await _register(client, oid, me)
+    theirs = await _register(client, oid, staff, {"participant_id": str(other)})
+    await _register(client, oid, {}, guest("c"))  # a guest: no participant, no row
+    assert await _audit(db, pid) == [("registration.created", "own_data")]
+    r = await client.get(f"/participants/{other}/registrations", headers=me)
+    assert r.status_code == 403  # refused: nothing was read, nothing is recorded
+    r = await client.get(f"/participants/{pid}/registrations", headers=me)
+    assert r.status_code == 200
+    r = await client.get(f"/occurrences/{oid}/registrations", headers=staff)
+    assert len(r.json()["items"]) == 3
+    r = await client.post(f"/registrations/{theirs['id']}/cancel", json={}, headers=staff)
+    assert r.status_code == 200
+    await _starts_soon(client, staff, oid)
+    r = await client.post(
+        f"/occurrences/{oid}/attendance", json={"registration_id": mine["id"]}, headers=staff
+    )
+    assert r.status_code == 201
+    boss = str(uuid.uuid4())
+    r = await client.get(
+        f"/occurrences/{oid}/attendance", headers=auth(token("coordinator", subject=boss))
+    )
+    assert r.status_code == 200
+    assert await _audit(db, pid) == [
+        ("registration.created", "own_data"),
+        ("registration.read", "own_data"),
+        ("registration.read", "staff_view"),
+        ("attendance.recorded", "staff_view"),
+        ("attendance.read", "staff_view"),
+    ]
+    assert await _audit(db, other) == [
+        ("registration.created", "staff_view"),
+        ("registration.read", "staff_view"),
+        ("registration.cancelled", "staff_view"),
+    ]
+    coordinator = await db.fetchval(
+        "SELECT actor_roles FROM audit_log WHERE participant_id = $1 AND action = $2",
+        other,
+        "registration.cancelled",
+    )
+    assert coordinator == ["coordinator"]
+    # A coordinator lists them through the service's own API.
+    r = await client.get("/audit-log", params={"participant_id": str(pid)}, headers=staff)
+    assert r.status_code == 200, r.text
+    r_denied = await client.get("/audit-log", params={"participant_id": str(pid)}, headers=me)
+    assert r_denied.status_code == 403
+    listed = [(i["action"], i["actor"], i["service"]) for i in r.json()["items"]]
+    assert listed[0] == ("attendance.read", boss, "events")
+    assert len(listed) == 5
 
 
 async def _counts(db: asyncpg.Connection, occurrence_id: str) -> dict[str, int]:

@@ -29,7 +29,7 @@ from ..handlers.registrations import (
     register,
 )
 from ..repository import attendance, occurrences, registrations
-from .deps import MaybePrincipal, PlatformDep, Staff, StaffOrParticipant
+from .deps import MaybePrincipal, PlatformDep, Staff, StaffOrParticipant, audited
 from .schemas import (
     AttendanceIn,
     AttendanceOut,
@@ -127,16 +127,19 @@ async def register_for(
     cmd = Register(occurrence_id, body.participant_id, guest, body.slot_start)
     async with platform.db.transaction() as conn:
         done = await register(platform.deps, conn, cmd, who)
+        await audited(conn, who, [done.registration.participant_id], "registration.created")
     return _registration_out(done.registration, done.position, done.cancel_token)
 
 
 @router.get("/occurrences/{occurrence_id}/registrations", response_model=Any)
 async def list_registrations(occurrence_id: uuid.UUID, who: Staff, platform: PlatformDep) -> Items:
-    """Staff: everyone registered, confirmed first then the waitlist in order."""
-    async with platform.db.connection() as conn:
+    """Staff: everyone registered, confirmed first then the waitlist in order. The read is
+    audited for every participant it names."""
+    async with platform.db.transaction() as conn:
         if await occurrences.get(conn, occurrence_id) is None:
             raise not_found("occurrence")
         rows = await registrations.all_of(conn, occurrence_id)
+        await audited(conn, who, [r.participant_id for r in rows], "registration.read")
     out, position = [], 0
     for r in rows:
         if r.status == "waitlisted":
@@ -164,6 +167,7 @@ async def cancel_registration_of(
     cmd = CancelRegistration(registration_id, body.cancel_token)
     async with platform.db.transaction() as conn:
         reg = await cancel_registration(platform.deps, conn, cmd, who)
+        await audited(conn, who, [reg.participant_id], "registration.cancelled")
     return _registration_out(reg)
 
 
@@ -171,11 +175,12 @@ async def cancel_registration_of(
 async def of_participant(
     participant_id: uuid.UUID, who: StaffOrParticipant, platform: PlatformDep
 ) -> Items:
-    """A participant's registrations (their own, or any for staff)."""
+    """A participant's registrations (their own, or any for staff). The read is audited."""
     if not who.has(*STAFF) and who.subject != str(participant_id):
         raise forbidden("participants see only their own registrations")
-    async with platform.db.connection() as conn:
+    async with platform.db.transaction() as conn:
         rows = await registrations.of_participant(conn, participant_id)
+        await audited(conn, who, [participant_id], "registration.read")
     return {"items": [_registration_out(r).model_dump(mode="json") for r in rows]}
 
 
@@ -194,15 +199,18 @@ async def check_in_at(
     cmd = CheckIn(occurrence_id, body.registration_id, body.participant_id)
     async with platform.db.transaction() as conn:
         row = await check_in(platform.deps, conn, cmd, who)
+        await audited(conn, who, [row.participant_id], "attendance.recorded")
     return _attendance_out(row)
 
 
 @router.get("/occurrences/{occurrence_id}/attendance", response_model=Any)
 async def list_attendance(occurrence_id: uuid.UUID, who: Staff, platform: PlatformDep) -> Items:
-    async with platform.db.connection() as conn:
+    """Staff: who came and who did not. The read is audited for every participant it names."""
+    async with platform.db.transaction() as conn:
         if await occurrences.get(conn, occurrence_id) is None:
             raise not_found("occurrence")
         rows = await attendance.of_occurrence(conn, occurrence_id)
+        await audited(conn, who, [r.participant_id for r in rows], "attendance.read")
     return {"items": [_attendance_out(r).model_dump(mode="json") for r in rows]}
 
 
@@ -212,4 +220,5 @@ async def no_shows(occurrence_id: uuid.UUID, who: Staff, platform: PlatformDep) 
     (the scheduler does this by itself some hours after the end)."""
     async with platform.db.transaction() as conn:
         rows = await record_no_shows(platform.deps, conn, RecordNoShows(occurrence_id, who.subject))
+        await audited(conn, who, [r.participant_id for r in rows], "attendance.recorded")
     return {"items": [_attendance_out(r).model_dump(mode="json") for r in rows]}

@@ -60,8 +60,9 @@ class Held:
     positions: Mapping[uuid.UUID, int]
 
 
-def _json(value: Any) -> Any:
-    return to_jsonable_python(value)
+def _json(value: object) -> str | None:
+    """An id or an instant as the API writes it (`Z` for UTC)."""
+    return None if value is None else str(to_jsonable_python(value))
 
 
 def _occurrence(held: Held, occurrence_id: uuid.UUID) -> Record | None:

@@ -21,6 +21,7 @@ from voimala_contracts.privacy import (
     EventsExported,
     ExportedData,
 )
+from voimala_kit import audit
 from voimala_kit.db import Connection
 
 from ..domain.privacy import Held, exported, fit
@@ -59,6 +60,7 @@ async def export_participant(
     now = deps.clock.now()
     if not await privacy.first_answer(conn, data.request_id, "access", now):
         return
+    await audit.record(conn, audit.SYSTEM, [pid], "events.exported", "access_request")
     found = fit(exported(await _held(conn, pid)), deps.settings.export_max_bytes)
     answer = EventsExported(
         request_id=data.request_id,
@@ -101,6 +103,7 @@ async def erase_participant(
     if not await privacy.first_answer(conn, data.erasure_id, "erasure", now):
         return
     pid = data.participant_id
+    await audit.record(conn, audit.SYSTEM, [pid], "events.erased", f"erasure_{data.reason}")
     upcoming = await _lock_upcoming(deps, conn, pid)
     done = await privacy.anonymise(conn, pid)
     for registration_id in upcoming:
