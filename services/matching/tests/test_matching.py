@@ -13,7 +13,8 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import STRUCTURED, CloudEvent, new_event, parse_envelope, topics
 from voimala_contracts.notifications import ActionAnswered
-from voimala_kit.testing import auth, read_topic, wait_for
+from voimala_kit.personal import Keyring
+from voimala_kit.testing import auth, opened, read_topic, wait_for
 
 from .conftest import (
     business_id,
@@ -59,7 +60,7 @@ async def _events_of(kafka_bootstrap: str, key: str, at_least: int) -> list[str]
 
 
 async def test_partner_registration_validates_and_publishes(
-    client: httpx.AsyncClient, token: Callable[..., str], kafka_bootstrap: str
+    client: httpx.AsyncClient, token: Callable[..., str], kafka_bootstrap: str, keyring: Keyring
 ) -> None:
     coordinator = auth(token("coordinator"))
     body = {
@@ -97,12 +98,12 @@ async def test_partner_registration_validates_and_publishes(
     assert types == ["partner.registered.v1"]
     records = await read_topic(kafka_bootstrap, topics.MATCHING, timeout=10)
     event = next(parse_envelope(r.value) for r in records if r.key == made["id"].encode())
-    # Contact people's details travel only inside `personal`.
+    # Contact people's details travel only inside `personal`, sealed with the subject's key:
+    # readable nowhere on the topic, and there once opened.
     assert set(event.data) - {"personal"} >= {"partner_id", "kind", "name"}
-    assert "pekka@konepaja.example" not in str(
-        {k: v for k, v in event.data.items() if k != "personal"}
-    )
-    assert event.data["personal"]["contacts"][0]["email"] == "pekka@konepaja.example"
+    assert "pekka@konepaja.example" not in event.to_json().decode()
+    shown = await opened(keyring, event.model_dump(mode="json"))
+    assert shown["data"]["personal"]["contacts"][0]["email"] == "pekka@konepaja.example"
 
 
 async def test_openings_bad_input_and_ownership(

@@ -13,20 +13,25 @@ from voimala_contracts import (
     topics,
 )
 from voimala_contracts.notifications import ActionAnswered
+from voimala_contracts.privacy import AccessRequested, ErasureRequested
 from voimala_kit.consumer import Handler
 
-from .handlers import actions, profiles
+from .handlers import actions, privacy, profiles
 from .handlers.deps import Deps
+from .handlers.privacy import unless_erased
 
 SUBSCRIBE = [topics.PARTICIPANTS, topics.NOTIFICATIONS]
 
 
 def handlers(deps: Deps) -> list[Handler[Any]]:
-    keep = partial(profiles.keep_profile, deps)
+    # Nothing about an erased participant applies any more (a replay must not bring them back).
+    keep = unless_erased(partial(profiles.keep_profile, deps))
     return [
         Handler(ParticipantRegistered, keep),
         Handler(ParticipantProfileUpdated, keep),
-        Handler(ParticipantConsentChanged, partial(profiles.change_consent, deps)),
-        Handler(ParticipantExited, partial(profiles.remove_participant, deps)),
+        Handler(ParticipantConsentChanged, unless_erased(partial(profiles.change_consent, deps))),
+        Handler(ParticipantExited, unless_erased(partial(profiles.remove_participant, deps))),
         Handler(ActionAnswered, partial(actions.apply_answer, deps)),
+        Handler(AccessRequested, partial(privacy.export_participant, deps)),
+        Handler(ErasureRequested, partial(privacy.erase_participant, deps)),
     ]

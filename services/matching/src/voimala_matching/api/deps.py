@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends
+from voimala_kit import audit
 from voimala_kit.auth import STAFF, Principal, require
+from voimala_kit.db import Connection
 from voimala_kit.refusals import forbidden
 from voimala_kit.service import Platform, get_platform
 
@@ -39,3 +42,23 @@ def own_partner(who: Principal, partner_id: uuid.UUID) -> None:
             "partner id as org (in development: make token ROLE=employer ORG=<partner id>)"
         )
     raise forbidden("you may manage only your own organisation's openings")
+
+
+def purpose_of(who: Principal) -> str:
+    """Why a reader reads a participant's data here, by what they are: staff for their case
+    work, a partner or mentor to answer a proposal made to them, a participant their own."""
+    if is_staff(who):
+        return "staff_view"
+    if who.has("employer"):
+        return "partner_view"
+    if who.has("mentor"):
+        return "mentor_view"
+    return "own_data"
+
+
+async def audited(
+    conn: Connection, who: Principal, participant_ids: Sequence[uuid.UUID], action: str
+) -> None:
+    """Record who read or changed these participants' data, in the caller's transaction (one
+    statement for all of them; nothing for no one)."""
+    await audit.record(conn, who, participant_ids, action, purpose_of(who))

@@ -14,7 +14,16 @@ from ..handlers import assignment, ranking
 from ..handlers import mentors as mentor_cases
 from ..repository import mentors, openings, profiles
 from ..repository.mentors import MentorRow
-from .deps import Anyone, Coordinator, PlatformDep, Staff, StaffOrMentor, is_staff, own_partner
+from .deps import (
+    Anyone,
+    Coordinator,
+    PlatformDep,
+    Staff,
+    StaffOrMentor,
+    audited,
+    is_staff,
+    own_partner,
+)
 from .deps import Mentor as MentorRole
 from .proposals import proposal_out
 from .schemas import (
@@ -38,11 +47,12 @@ TopK = Annotated[int, Query(ge=1, le=200)]
 
 @router.get("/profiles/{participant_id}", response_model=ProfileOut)
 async def read_profile(participant_id: uuid.UUID, who: Staff, platform: PlatformDep) -> ProfileOut:
-    """The pseudonymous profile matching keeps of a participant."""
-    async with platform.db.connection() as conn:
+    """The pseudonymous profile matching keeps of a participant. The read is audited."""
+    async with platform.db.transaction() as conn:
         found = await profiles.get(conn, participant_id)
-    if found is None:
-        raise not_found("profile for this participant (yet)")
+        if found is None:
+            raise not_found("profile for this participant (yet)")
+        await audited(conn, who, [participant_id], "profile.read")
     return ProfileOut.model_validate(fields_of(found))
 
 
@@ -51,8 +61,9 @@ async def top_candidates(
     opening_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50
 ) -> list[RankedCandidate]:
     """The best k consenting candidates for an opening, each with its explanation. Staff, or
-    the opening's own partner (pseudonymous: skills, languages, availability, goals)."""
-    async with platform.db.connection() as conn:
+    the opening's own partner (pseudonymous: skills, languages, availability, goals). The
+    read is audited for every candidate shown."""
+    async with platform.db.transaction() as conn:
         opening = await openings.get(conn, opening_id)
         if opening is None:
             raise not_found("opening")
@@ -61,6 +72,7 @@ async def top_candidates(
                 raise forbidden("only staff and the opening's partner see its candidates")
             own_partner(who, opening.partner_id)
         ranked = await ranking.top_candidates(platform.deps, conn, opening, k)
+        await audited(conn, who, [row.participant_id for row, _ in ranked], "candidates.read")
     shown = [(row, e if is_staff(who) else redact(e)) for row, e in ranked]
     return [
         RankedCandidate(
@@ -77,14 +89,16 @@ async def top_candidates(
 async def top_openings(
     participant_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50
 ) -> list[RankedOpening]:
-    """The best k open openings for a participant: staff, or the participant themself."""
+    """The best k open openings for a participant: staff, or the participant themself. The
+    read is audited."""
     if not (is_staff(who) or (who.has("participant") and who.subject == str(participant_id))):
         raise forbidden("only staff and the participant themself see these")
-    async with platform.db.connection() as conn:
+    async with platform.db.transaction() as conn:
         profile = await profiles.get(conn, participant_id)
         if profile is None:
             raise not_found("profile for this participant (yet)")
         ranked = await ranking.top_openings(platform.deps, conn, profile, k)
+        await audited(conn, who, [participant_id], "openings_ranking.read")
     return [
         RankedOpening(
             opening=OpeningOut.model_validate(fields_of(row)),
@@ -99,12 +113,13 @@ async def top_openings(
 async def top_mentors(
     participant_id: uuid.UUID, who: Staff, platform: PlatformDep, k: TopK = 20
 ) -> list[RankedMentor]:
-    """The best k mentors with free room for a participant (staff)."""
-    async with platform.db.connection() as conn:
+    """The best k mentors with free room for a participant (staff). The read is audited."""
+    async with platform.db.transaction() as conn:
         profile = await profiles.get(conn, participant_id)
         if profile is None:
             raise not_found("profile for this participant (yet)")
         ranked = await ranking.mentors_for(platform.deps, conn, profile, k)
+        await audited(conn, who, [participant_id], "mentors_ranking.read")
     return [
         RankedMentor(mentor_id=row.id, fields=row.fields, score=e.score, explanation=e)
         for row, e in ranked
@@ -182,7 +197,8 @@ async def change_availability(
 @router.post("/mentor-assignments", status_code=201, response_model=AssignmentOut)
 async def assign_mentors(who: Coordinator, platform: PlatformDep) -> AssignmentOut:
     """Propose mentors to everyone who wants one and has none: an optimal assignment (maximal
-    total score, no mentor over capacity)."""
+    total score, no mentor over capacity). Audited for every participant proposed."""
     async with platform.db.transaction() as conn:
         made = await assignment.reassign(platform.deps, conn)
+        await audited(conn, who, [p.participant_id for p in made], "proposal.created")
     return AssignmentOut(proposed=[proposal_out(p, who) for p in made])

@@ -24,6 +24,7 @@ from .deps import (
     CoordinatorOrEmployer,
     PlatformDep,
     Staff,
+    audited,
     is_staff,
     own_partner,
 )
@@ -93,6 +94,7 @@ async def propose(body: ProposalIn, who: Coordinator, platform: PlatformDep) -> 
             assert body.mentor_id is not None
             to_mentor = proposals.ProposeMentor(body.participant_id, body.mentor_id, "coordinator")
             p = await proposals.propose_mentor(platform.deps, conn, to_mentor)
+        await audited(conn, who, [p.participant_id], "proposal.created")
     return proposal_out(p, who)
 
 
@@ -111,6 +113,7 @@ async def propose_best(
         await proposing.propose_next(platform.deps, conn, opening_id)
         where = Filter(opening_id=opening_id, status="proposed")
         rows = await repo.page(conn, where, after=None, limit=1000)
+        await audited(conn, who, [p.participant_id for p in rows], "proposal.read")
     return [proposal_out(p, who) for p in rows]
 
 
@@ -141,8 +144,9 @@ async def list_proposals(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ProposalOut]:
-    """Newest first. Partners see those made to them, mentors theirs, participants their own."""
-    async with platform.db.connection() as conn:
+    """Newest first. Partners see those made to them, mentors theirs, participants their own.
+    The read is audited for every participant listed."""
+    async with platform.db.transaction() as conn:
         whose = await _whose(conn, who)
         if whose is None:
             return Page[ProposalOut](items=[], next_cursor=None)
@@ -156,6 +160,7 @@ async def list_proposals(
         )
         rows = await repo.page(conn, where, time_cursor(cursor), limit + 1)
         items = [proposal_out(p, who, await _candidate(conn, who, p)) for p in rows[:limit]]
+        await audited(conn, who, [p.participant_id for p in rows[:limit]], "proposal.read")
     after = next_time_cursor(rows, limit, lambda p: (p.proposed_at, p.id))
     return Page[ProposalOut](items=items, next_cursor=after)
 
@@ -170,13 +175,14 @@ def _uuid_or_nil(value: str) -> uuid.UUID:
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)
 async def read_proposal(proposal_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> ProposalOut:
     """One proposal with its explanation and, for its partner or mentor, the candidate's
-    pseudonymous profile."""
-    async with platform.db.connection() as conn:
+    pseudonymous profile. The read is audited."""
+    async with platform.db.transaction() as conn:
         p = await repo.get(conn, proposal_id)
         if p is None:
             raise not_found("proposal")
         await _visible(conn, who, p)
         shown = await _candidate(conn, who, p)
+        await audited(conn, who, [p.participant_id], "proposal.read")
     return proposal_out(p, who, shown)
 
 
@@ -185,6 +191,7 @@ async def accept(proposal_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> 
     """The partner or mentor accepts; within the opening's places or the mentor's capacity."""
     async with platform.db.transaction() as conn:
         p = await proposals.accept(platform.deps, conn, proposal_id, who)
+        await audited(conn, who, [p.participant_id], "proposal.accepted")
     return proposal_out(p, who)
 
 
@@ -196,6 +203,7 @@ async def decline(
     cmd = proposals.Decline(proposal_id, body.reason)
     async with platform.db.transaction() as conn:
         p = await proposals.decline(platform.deps, conn, cmd, who)
+        await audited(conn, who, [p.participant_id], "proposal.declined")
     return proposal_out(p, who)
 
 
@@ -206,6 +214,7 @@ async def withdraw(
     cmd = proposals.Withdraw(proposal_id, body.reason)
     async with platform.db.transaction() as conn:
         p = await proposals.withdraw(platform.deps, conn, cmd)
+        await audited(conn, who, [p.participant_id], "proposal.withdrawn")
     return proposal_out(p, who)
 
 
@@ -219,6 +228,7 @@ async def record_outcome(
     cmd = proposals.RecordOutcome(proposal_id, body.outcome)
     async with platform.db.transaction() as conn:
         p = await proposals.record_outcome(platform.deps, conn, cmd, who)
+        await audited(conn, who, [p.participant_id], "outcome.recorded")
     return proposal_out(p, who)
 
 

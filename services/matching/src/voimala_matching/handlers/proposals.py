@@ -238,10 +238,12 @@ async def withdraw(deps: Deps, conn: Connection, cmd: Withdraw) -> Proposal:
 
 async def withdraw_participant(
     deps: Deps, conn: Connection, participant_id: uuid.UUID, reason: str
-) -> None:
-    """No longer a candidate: every proposal not yet confirmed is withdrawn."""
-    for p in await repo.of_participant(conn, participant_id, ("proposed", "accepted")):
+) -> int:
+    """No longer a candidate: every proposal not yet confirmed is withdrawn; how many were."""
+    live = await repo.of_participant(conn, participant_id, ("proposed", "accepted"))
+    for p in live:
         await withdraw_one(deps, conn, p, reason)
+    return len(live)
 
 
 async def confirm_accepted(deps: Deps, conn: Connection, participant_id: uuid.UUID) -> None:

@@ -55,10 +55,12 @@ EXITS = Table("exited_participant", ExitRow, key="participant_id")
 
 _MARKS = ", ".join(f"${n}" for n in range(1, len(_WRITTEN.columns) + 1))
 _CHANGES = ", ".join(f"{c} = EXCLUDED.{c}" for c in _WRITTEN.columns if c != "participant_id")
-# A participant who has left stays out: a late profile event must not bring them back.
+# A participant who has left (or was erased) stays out: a late profile event must not bring
+# them back.
 _UPSERT = f"""
 INSERT INTO profile ({_WRITTEN.column_list}) SELECT {_MARKS}
 WHERE NOT EXISTS (SELECT 1 FROM exited_participant WHERE participant_id = $1)
+AND NOT EXISTS (SELECT 1 FROM erased_participants WHERE participant_id = $1)
 ON CONFLICT (participant_id) DO UPDATE SET {_CHANGES}, updated_at = now()
 """  # noqa: S608 - columns from code
 _CANDIDATE = "matching_consent AND status = 'active'"
@@ -114,6 +116,23 @@ async def remove(conn: Connection, participant_id: uuid.UUID) -> None:
     )
 
 
+async def erase(conn: Connection, participant_id: uuid.UUID) -> int:
+    """Delete the profile and the record of an exit (`erased_participants` keeps the id now);
+    how many profiles were deleted (0 or 1)."""
+    await conn.execute("DELETE FROM exited_participant WHERE participant_id = $1", participant_id)
+    deleted: int = await conn.fetchval(
+        "WITH gone AS (DELETE FROM profile WHERE participant_id = $1 RETURNING 1) "
+        "SELECT count(*) FROM gone",
+        participant_id,
+    )
+    return deleted
+
+
+async def exit_of(conn: Connection, participant_id: uuid.UUID) -> ExitRow | None:
+    row = await conn.fetchrow(EXITS.select("WHERE participant_id = $1"), participant_id)
+    return None if row is None else EXITS.load(row)
+
+
 async def get(conn: Connection, participant_id: uuid.UUID) -> ProfileRow | None:
     row = await conn.fetchrow(PROFILES.select("WHERE participant_id = $1"), participant_id)
     return None if row is None else _load(row)
@@ -156,9 +175,19 @@ async def changed_since(conn: Connection, since: datetime | None) -> list[Profil
     return [_load(r) for r in await conn.fetch(sql, since)]
 
 
+# Who left the candidates for good: exits and erasures alike (each index drops both).
+_GONE = """
+SELECT participant_id, exited_at FROM exited_participant
+WHERE $1::timestamptz IS NULL OR exited_at > $1
+UNION ALL
+SELECT participant_id, erased_at FROM erased_participants
+WHERE $1::timestamptz IS NULL OR erased_at > $1
+"""
+
+
 async def exited_since(conn: Connection, since: datetime | None) -> list[ExitRow]:
-    sql = EXITS.select("WHERE $1::timestamptz IS NULL OR exited_at > $1")
-    return load_all(EXITS, await conn.fetch(sql, since))
+    """Participants who exited or were erased after `since` (all with None)."""
+    return load_all(EXITS, await conn.fetch(_GONE, since))
 
 
 async def many(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, ProfileRow]:

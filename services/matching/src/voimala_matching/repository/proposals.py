@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -239,3 +240,58 @@ async def unanswered_by_partner(conn: Connection) -> list[Unanswered]:
         GROUP BY 1, 2, 3 ORDER BY expired DESC, answerer_id LIMIT 100"""
     )
     return [Unanswered(**r) for r in rows]
+
+
+async def every_of(conn: Connection, participant_id: uuid.UUID) -> list[Proposal]:
+    """Every proposal of the participant, whatever its state, newest first (as the API lists
+    them): an access export."""
+    rows = await conn.fetch(
+        f"{_SELECT} WHERE p.participant_id = $1 ORDER BY p.proposed_at DESC, p.id DESC",
+        participant_id,
+    )
+    return [_load(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Anonymised:
+    """How many proposals lost their participant: to openings, to mentors, with an outcome."""
+
+    proposals: int
+    mentor_matches: int
+    outcomes: int
+
+
+# The participant's id becomes `$2` (one new id per erasure, known to no one, so that counts of
+# distinct participants stay); the explanation keeps its score and factor values but not its
+# notes or skills (what the person had); a reason stays only if it is one of the system's codes
+# (`$3`), never a person's free text about them.
+_ANONYMISE = """
+WITH changed AS (
+    UPDATE proposal SET participant_id = $2,
+        reason = CASE WHEN reason = ANY($3::text[]) THEN reason END,
+        explanation = jsonb_build_object(
+            'score', explanation -> 'score',
+            'factors', (SELECT coalesce(jsonb_agg(f.value - 'note' ORDER BY f.n), '[]'::jsonb)
+                        FROM jsonb_array_elements(explanation -> 'factors')
+                             WITH ORDINALITY AS f(value, n)),
+            'missing_skills', '[]'::jsonb,
+            'matched_skills', '[]'::jsonb)
+    WHERE participant_id = $1
+    RETURNING kind, outcome
+)
+SELECT count(*) FILTER (WHERE kind = 'opening') AS proposals,
+       count(*) FILTER (WHERE kind = 'mentor') AS mentor_matches,
+       count(outcome) AS outcomes
+FROM changed
+"""
+
+
+async def anonymise(
+    conn: Connection,
+    participant_id: uuid.UUID,
+    replacement: uuid.UUID,
+    kept_reasons: Sequence[str],
+) -> Anonymised:
+    row = await conn.fetchrow(_ANONYMISE, participant_id, replacement, list(kept_reasons))
+    assert row is not None
+    return Anonymised(**row)
