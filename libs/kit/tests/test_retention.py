@@ -42,7 +42,7 @@ async def _left(db: Database) -> dict[str, int]:
 
 
 def _purged(service: str) -> float:
-    labels = {"service": service, "table": "inbox"}
+    labels = {"service": service, "component": "inbox"}
     return REGISTRY.get_sample_value("voimala_retention_purged_rows_total", labels) or 0.0
 
 
