@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from voimala_notifications.domain.choice import Reachable, choose_channels
 from voimala_notifications.domain.links import ActionLink, BadLink, sign, verify
+from voimala_notifications.domain.privacy import (
+    HeldMessage,
+    SharedContact,
+    contact_strings,
+    export,
+    fit,
+    message_record,
+    without_contact,
+)
 from voimala_notifications.domain.sms import measure
 from voimala_notifications.domain.timing import in_quiet_hours, next_local, release_time
+
+from .samples import NOW, recipient
 
 QUIET = (time(21, 0), time(8, 0))
 
@@ -124,3 +136,60 @@ def test_the_link_keeps_its_expiry() -> None:
     token = sign(_link(expiry), "s" * 20)
     assert verify(token, "s" * 20).expires_at == expiry
     assert verify(token, "s" * 20).expires_at - timedelta(seconds=1) < expiry
+
+
+def _held(n: int, template: str = "reminder", body: str = "Hei!") -> list[HeldMessage]:
+    return [
+        HeldMessage(
+            id=uuid.uuid4(),
+            recipient_id=uuid.uuid4(),
+            event_id=uuid.uuid4(),
+            channel="email",
+            template=template,
+            category="reminders",
+            mandatory=False,
+            language="fi",
+            subject="Muistutus",
+            body=body,
+            status="sent",
+            attempts=1,
+            last_error=None,
+            not_before=NOW,
+            created_at=NOW - timedelta(minutes=i),
+            sent_at=NOW,
+            read_at=None,
+            ref=None,
+        )
+        for i in range(n)
+    ]
+
+
+def test_an_export_over_the_limit_keeps_the_newest_of_its_longest_data_set() -> None:
+    held = _held(40, body="x" * 1000)
+    whole = export(recipient(), held)
+    assert "_truncated" not in whole
+    cut = fit(whole, limit=20_000)
+    assert len(json.dumps(cut, separators=(",", ":"))) <= 20_000
+    kept = {c["data_set"]: (c["kept"], c["total"]) for c in cut["_truncated"]}
+    assert kept["messages"][1] == 40
+    assert 0 < kept["messages"][0] < 40
+    # Newest first: what is kept is the beginning of the list.
+    assert cut["messages"] == whole["messages"][: kept["messages"][0]]
+    assert cut["contact"] == whole["contact"]
+
+
+def test_an_export_leaves_out_the_links_that_act_as_the_person() -> None:
+    (signin,) = _held(1, "sign_in", "Kirjaudu: https://portal.example/signin/abc.def?lang=fi")
+    (proposal,) = _held(1, "match_proposed", "Hyväksy: https://x.example/actions/abc.def")
+    assert "https://" not in message_record(signin)["body"]
+    assert "https://" not in message_record(proposal)["body"]
+
+
+def test_a_shared_contact_is_replaced_in_another_s_message() -> None:
+    person = recipient(given_name="Aino", family_name="Virtanen", email="a@x.fi", phone="+3584")
+    text = "Hei Pekka!\n\nAino Virtanen\na@x.fi\n+3584"
+    shared = SharedContact(uuid.uuid4(), "Yhteystiedot", text, "<p>old</p>")
+    redacted = without_contact(shared, contact_strings(person))
+    assert redacted.body == "Hei Pekka!\n\n[erased]\n[erased]\n[erased]"
+    assert redacted.html is not None
+    assert "a@x.fi" not in redacted.html
