@@ -300,7 +300,15 @@ async def test_erasure_releases_the_seat_keeps_the_counts_and_forgets_the_person
         f"/occurrences/{oid}/registrations", json={"participant_id": str(pid)}, headers=staff
     )
     assert r.status_code == 409
+    assert r.json()["title"] == "Participant erased"
     assert str(pid) not in r.text
+    r = await client.post(
+        f"/occurrences/{past['occurrence_id']}/attendance",
+        json={"participant_id": str(pid)},
+        headers=staff,
+    )
+    assert r.status_code == 409
+    assert r.json()["title"] == "Participant erased"
     r = await client.get(f"/participants/{pid}/registrations", headers=staff)
     assert r.json()["items"] == []
     assert await _audit(db, pid, actor="system") == [

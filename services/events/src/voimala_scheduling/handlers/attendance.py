@@ -49,7 +49,6 @@ async def _who_came(conn: Connection, occ: Occurrence, cmd: CheckIn) -> _Person:
         return _Person(reg.id, reg.participant_id, reg.person_key, walk_in=False)
     if cmd.participant_id is None:
         return _Person(None, None, None, walk_in=True)
-    await refuse_erased(conn, cmd.participant_id)
     key = f"p:{cmd.participant_id}"
     reg = await registrations.live_for(conn, occ.id, key)
     if reg is not None and reg.status == "confirmed":
@@ -58,6 +57,8 @@ async def _who_came(conn: Connection, occ: Occurrence, cmd: CheckIn) -> _Person:
 
 
 async def check_in(deps: Deps, conn: Connection, cmd: CheckIn, who: Principal) -> Attendance:
+    if cmd.participant_id is not None:
+        await refuse_erased(conn, cmd.participant_id)
     occ = await occurrences.get(conn, cmd.occurrence_id, lock=True)
     if occ is None:
         raise not_found("occurrence")

@@ -21,8 +21,10 @@ from .deps import Deps
 async def note_idea(deps: Deps, conn: Connection, data: IdeaSubmitted, event: CloudEvent) -> None:
     """Kept with its theme; an erased participant's idea (a late or replayed event) is not."""
     author = data.author_participant_id
-    if author is not None and await privacy.is_erased(conn, author):
-        return
+    if author is not None:
+        await privacy.hold(conn, author)
+        if await privacy.is_erased(conn, author):
+            return
     idea = Idea(
         id=data.idea_id,
         text=data.text,

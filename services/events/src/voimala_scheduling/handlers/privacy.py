@@ -103,6 +103,7 @@ async def erase_participant(
     if not await privacy.first_answer(conn, data.erasure_id, "erasure", now):
         return
     pid = data.participant_id
+    await privacy.hold(conn, pid, exclusive=True)  # no registration or idea of theirs beside
     await audit.record(conn, audit.SYSTEM, [pid], "events.erased", f"erasure_{data.reason}")
     upcoming = await _lock_upcoming(deps, conn, pid)
     done = await privacy.anonymise(conn, pid)

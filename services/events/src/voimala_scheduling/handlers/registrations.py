@@ -85,7 +85,9 @@ def _participant_of(cmd: Register, who: Principal | None) -> uuid.UUID | None:
 
 
 async def refuse_erased(conn: Connection, participant_id: uuid.UUID) -> None:
-    """An erased participant is not brought back: nothing new is recorded about them."""
+    """An erased participant is not brought back: nothing new is recorded about them. (Called
+    before any occurrence is locked: an erasure running beside is waited for.)"""
+    await privacy.hold(conn, participant_id)
     if await privacy.is_erased(conn, participant_id):
         raise conflict("the participant's data has been erased", title="Participant erased")
 

@@ -42,6 +42,19 @@ async def first_answer(conn: Connection, request_id: uuid.UUID, kind: str, now: 
     return found is not None
 
 
+# One advisory lock per participant (a hash of the id; a collision only makes two people
+# wait for each other): an erasure holds it exclusively, whatever would write a new row
+# naming the participant holds it shared, so that nothing slips in between an erasure's
+# check and its commit. Taken before any occurrence's row lock, as the erasure takes it.
+_HOLD = "SELECT pg_advisory_xact_lock{}(hashtextextended($1::text, 7305115))"
+
+
+async def hold(conn: Connection, participant_id: uuid.UUID, *, exclusive: bool = False) -> None:
+    """Until the transaction ends: no erasure of the participant (or, `exclusive`, nothing
+    else about them) runs beside it."""
+    await conn.execute(_HOLD.format("" if exclusive else "_shared"), str(participant_id))
+
+
 async def is_erased(conn: Connection, participant_id: uuid.UUID) -> bool:
     found = await conn.fetchval(
         "SELECT 1 FROM erased_participants WHERE participant_id = $1", participant_id
