@@ -355,6 +355,25 @@ def start_postgres() -> None:
             input=CREATE_DATABASE, text=True, check=True, capture_output=True,
             env={**os.environ, "PGPASSWORD": PG_SUPERPASSWORD},
         )  # fmt: skip
+    create_keyring()
+
+
+def create_keyring() -> None:
+    """As deploy/local/postgres.sh: the keyring database, owned by participants, its table
+    (the kit's own), and every other service's role in keyring_writer (read and add keys)."""
+    from voimala_kit.personal import SCHEMA  # noqa: PLC0415 - only the start needs the kit
+
+    writers = ",".join(name for name in SERVICES if name != "participants")
+    for database, sql in (
+        ("postgres", CREATE_KEYRING),
+        ("keyring", f"SET ROLE participants;\n{SCHEMA}"),
+    ):
+        subprocess.run(
+            [str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+             "-p", str(PG_PORT), "-U", "postgres", "-d", database, "-v", f"writers={writers}"],
+            input=sql, text=True, check=True, capture_output=True,
+            env={**os.environ, "PGPASSWORD": PG_SUPERPASSWORD},
+        )  # fmt: skip
 
 
 def write_pg_config(home: Path, data: Path) -> None:
@@ -401,6 +420,17 @@ SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'svc', :'pw')
 SELECT format('CREATE DATABASE %I OWNER %I', :'svc', :'svc')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'svc') \\gexec
 REVOKE ALL ON DATABASE :"svc" FROM PUBLIC;
+"""
+#: The keyring (voimala_kit.personal), as deploy/local/postgres.sh makes it.
+CREATE_KEYRING = """
+SELECT 'CREATE ROLE keyring_writer NOLOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'keyring_writer') \\gexec
+SELECT 'CREATE DATABASE keyring OWNER participants'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'keyring') \\gexec
+REVOKE ALL ON DATABASE keyring FROM PUBLIC;
+GRANT CONNECT ON DATABASE keyring TO keyring_writer;
+SELECT format('GRANT keyring_writer TO %I', w)
+  FROM unnest(string_to_array(:'writers', ',')) AS w \\gexec
 """
 
 

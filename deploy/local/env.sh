@@ -35,6 +35,11 @@ PG_STATE="$LOCAL_DIR/pg"
 # Tests do not use these: they create their own databases as the superuser.
 VOIMALA_SERVICES=(participants events matching notifications portal)
 
+# The keyring's key-encryption key (voimala_kit.personal: it wraps every person's data key in
+# the `keyring` database that postgres.sh makes): the development one, refused in production.
+: "${VOIMALA_KEYRING_KEK:=dm9pbWFsYS1kZXYta2VrLW5vdC1mb3ItcmVhbC11c2U=}"
+export VOIMALA_KEYRING_KEK
+
 # Used by the wait script; optional, a port probe is the fallback.
 VENV_PYTHON="$ROOT/.venv/bin/python"
 

@@ -147,11 +147,12 @@ def test_every_reference_resolves_or_is_documented(rendered: Rendered) -> None:
     present = {(d["kind"], d["metadata"]["name"]) for d in rendered.docs}
     users = {u["metadata"]["name"] for u in rendered.kind("KafkaUser")}
     made = OPERATOR_MADE | users
-    secrets = [r["name"] for c in rendered.kind("Cluster") for r in c["spec"]["managed"]["roles"]]
-    needed = {
-        ("Secret", s["passwordSecret"]["name"])
-        for s in (r for c in rendered.kind("Cluster") for r in c["spec"]["managed"]["roles"])
-    }
+    # Every role that logs in has its password Secret (keyring_writer is a group, no login).
+    logins = [
+        r for c in rendered.kind("Cluster") for r in c["spec"]["managed"]["roles"] if r["login"]
+    ]
+    secrets = [r["name"] for r in logins]
+    needed = {("Secret", r["passwordSecret"]["name"]) for r in logins}
     assert len(needed) == len(secrets)
     for deployment in rendered.kind("Deployment"):
         needed |= references(deployment)
@@ -197,6 +198,38 @@ def test_each_service_reaches_its_own_database_only(rendered: Rendered, name: st
     froms = [p["podSelector"]["matchLabels"] for r in guard["spec"]["ingress"] for p in r["from"]]
     assert {"app.kubernetes.io/name": name} in froms
     assert not [f for f in froms if f.get("app.kubernetes.io/name") in set(services()) - {name}]
+
+
+@pytest.mark.parametrize("name", sorted(services()))
+def test_each_service_reaches_the_keyring_through_its_own_pooler(
+    rendered: Rendered, name: str
+) -> None:
+    """The keyring (voimala_kit.personal): every process has its URL and the KEK; only
+    participants, the owner, may destroy keys; the others are keyring_writers."""
+    service = services()[name]
+    own = database_url(rendered, name)
+    for component in COMPONENTS:
+        env = {
+            v["name"]: v
+            for v in container(rendered.one("Deployment", f"{name}-{component}"))["env"]
+        }
+        url = urlsplit(env[f"{service.prefix}KEYRING_URL"]["value"])
+        assert (url.username, url.hostname, url.port, url.path) == (
+            name,
+            own.hostname,
+            5432,
+            "/keyring",
+        )
+        kek = env["VOIMALA_KEYRING_KEK"]["valueFrom"]["secretKeyRef"]
+        assert kek == {"name": "voimala-keyring", "key": "kek"}
+    (keyring,) = [d for d in rendered.kind("Database") if d["spec"]["name"] == "keyring"]
+    assert keyring["spec"]["owner"] == "participants"
+    (cluster,) = rendered.kind("Cluster")
+    hba = cluster["spec"]["postgresql"]["pg_hba"]
+    allow, reject = f"hostssl keyring {name} all scram-sha-256", f"host all {name} all reject"
+    assert hba.index(allow) < hba.index(reject)
+    (role,) = [r for r in cluster["spec"]["managed"]["roles"] if r["name"] == name]
+    assert ("keyring_writer" in role.get("inRoles", [])) == (name != "participants")
 
 
 def test_only_the_portal_calls_the_services_http(rendered: Rendered) -> None:
