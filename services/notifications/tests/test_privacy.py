@@ -262,6 +262,10 @@ async def test_an_access_request_is_answered_with_all_that_is_held_about_the_per
     assert deliveries["email"]["attempts"] == 1
     assert deliveries["email"]["sent_at"] is not None
     assert "_truncated" not in exported
+    # As it goes to Kafka, the export is sealed with the person's key: nothing readable.
+    raw = await db.fetchval("SELECT payload FROM outbox WHERE event_id = $1", answer["id"])
+    for secret in (person.email, person.given_name, mail["Subject"]):
+        assert secret.encode() not in raw
     # Nothing about anyone else.
     text = json.dumps(exported)
     assert str(other) not in text

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 from voimala_contracts import (
     STRUCTURED,
     EventData,
@@ -65,8 +66,13 @@ async def settings(
 
 
 @pytest.fixture(scope="module")
-async def client(settings: Settings, clock: SetClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings, clock=clock)) as c:
+def app(settings: Settings, clock: SetClock) -> FastAPI:
+    return bootstrap(settings, clock=clock)
+
+
+@pytest.fixture(scope="module")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(app) as c:
         yield c
 
 
@@ -116,15 +122,25 @@ async def _request(
     return link_id, link, event
 
 
-async def _identified(db: asyncpg.Pool, link_id: uuid.UUID) -> list[dict[str, Any]]:
+async def _identified(app: FastAPI, db: asyncpg.Pool, link_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The `signin.identified.v1` events in the outbox, their sealed `personal` opened."""
     rows = await db.fetch("SELECT payload FROM outbox WHERE key = $1", str(link_id))
-    return [
-        e for e in (json.loads(r["payload"]) for r in rows) if e["type"] == "signin.identified.v1"
-    ]
+    found = [json.loads(r["payload"]) for r in rows]
+    told = [e for e in found if e["type"] == "signin.identified.v1"]
+    for event in told:
+        assert "sealed" in event["data"]["personal"]  # the name never travels in clear
+        event["data"], _ = await app.state.platform.keyring.open_data(
+            event["subject"], event["data"]
+        )
+    return told
 
 
 async def test_an_employer_contact_gets_the_link_in_their_language_and_the_portal_is_told(
-    client: httpx.AsyncClient, db: asyncpg.Pool, producer: AIOKafkaProducer, smtp: SmtpServer
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    smtp: SmtpServer,
 ) -> None:
     partner_id, user_id = uuid.uuid4(), uuid.uuid4()
     address = _address("Riikka.Salminen")
@@ -158,7 +174,7 @@ async def test_an_employer_contact_gets_the_link_in_their_language_and_the_porta
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"{link}?lang=sv" in text
     assert "Hej Riikka Salminen!" in text
-    (told,) = await wait_for(lambda: _identified(db, link_id))
+    (told,) = await wait_for(lambda: _identified(app, db, link_id))
     assert told["subject"] == str(link_id)
     assert told["data"] == {
         "link_id": str(link_id),
@@ -179,7 +195,7 @@ async def test_an_employer_contact_gets_the_link_in_their_language_and_the_porta
     assert again.id == event.id
     await wait_for(lambda: _inbox_has(db, event.id))
     assert len(smtp.mailbox.to(address)) == 1
-    assert len(await _identified(db, link_id)) == 1
+    assert len(await _identified(app, db, link_id)) == 1
 
 
 def event_data(event: Any) -> SigninRequested:
@@ -195,7 +211,11 @@ async def _async(value: Any) -> Any:
 
 
 async def test_a_mentor_and_a_participant_sign_in_as_themselves(
-    client: httpx.AsyncClient, db: asyncpg.Pool, producer: AIOKafkaProducer, smtp: SmtpServer
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    smtp: SmtpServer,
 ) -> None:
     mentor_id, mentor_user = uuid.uuid4(), uuid.uuid4()
     mentor_address = _address("mentor")
@@ -228,8 +248,8 @@ async def test_a_mentor_and_a_participant_sign_in_as_themselves(
     await wait_for(lambda: _known(db, pid))
     mentor_link, _, _ = await _request(producer, mentor_address)
     participant_link, _, _ = await _request(producer, participant_address)
-    (mentor,) = await wait_for(lambda: _identified(db, mentor_link))
-    (participant,) = await wait_for(lambda: _identified(db, participant_link))
+    (mentor,) = await wait_for(lambda: _identified(app, db, mentor_link))
+    (participant,) = await wait_for(lambda: _identified(app, db, participant_link))
     assert (mentor["data"]["role"], mentor["data"]["subject"]) == ("mentor", str(mentor_user))
     assert mentor["data"]["org"] is None
     assert (participant["data"]["role"], participant["data"]["subject"]) == (
@@ -241,7 +261,11 @@ async def test_a_mentor_and_a_participant_sign_in_as_themselves(
 
 
 async def test_an_unknown_or_late_request_sends_nothing_and_tells_nothing(
-    client: httpx.AsyncClient, db: asyncpg.Pool, producer: AIOKafkaProducer, smtp: SmtpServer
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    smtp: SmtpServer,
 ) -> None:
     unknown = _address("nobody")
     link_id, _, event = await _request(producer, unknown)
@@ -262,8 +286,8 @@ async def test_an_unknown_or_late_request_sends_nothing_and_tells_nothing(
     await wait_for(lambda: _inbox_has(db, late.id))
     assert smtp.mailbox.to(unknown) == []
     assert smtp.mailbox.to(late_address) == []
-    assert await _identified(db, link_id) == []
-    assert await _identified(db, late_link) == []
+    assert await _identified(app, db, link_id) == []
+    assert await _identified(app, db, late_link) == []
     assert (
         await db.fetchval(
             "SELECT count(*) FROM message WHERE event_id = ANY($1::uuid[])", [event.id, late.id]
