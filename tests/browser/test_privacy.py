@@ -212,9 +212,16 @@ async def _see_it_erased(page: Page, stack: Stack, person: dict[str, Any]) -> No
     assert main.count("Poistettu") >= 4
     assert "Ilmoittautumiset" in main  # events counted the registration it anonymised
     await check_page(page, "privacy-erasure-complete-fi")
+    erasure = page.url
+    # The profile says the person was erased, and where to see it (not a broken page).
     answer = await page.goto(f"{stack.portal}/staff/participants/{person['id']}")
     assert answer is not None
-    assert answer.status == 404
+    assert answer.status == 410
+    assert await page.locator("h1").inner_text() == "Tämä osallistuja on poistettu"
+    link = await page.get_by_role("link", name="Katso poisto").get_attribute("href")
+    assert link is not None
+    assert erasure.endswith(link)
+    await check_page(page, "privacy-erased-profile-fi")
 
 
 async def test_a_coordinator_asks_for_a_copy_sees_who_read_and_erases_a_participant(
@@ -293,7 +300,7 @@ async def test_without_javascript_the_forms_work_the_same(
     assert again.headers["location"] == f"/staff/erasures/{erasure_id}"
     answer = await page.goto(f"{stack.portal}/staff/participants/{person['id']}/erase")
     assert answer is not None
-    assert answer.status == 404  # no longer in the register: nothing to confirm
+    assert answer.status == 410  # erased: nothing to confirm, the erasure named
 
 
 @pytest.mark.parametrize("role", ["counsellor", "ops"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -37,6 +38,14 @@ async def refused_page(scope: Scope, problem: Problem) -> Response:
     return render(request, template, status_code=problem.status)
 
 
+def _erasure(exc: ServiceError) -> str:
+    """The erasure a 410 names, if it names one as a UUID ("" otherwise)."""
+    try:
+        return str(uuid.UUID(str(exc.problem.get("erasure_id"))))
+    except ValueError:
+        return ""
+
+
 def install_errors(app: FastAPI) -> None:
     kit_http = app.exception_handlers.get(HTTPException)
 
@@ -56,6 +65,10 @@ def install_errors(app: FastAPI) -> None:
     async def on_service(request: Request, exc: ServiceError) -> Response:
         if exc.status == 404:
             return render(request, "errors/not_found.html", status_code=404)
+        if exc.status == 410:  # a participant erased: say so (and, to staff, where to see it)
+            return render(
+                request, "errors/erased.html", {"erasure": _erasure(exc)}, status_code=410
+            )
         if exc.status == 403:
             return render(request, "errors/forbidden.html", status_code=403)
         log.warning("portal.service_error", status=exc.status, route=_route(request))

@@ -56,13 +56,14 @@ def when(value: Any) -> dt.datetime | None:
         return None
 
 
-async def name_of(caller: Caller, participant_id: uuid.UUID) -> str | None:
+async def name_of(caller: Caller, participant_id: uuid.UUID, *, erased: bool = True) -> str | None:
     """The participant's name for the page's heading; None when the register no longer has
-    them (erased): the page is still shown."""
+    them: the page is still shown. With `erased=False` an erased participant is the erased
+    page (410, naming the erasure)."""
     try:
         found = await caller.get("participants", f"/participants/{participant_id}", purpose=PURPOSE)
     except ServiceError as exc:
-        if exc.status in (404, 410):
+        if exc.status == 404 or (erased and exc.status == 410):
             return None
         raise
     return f"{found.get('given_name') or ''} {found.get('family_name') or ''}".strip() or None

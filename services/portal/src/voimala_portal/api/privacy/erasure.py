@@ -45,7 +45,7 @@ async def erase_confirm(
     request: Request, participant_id: str, portal: PortalDep, user: Coordinator
 ) -> Response:
     pid = path_id(participant_id)
-    name = await name_of(portal.services.as_user(user), pid)
+    name = await name_of(portal.services.as_user(user), pid, erased=False)
     if name is None:
         raise ServiceError(404, {})
     return _form_page(request, pid, name, {}, {})
@@ -93,7 +93,7 @@ async def erase(
         else:
             erasure_id = located(response, "/erasures/", "erasure_id")
             return RedirectResponse(f"/staff/erasures/{erasure_id}", 303)
-    name = await name_of(caller, pid)
+    name = await name_of(caller, pid, erased=False)
     if name is None:
         raise ServiceError(404, {})
     return _form_page(request, pid, name, {"reason": reason, "note": note}, errors)
