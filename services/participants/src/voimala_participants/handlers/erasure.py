@@ -121,13 +121,15 @@ async def record_erased(deps: Deps, conn: Connection, data: AnyErased, event: Cl
 
 async def destroy_keys(deps: Deps, conn: Connection, limit: int) -> int:
     """Destroy the keys of erased people not yet destroyed (claimed, SKIP LOCKED): after the
-    erasure's commit, and again by the sweep if that failed. None without a keyring."""
-    if deps.keys is None:
+    erasure's commit, and again by the sweep if that failed. The keyring is the process's own
+    (the kit gives it to the outbox at start); without one, none."""
+    keyring = deps.outbox.keyring
+    if keyring is None:
         return 0
     pending = await erasures.keys_pending(conn, limit)
     for erasure in pending:
-        # The one call site of crypto-shredding: voimala_kit.personal.Keyring.destroy.
-        await deps.keys.destroy(str(erasure.participant_id))
+        # Crypto-shredding: what any topic holds sealed for the person can never be opened.
+        await keyring.destroy(str(erasure.participant_id))
         await erasures.key_destroyed(conn, erasure.id, deps.clock.now())
     return len(pending)
 
