@@ -877,7 +877,8 @@ async def test_replaying_every_topic_from_the_beginning_sends_no_message_twice(
     group = f"notifications-replay-{uuid.uuid4().hex[:8]}"
     replay = settings.model_copy(update={"consumer_group": group})
     async with running_app(bootstrap(replay, clock=clock)):
-        await wait_for(lambda: _caught_up(kafka_bootstrap, group), timeout=120, interval=0.5)
+        # The whole history of a shared broker: it grows with every suite run on it.
+        await wait_for(lambda: _caught_up(kafka_bootstrap, group), timeout=600, interval=0.5)
     await asyncio.sleep(1.0)  # a duplicate, had one been queued, would go out now
 
     assert {(r["template"], r["channel"]) for r in await _rows(db, pid)} == before
