@@ -8,20 +8,24 @@ request about the same participant, on the same partition, has been answered.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import CloudEvent, new_event, topics
+from voimala_contracts.matching import Explanation
 from voimala_contracts.privacy import AccessRequested, ErasureRequested
 from voimala_kit.personal import Keyring
 from voimala_kit.testing import auth, opened, read_topic, wait_for
+from voimala_matching.repository import profiles, proposals
 from voimala_matching.repository.indexes import LiveIndexes
+from voimala_matching.repository.proposals import NewProposal
 from voimala_matching.settings import Settings
 
 from .conftest import (
@@ -70,17 +74,46 @@ async def published(kafka: str, pid: uuid.UUID, kind: str | None = None) -> list
     return found
 
 
-async def answer(
-    kafka: str, keyring: Keyring, pid: uuid.UUID, kind: str, key: str, rid: uuid.UUID
-) -> Any:
-    """Wait for the answer to request `rid` (`key` names its id field); the answer's data,
-    its `personal` part opened with the person's key."""
+# Other matching processes on this broker (a `make run` stack, another session) read the same
+# requests and answer them too, from their own databases: this service's answers are told
+# apart by what only it can give, an export its keyring opens, an erasure at the time its own
+# database recorded.
 
+
+async def exports(
+    kafka: str, keyring: Keyring, pid: uuid.UUID, rid: uuid.UUID
+) -> list[dict[str, Any]]:
+    """This service's answers to access request `rid`, their `personal` parts opened."""
+    found = []
+    for event in await published(kafka, pid, EXPORTED):
+        if event["data"]["request_id"] == str(rid):
+            data = (await opened(keyring, event))["data"]
+            if data["personal"] is not None:
+                found.append(data)
+    return found
+
+
+async def erasures(
+    kafka: str, db: asyncpg.Connection, pid: uuid.UUID, eid: uuid.UUID
+) -> list[dict[str, Any]]:
+    """This service's answers to erasure `eid` (none before its database has the erasure)."""
+    at = await db.fetchval(
+        "SELECT erased_at FROM erased_participants WHERE participant_id = $1", pid
+    )
+    return [
+        e["data"]
+        for e in await published(kafka, pid, ERASED)
+        if e["data"]["erasure_id"] == str(eid)
+        and datetime.fromisoformat(e["data"]["erased_at"]) == at
+    ]
+
+
+async def export(kafka: str, keyring: Keyring, pid: uuid.UUID, rid: uuid.UUID) -> Any:
     async def arrived() -> dict[str, Any] | None:
-        done = [e for e in await published(kafka, pid, kind) if e["data"][key] == str(rid)]
-        return done[0] if done else None
+        found = await exports(kafka, keyring, pid, rid)
+        return found[0] if found else None
 
-    return (await opened(keyring, await wait_for(arrived, timeout=60)))["data"]
+    return await wait_for(arrived, timeout=60)
 
 
 async def _confirmed_match(
@@ -165,7 +198,7 @@ async def test_an_access_request_is_answered_once_with_everything_held(
     await send(producer, request)
     await send(producer, access(pid, AccessRequested.model_validate(request.data).request_id))
     rid = AccessRequested.model_validate(request.data).request_id
-    data = await answer(kafka_bootstrap, keyring, pid, EXPORTED, "request_id", rid)
+    data = await export(kafka_bootstrap, keyring, pid, rid)
 
     assert data["participant_id"] == str(pid)
     held = data["personal"]["data"]
@@ -177,12 +210,12 @@ async def test_an_access_request_is_answered_once_with_everything_held(
         "matching": True,
         "contact_sharing": True,
     }
-    proposals = {p["id"]: p for p in held["proposals"]}
-    assert set(proposals) == {ids["hired"], ids["declined"], ids["open"]}
-    assert proposals[ids["hired"]]["status"] == "confirmed"
-    assert proposals[ids["declined"]]["reason"] == "Aino had no forklift licence"
+    shown = {p["id"]: p for p in held["proposals"]}
+    assert set(shown) == {ids["hired"], ids["declined"], ids["open"]}
+    assert shown[ids["hired"]]["status"] == "confirmed"
+    assert shown[ids["declined"]]["reason"] == "Aino had no forklift licence"
     # The whole explanation, as staff see it: the priority factor too.
-    factors = {f["name"] for f in proposals[ids["open"]]["explanation"]["factors"]}
+    factors = {f["name"] for f in shown[ids["open"]]["explanation"]["factors"]}
     assert "priority" in factors
     assert [m["id"] for m in held["mentor_matches"]] == [ids["mentor"]]
     assert held["outcomes"] == [
@@ -190,7 +223,7 @@ async def test_an_access_request_is_answered_once_with_everything_held(
             "proposal_id": ids["hired"],
             "kind": "opening",
             "outcome": "hired",
-            "outcome_at": proposals[ids["hired"]]["outcome_at"],
+            "outcome_at": shown[ids["hired"]]["outcome_at"],
         }
     ]
     assert held["exit"] == []
@@ -201,9 +234,8 @@ async def test_an_access_request_is_answered_once_with_everything_held(
     later = access(pid)
     await send(producer, later)
     later_id = AccessRequested.model_validate(later.data).request_id
-    await answer(kafka_bootstrap, keyring, pid, EXPORTED, "request_id", later_id)
-    answers = await published(kafka_bootstrap, pid, EXPORTED)
-    assert [a["data"]["request_id"] for a in answers].count(str(rid)) == 1
+    await export(kafka_bootstrap, keyring, pid, later_id)
+    assert len(await exports(kafka_bootstrap, keyring, pid, rid)) == 1
 
 
 async def test_erasure_removes_the_profile_anonymises_proposals_and_stays(
@@ -226,7 +258,12 @@ async def test_erasure_removes_the_profile_anonymises_proposals_and_stays(
     request = erasure(pid)
     eid = ErasureRequested.model_validate(request.data).erasure_id
     await send(producer, request)
-    done = await answer(kafka_bootstrap, keyring, pid, ERASED, "erasure_id", eid)
+
+    async def erased() -> dict[str, Any] | None:
+        found = await erasures(kafka_bootstrap, db, pid, eid)
+        return found[0] if found else None
+
+    done = await wait_for(erased, timeout=60)
     assert done["counts"] == {
         "profile": 1,
         "consents": 1,
@@ -280,8 +317,7 @@ async def test_erasure_removes_the_profile_anonymises_proposals_and_stays(
     later = access(pid)
     await send(producer, later)
     rid = AccessRequested.model_validate(later.data).request_id
-    exported = await answer(kafka_bootstrap, keyring, pid, EXPORTED, "request_id", rid)
-    held = exported["personal"]["data"]
+    held = (await export(kafka_bootstrap, keyring, pid, rid))["personal"]["data"]
     assert [len(held[k]) for k in ("profile", "proposals", "mentor_matches", "outcomes")] == [
         0,
         0,
@@ -291,4 +327,66 @@ async def test_erasure_removes_the_profile_anonymises_proposals_and_stays(
     assert len(held["erasure"]) == 1
     assert await profile_of(client, token, pid) is None
     assert await db.fetchval("SELECT count(*) FROM profile WHERE participant_id = $1", pid) == 0
-    assert len(await published(kafka_bootstrap, pid, ERASED)) == 1
+    assert len(await erasures(kafka_bootstrap, db, pid, eid)) == 1
+
+
+async def _waiting_on_a_lock(db: asyncpg.Connection, backend: int) -> bool:
+    found: bool = await db.fetchval(
+        "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", backend
+    )
+    return found
+
+
+async def test_a_proposal_made_while_the_profile_is_erased_is_erased_too_or_not_made(
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Connection,
+    settings: Settings,
+) -> None:
+    p = await partner(client, token)
+    o = await opening(client, token, p["id"], required_skills=[SKILL], nice_skills=[])
+    first, second = [await participant(client, producer, token, skills=[SKILL]) for _ in "ab"]
+
+    def new(pid: uuid.UUID) -> NewProposal:
+        return NewProposal(
+            id=uuid.uuid4(),
+            participant_id=pid,
+            kind="opening",
+            opening_id=uuid.UUID(o["id"]),
+            mentor_id=None,
+            partner_id=uuid.UUID(p["id"]),
+            score=0.5,
+            explanation=Explanation(score=0.5),
+            status="proposed",
+            proposed_by="engine",
+            expires_at=datetime.now(UTC) + timedelta(days=7),
+        )
+
+    making, erasing = [await asyncpg.connect(settings.database_url) for _ in "ab"]
+    try:
+        # The proposal first: the erasure's delete waits for it, then anonymises it.
+        async with making.transaction():
+            assert await proposals.insert(making, new(first))
+            erased = asyncio.create_task(_erase(erasing, first))
+            await wait_for(lambda: _waiting_on_a_lock(db, erasing.get_server_pid()))
+        assert (await erased).proposals == 1
+        assert (
+            await db.fetchval("SELECT count(*) FROM proposal WHERE participant_id = $1", first) == 0
+        )
+
+        # The erasure first: the proposal waits for it, then is not made.
+        async with erasing.transaction():
+            await profiles.erase(erasing, second)
+            made = asyncio.create_task(proposals.insert(making, new(second)))
+            await wait_for(lambda: _waiting_on_a_lock(db, making.get_server_pid()))
+        assert await made is False
+    finally:
+        await making.close()
+        await erasing.close()
+
+
+async def _erase(conn: asyncpg.Connection, pid: uuid.UUID) -> proposals.Anonymised:
+    async with conn.transaction():
+        await profiles.erase(conn, pid)
+        return await proposals.anonymise(conn, pid, uuid.uuid4(), [])

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from voimala_contracts.matching import Explanation, MatchProposed
 from voimala_kit.db import Connection
-from voimala_kit.refusals import conflict
+from voimala_kit.refusals import conflict, not_found
 
-from ..repository import openings
+from ..repository import openings, profiles
 from ..repository import proposals as repo
 from ..repository.proposals import NewProposal, Proposal
 from . import ranking
@@ -46,6 +46,8 @@ async def create(deps: Deps, conn: Connection, draft: Draft) -> Proposal:
         expires_at=deps.clock.now() + timedelta(days=deps.settings.proposal_days),
     )
     if not await repo.insert(conn, new):
+        if await profiles.get(conn, draft.participant_id) is None:
+            raise not_found("candidate")  # exited or erased while this was being made
         raise conflict("this participant already has a live proposal for it")
     row = await repo.get(conn, new.id)
     assert row is not None

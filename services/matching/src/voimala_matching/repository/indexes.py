@@ -5,8 +5,9 @@ with the database, which is why it lives with the repositories: each ranking fir
 changed since the last one (profiles, exits and erasures, and openings whose `updated_at` is
 past the watermark, less an overlap for transactions that committed after a later one had
 started), so that a ranking reflects every committed change, and then ranks in memory. An
-erasure thus leaves every process's index at that process's next ranking, as an exit does. The first sync (the
-`ranking_index` worker at start-up, or else the first ranking) loads everything.
+erasure thus leaves every process's index at that process's next ranking, as an exit does.
+The first sync (the `ranking_index` worker at start-up, or else the first ranking) loads
+everything.
 """
 
 from __future__ import annotations

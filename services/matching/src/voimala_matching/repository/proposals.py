@@ -71,6 +71,15 @@ class Filter:
 
 PROPOSALS = Table("proposal", ProposalRow)
 _NEW = Table("proposal", NewProposal)
+# A proposal is made only while its participant's profile is there, and holds that row (key
+# share) until it commits: an exit or an erasure deleting the profile waits for it and then
+# sees the proposal (to withdraw and anonymise it), or came first and no proposal is made.
+_INSERT = f"""
+INSERT INTO proposal ({_NEW.column_list})
+SELECT {", ".join(f"${n}" for n in range(1, len(_NEW.columns) + 1))}
+WHERE EXISTS (SELECT 1 FROM profile WHERE participant_id = $2 FOR KEY SHARE)
+ON CONFLICT DO NOTHING RETURNING id
+"""  # noqa: S608 - columns from code
 _SELECT = (
     f"SELECT {', '.join(f'p.{c}' for c in PROPOSALS.columns)}, o.title "  # noqa: S608 - columns from code
     "FROM proposal p LEFT JOIN opening o ON o.id = p.opening_id"
@@ -84,12 +93,13 @@ def _load(r: asyncpg.Record) -> Proposal:
 
 
 async def insert(conn: Connection, p: NewProposal) -> bool:
-    """False if the participant already has a live proposal for the same opening or mentor."""
+    """False if the participant already has a live proposal for the same opening or mentor,
+    or has no profile any more (exited or erased meanwhile)."""
     values = [
         json.dumps(v.model_dump(mode="json")) if isinstance(v, Explanation) else v
         for v in _NEW.values(p)
     ]
-    done = await conn.fetchrow(_NEW.insert("ON CONFLICT DO NOTHING"), *values)
+    done = await conn.fetchrow(_INSERT, *values)
     return done is not None
 
 
