@@ -26,10 +26,13 @@ from voimala_notifications.fake_sms import create_fake_provider
 
 @dataclass
 class Mailbox:
-    """What the SMTP server accepted. Addresses starting with `refuse` get a 550."""
+    """What the SMTP server accepted. Addresses starting with `refuse` get a 550; mail to an
+    address starting with `slow` is held in DATA (`holding` set) until `release` is set."""
 
     mails: list[tuple[str, EmailMessage]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -42,6 +45,10 @@ class Mailbox:
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
+        if any(rcpt.startswith("slow") for rcpt in envelope.rcpt_tos):
+            self.holding.set()
+            while not self.release.is_set():  # noqa: ASYNC110 - set from the test's thread
+                await asyncio.sleep(0.02)
         message = email.message_from_bytes(envelope.content, policy=default)  # type: ignore[arg-type]
         with self.lock:
             for rcpt in envelope.rcpt_tos:

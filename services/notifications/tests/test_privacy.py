@@ -114,7 +114,7 @@ async def _async(value: Any) -> Any:
     return value
 
 
-def _contact(pid: uuid.UUID, language: str) -> ParticipantContactChanged:
+def _contact(pid: uuid.UUID, language: str, mailbox: str = "ebba") -> ParticipantContactChanged:
     tag = pid.hex[:8]
     return ParticipantContactChanged(
         participant_id=pid,
@@ -122,7 +122,7 @@ def _contact(pid: uuid.UUID, language: str) -> ParticipantContactChanged:
         personal=ParticipantContact(
             given_name=f"Ebba{tag}",
             family_name=f"Lindqvist{tag}",
-            email=f"ebba.{tag}@example.fi",
+            email=f"{mailbox}.{tag}@example.fi",
             phone=f"+35840{int(tag, 16) % 10_000_000:07d}",
             preferred_channel="email",
         ),
@@ -136,10 +136,11 @@ async def _participant(
     *,
     language: str = "fi",
     preferences: dict[str, Any] | None = None,
+    mailbox: str = "ebba",
 ) -> tuple[uuid.UUID, ParticipantContact]:
     """A participant known to the service, e-mail and SMS chosen (and these preferences)."""
     pid = uuid.uuid4()
-    contact = _contact(pid, language)
+    contact = _contact(pid, language, mailbox)
     await _send(producer, contact, pid)
     headers = auth(token("participant", subject=str(pid)))
 
@@ -430,6 +431,49 @@ async def test_an_erasure_leaves_nothing_of_the_person_and_nothing_is_sent_after
     assert await db.fetchval("SELECT email FROM recipient WHERE id = $1", marker) == (
         marker_person.email
     )
+
+
+async def _erasure_waits(db: asyncpg.Pool) -> bool:
+    """Some transaction waits for an advisory lock in this database (the erasure)."""
+    return bool(
+        await db.fetchval(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
+        )
+    )
+
+
+async def test_an_erasure_waits_for_an_e_mail_being_handed_over_and_nothing_leaves_after(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    smtp: SmtpServer,
+) -> None:
+    pid, person = await _participant(producer, client, token, mailbox="slow")
+    smtp.mailbox.holding.clear()
+    smtp.mailbox.release.clear()
+    try:
+        await _send(producer, sample("registration.confirmed.v1", pid), pid)
+        await wait_for(lambda: _async(smtp.mailbox.holding.is_set()), timeout=30)
+        # The e-mail is in the SMTP server's hands, not yet accepted: the erasure comes now.
+        erasure_id = uuid.uuid4()
+        erase = ErasureRequested(
+            erasure_id=erasure_id, participant_id=pid, reason="request", requested_at=NOW
+        )
+        await _send(producer, erase, pid)
+        await wait_for(lambda: _erasure_waits(db), timeout=30)
+        assert not [
+            e for e in await _answers(app, db, ERASED) if e["data"]["erasure_id"] == str(erasure_id)
+        ]
+    finally:
+        smtp.mailbox.release.set()
+    answer = await _answer(app, db, ERASED, "erasure_id", erasure_id)
+    # The hand-off ended (and was recorded) before the erasure: nothing was left to cancel.
+    assert len(smtp.mailbox.to(person.email)) == 1
+    assert answer["data"]["counts"]["cancelled"] == 0
+    assert await _messages(db, pid) == []
 
 
 async def test_a_new_erasure_request_for_someone_erased_is_answered_with_nothing_to_do(

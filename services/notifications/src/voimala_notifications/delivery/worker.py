@@ -68,9 +68,18 @@ class DeliveryWorker:
             )
         if not due:
             return 0
-        outcomes = await asyncio.gather(*(self._deliver(message) for message in due))
-        async with db.transaction() as conn:
-            await self._record(conn, outcomes)
+        # The recipients are held while their messages are handed over: an erasure waits for
+        # it, and a message whose recipient was erased after the claim is not sent.
+        people = sorted({m.recipient_id for m in due})
+        async with db.connection() as guard:
+            await deliveries.hold_recipients(guard, people)
+            try:
+                still = await deliveries.still_due(guard, [m.id for m in due])
+                outcomes = await asyncio.gather(*(self._deliver(m) for m in due if m.id in still))
+                async with db.transaction() as conn:
+                    await self._record(conn, outcomes)
+            finally:
+                await deliveries.release_recipients(guard, people)
         return len(due)
 
     async def _deliver(self, message: Due) -> Outcome:  # noqa: PLR0911 - one return per outcome

@@ -30,7 +30,7 @@ from voimala_kit.db import Connection
 from voimala_kit.logging import get_logger
 
 from ..domain.privacy import SHARES_CONTACT, contact_strings, export, without_contact
-from ..repository import privacy, recipients
+from ..repository import deliveries, privacy, recipients
 from .deps import Deps
 
 log = get_logger(__name__)
@@ -66,6 +66,7 @@ async def erase_participant(
     if not await privacy.first_answer(conn, data.erasure_id, "erasure", now):
         return
     pid = data.participant_id
+    await deliveries.stop_sending_to(conn, pid)  # waits for a hand-off under way
     await privacy.mark_erased(conn, pid, data.erasure_id, now)
     counts = {"shared_contact": await _forget_shared_contact(conn, pid)}
     counts["cancelled"] = await privacy.cancel_pending(conn, pid)

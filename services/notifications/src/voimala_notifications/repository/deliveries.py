@@ -62,6 +62,17 @@ WHERE recipient_id = $1 AND digest AND status = 'held' AND not_before <= $2
 ORDER BY created_at, id
 FOR UPDATE"""
 )
+# A claimed message is handed over only while its recipient cannot be erased: a sending round
+# holds a shared lock per recipient, an erasure takes it exclusively. The erasure waits for
+# what is being handed over; what is claimed while it runs is found gone before it is sent.
+_SENDING_LOCK = 7_305_117  # the relay's is 7_305_115, the digests' 7_305_116
+_HOLD = "SELECT pg_advisory_lock_shared($1, hashtext(r::text)) FROM unnest($2::uuid[]) AS r"
+_RELEASE = "SELECT pg_advisory_unlock_shared($1, hashtext(r::text)) FROM unnest($2::uuid[]) AS r"
+_ERASING = "SELECT pg_advisory_xact_lock($1, hashtext($2::uuid::text))"
+_STILL_DUE = """
+SELECT id FROM message
+WHERE id = ANY($1::uuid[]) AND status = 'queued' AND recipient_id IS NOT NULL
+"""
 _DIGESTED = """
 UPDATE message SET status = 'sent', sent_at = $2, digest_id = $3 WHERE id = ANY($1::uuid[])
 """
@@ -110,3 +121,23 @@ async def mark_digested(
     conn: Connection, ids: Sequence[uuid.UUID], at: datetime, digest_id: uuid.UUID
 ) -> None:
     await conn.execute(_DIGESTED, list(ids), at, digest_id)
+
+
+async def hold_recipients(conn: Connection, recipient_ids: Sequence[uuid.UUID]) -> None:
+    """While held (on this session), none of these people can be erased."""
+    await conn.fetch(_HOLD, _SENDING_LOCK, list(recipient_ids))
+
+
+async def release_recipients(conn: Connection, recipient_ids: Sequence[uuid.UUID]) -> None:
+    await conn.fetch(_RELEASE, _SENDING_LOCK, list(recipient_ids))
+
+
+async def still_due(conn: Connection, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of the claimed messages are still to be sent (not cancelled, not erased)."""
+    return {r["id"] for r in await conn.fetch(_STILL_DUE, list(ids))}
+
+
+async def stop_sending_to(conn: Connection, recipient_id: uuid.UUID) -> None:
+    """Wait until nothing is being handed over to the person; until this transaction ends,
+    nothing more will be (an erasure)."""
+    await conn.execute(_ERASING, _SENDING_LOCK, recipient_id)
