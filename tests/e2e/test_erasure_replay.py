@@ -107,8 +107,7 @@ async def test_after_erasure_no_topic_shows_the_person_and_a_replay_brings_nothi
     keyring_dsn: str,
     service_settings: Callable[..., Awaitable[Any]],
 ) -> None:
-    tag = uuid.uuid4().hex[:10]
-    erased, kept = _person(tag), _person(f"{tag}k")
+    erased, kept = _person(uuid.uuid4().hex[:10]), _person(uuid.uuid4().hex[:10])
     participants = platform["participants"].url
     coordinator = auth(token("coordinator", subject="coordinator-e2e"))
     async with httpx.AsyncClient(timeout=30, headers=coordinator) as client:
@@ -173,13 +172,15 @@ async def _replay_into_empty_notifications(
     try:
         async with db.connection() as conn:
             await migrate(conn, {"notifications": MIGRATIONS, "kit": KIT_MIGRATIONS})
-        await ensure_topics(bootstrap, [topics.dead_letter("notifications")])
-        group = f"notifications-replay-{uuid.uuid4().hex[:8]}"
+        # Dead letters of its own: the replay adds nothing to the running service's.
+        replay = f"replay{uuid.uuid4().hex[:8]}"
+        await ensure_topics(bootstrap, [topics.dead_letter(replay)])
+        group = f"notifications-{replay}"
         end = await _end_offsets(bootstrap, topics.PARTICIPANTS)
         consumer = Consumer(
             db,
             producer,
-            service="notifications",
+            service=replay,
             group_id=group,
             bootstrap_servers=bootstrap,
             subscribe=[topics.PARTICIPANTS],
