@@ -442,6 +442,38 @@ async def test_reads_and_changes_of_registrations_and_attendance_are_audited(
     assert len(listed) == 5
 
 
+async def test_cancelling_an_occurrence_or_a_series_is_audited_for_everyone_registered(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    token: Callable[..., str],
+    db: asyncpg.Connection,
+) -> None:
+    pid, other = uuid.uuid4(), uuid.uuid4()
+    one = await new_series(client, staff, capacity=5)
+    occ = await first_occurrence(client, one["id"])
+    await _register(client, occ["occurrence_id"], staff, {"participant_id": str(pid)})
+    await _register(client, occ["occurrence_id"], staff, guest("d"))
+    r = await client.post(f"/occurrences/{occ['occurrence_id']}/cancel", json={}, headers=staff)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/occurrences/{occ['occurrence_id']}/cancel", json={}, headers=staff)
+    assert r.status_code == 200  # the same again: nothing changes, nothing is recorded
+    assert await _audit(db, pid) == [
+        ("registration.created", "staff_view"),
+        ("registration.cancelled", "staff_view"),
+    ]
+    many = await new_series(client, staff, capacity=5)
+    occ = await first_occurrence(client, many["id"])
+    await _register(client, occ["occurrence_id"], staff, {"participant_id": str(other)})
+    r = await client.post(
+        f"/series/{many['id']}/cancel", json={"from_date": occ["date"]}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    assert await _audit(db, other) == [
+        ("registration.created", "staff_view"),
+        ("registration.cancelled", "staff_view"),
+    ]
+
+
 async def _counts(db: asyncpg.Connection, occurrence_id: str) -> dict[str, int]:
     """What a report counts of one occurrence: registrations and attendance by status."""
     oid = uuid.UUID(occurrence_id)

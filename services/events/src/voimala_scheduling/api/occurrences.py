@@ -95,6 +95,8 @@ async def cancel(
     cmd = CancelOccurrence(occurrence_id, body.reason)
     async with platform.db.transaction() as conn:
         occ = await cancel_occurrence(platform.deps, conn, cmd)
+        named = await registrations.cancelled_in_this_transaction(conn, occurrence_id=occ.id)
+        await audited(conn, who, named, "registration.cancelled")
         return await _public(conn, occ)
 
 

@@ -22,8 +22,8 @@ from ..handlers.series import (
     change_series,
     schedule_series,
 )
-from ..repository import occurrences, series
-from .deps import PlatformDep, Staff
+from ..repository import occurrences, registrations, series
+from .deps import PlatformDep, Staff, audited
 from .schemas import IdeaLinkIn, SeriesCancelIn, SeriesChangeIn, SeriesIn
 
 router = APIRouter(tags=["series"])
@@ -149,6 +149,8 @@ async def cancel(
     cmd = CancelSeries(series_id, body.from_date, body.reason)
     async with platform.db.transaction() as conn:
         count = await cancel_series(platform.deps, conn, cmd)
+        named = await registrations.cancelled_in_this_transaction(conn, series_id=series_id)
+        await audited(conn, who, named, "registration.cancelled")
     return {"series_id": str(series_id), "cancelled_occurrences": count}
 
 

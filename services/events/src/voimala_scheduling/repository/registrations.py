@@ -150,3 +150,22 @@ async def cancel_all(conn: Connection, occurrence_id: uuid.UUID) -> None:
         "WHERE occurrence_id = $1 AND status <> 'cancelled'",
         occurrence_id,
     )
+
+
+async def cancelled_in_this_transaction(
+    conn: Connection, *, occurrence_id: uuid.UUID | None = None, series_id: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """The participants whose registrations (of an occurrence, or of a series' occurrences) the
+    caller's transaction has cancelled, for its audit rows: `cancelled_at` is set to `now()`,
+    which in PostgreSQL is the transaction's start, the same for every statement in it."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT g.participant_id FROM registration g
+        JOIN occurrence o ON o.id = g.occurrence_id
+        WHERE g.cancelled_at = now() AND g.participant_id IS NOT NULL
+          AND (o.id = $1 OR o.series_id = $2)
+        """,
+        occurrence_id,
+        series_id,
+    )
+    return [r["participant_id"] for r in rows]
