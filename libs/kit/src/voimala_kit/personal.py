@@ -357,3 +357,26 @@ def _walk(value: Any, change: Any, *, sealed: bool = False) -> Any:
     if isinstance(value, list):
         return [_walk(v, change, sealed=sealed) for v in value]
     return value
+
+
+async def rewrap_command(dsn: str, environ: dict[str, str]) -> int:
+    """`python -m voimala_kit.personal rewrap <keyring DSN>` as the keyring's owner, with the
+    new KEK in VOIMALA_KEYRING_KEK and the old ones in VOIMALA_KEYRING_OLD_KEKS (commas):
+    every key wrapped anew; how many were."""
+    kek = decode_kek(environ["VOIMALA_KEYRING_KEK"])
+    old = [decode_kek(k) for k in environ.get("VOIMALA_KEYRING_OLD_KEKS", "").split(",") if k]
+    keyring = await Keyring.connect(dsn, kek, old_keks=old, service="rewrap")
+    try:
+        return await keyring.rewrap()
+    finally:
+        await keyring.close()
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+
+    if sys.argv[1:2] != ["rewrap"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m voimala_kit.personal rewrap <keyring DSN>")
+    done = asyncio.run(rewrap_command(sys.argv[2], dict(os.environ)))
+    sys.stdout.write(f"rewrapped {done} keys\n")
