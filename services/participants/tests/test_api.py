@@ -14,7 +14,8 @@ import httpx
 import pytest
 from aiokafka import ConsumerRecord
 from voimala_contracts import topics
-from voimala_kit.testing import PROBLEM_JSON, auth, read_topic, wait_for
+from voimala_kit.personal import Keyring
+from voimala_kit.testing import PROBLEM_JSON, auth, opened, read_topic, wait_for
 from voimala_participants.settings import Settings
 
 from .conftest import person as new_person
@@ -100,7 +101,7 @@ async def _records_for(
 
 
 async def test_registering_publishes_contact_changed_then_registered_keyed_by_the_id(
-    client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str
+    client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str, keyring: Keyring
 ) -> None:
     person = new_person(preferred_language="sv")
     r = await client.post(
@@ -138,7 +139,9 @@ async def test_registering_publishes_contact_changed_then_registered_keyed_by_th
     contact, registered = events
 
     assert set(contact["data"]) == {"participant_id", "preferred_language", "personal"}
-    assert contact["data"]["personal"] == {
+    # Sealed on the topic with the person's key: nothing of it readable there.
+    assert person["given_name"] not in json.dumps(contact)
+    assert (await opened(keyring, contact))["data"]["personal"] == {
         "given_name": person["given_name"],
         "family_name": person["family_name"],
         "email": person["email"],

@@ -477,6 +477,9 @@ async def test_an_erasure_erases_this_service_and_gathers_every_confirmation(
 
     await wait_for(consumed, timeout=CATCH_UP)
     assert await _timeline_kinds(db, pid) == set()
+    # Nor does their token, still valid until it expires, put their name to an idea.
+    late_idea = await client.post("/ideas", json={"text": "Vielä yksi"}, headers=own)
+    assert late_idea.json()["from_participant"] is False
     # Nothing in the database holds the name or the birth date, nor the person's id outside
     # the erasure's own record, their requests and the audit trail.
     await _nothing_of(db, pid, [name, "1990-04-03"])

@@ -12,7 +12,8 @@ import asyncpg
 import httpx
 import pytest
 from voimala_contracts import topics
-from voimala_kit.testing import auth, read_topic, wait_for
+from voimala_kit.personal import Keyring
+from voimala_kit.testing import auth, opened, read_topic, wait_for
 from voimala_participants.api.schemas import ParticipantOut
 
 from .conftest import failed_fields, person, problem
@@ -310,6 +311,7 @@ async def test_counsellors_correct_eligibility_and_events_follow(
     counsellor: dict[str, str],
     db: asyncpg.Connection,
     kafka_bootstrap: str,
+    keyring: Keyring,
 ) -> None:
     pid = (await _register(client, coordinator))["id"]
     r = await client.patch(
@@ -336,7 +338,10 @@ async def test_counsellors_correct_eligibility_and_events_follow(
     ]
     profile = events[4]["data"]["profile"]
     assert (profile["target_group"], profile["status"]) == ("subsidy_300_499", "paused")
-    assert events[5]["data"]["personal"]["email"] == f"new.{pid}@example.fi"
+    assert f"new.{pid}@example.fi" not in json.dumps(events[5])  # sealed on the topic
+    assert (await opened(keyring, events[5]))["data"]["personal"][
+        "email"
+    ] == f"new.{pid}@example.fi"
     rows = await db.fetch(
         "SELECT kind, detail FROM timeline_entry WHERE participant_id = $1 ORDER BY id",
         uuid.UUID(pid),

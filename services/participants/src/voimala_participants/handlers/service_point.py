@@ -13,7 +13,7 @@ from voimala_kit.db import Connection
 from voimala_kit.refusals import invalid, not_found
 
 from ..domain import AgeGroup, check_visit
-from ..repository import ideas, participants, visits
+from ..repository import erasures, ideas, participants, visits
 from ..repository.ideas import IdeaRow
 from ..repository.visits import VisitRow
 from .deps import Deps
@@ -86,7 +86,11 @@ async def record_visit(deps: Deps, conn: Connection, cmd: RecordVisit, who: Prin
 
 
 async def submit_idea(deps: Deps, conn: Connection, cmd: SubmitIdea) -> IdeaRow:
-    idea = await ideas.add(conn, uuid.uuid4(), cmd.text, cmd.language, cmd.author)
+    """An idea; in the author's name unless they were erased (then as anyone's)."""
+    author = cmd.author
+    if author is not None and await erasures.of_participant(conn, author) is not None:
+        author = None
+    idea = await ideas.add(conn, uuid.uuid4(), cmd.text, cmd.language, author)
     event = IdeaSubmitted(
         idea_id=idea.id,
         text=idea.text,
@@ -95,8 +99,8 @@ async def submit_idea(deps: Deps, conn: Connection, cmd: SubmitIdea) -> IdeaRow:
         submitted_at=idea.submitted_at,
     )
     await deps.outbox.add(conn, event, subject=str(idea.id))
-    if cmd.author is not None:
-        await note(deps, conn, cmd.author, "idea.submitted", {"idea_id": str(idea.id)})
+    if author is not None:
+        await note(deps, conn, author, "idea.submitted", {"idea_id": str(idea.id)})
     return idea
 
 
