@@ -23,6 +23,8 @@ from voimala_contracts.matching import Explanation
 from voimala_contracts.privacy import AccessRequested, ErasureRequested
 from voimala_kit.personal import Keyring
 from voimala_kit.testing import auth, opened, read_topic, wait_for
+from voimala_matching.bootstrap import build_deps
+from voimala_matching.handlers.privacy import erase_participant
 from voimala_matching.repository import profiles, proposals
 from voimala_matching.repository.indexes import LiveIndexes
 from voimala_matching.repository.proposals import NewProposal
@@ -365,15 +367,19 @@ async def test_a_proposal_made_while_the_profile_is_erased_is_erased_too_or_not_
 
     making, erasing = [await asyncpg.connect(settings.database_url) for _ in "ab"]
     try:
-        # The proposal first: the erasure's delete waits for it, then anonymises it.
+        # The proposal first: the erasure's delete waits for it, then withdraws and anonymises
+        # it as any other.
+        made = new(first)
         async with making.transaction():
-            assert await proposals.insert(making, new(first))
-            erased = asyncio.create_task(_erase(erasing, first))
+            assert await proposals.insert(making, made)
+            erased = asyncio.create_task(_erase(settings, erasing, first))
             await wait_for(lambda: _waiting_on_a_lock(db, erasing.get_server_pid()))
-        assert (await erased).proposals == 1
-        assert (
-            await db.fetchval("SELECT count(*) FROM proposal WHERE participant_id = $1", first) == 0
+        await erased
+        row = await db.fetchrow(
+            "SELECT participant_id, status FROM proposal WHERE id = $1", made.id
         )
+        assert row["status"] == "withdrawn"
+        assert row["participant_id"] != first
 
         # The erasure first: the proposal waits for it, then is not made.
         async with erasing.transaction():
@@ -386,7 +392,10 @@ async def test_a_proposal_made_while_the_profile_is_erased_is_erased_too_or_not_
         await erasing.close()
 
 
-async def _erase(conn: asyncpg.Connection, pid: uuid.UUID) -> proposals.Anonymised:
+async def _erase(settings: Settings, conn: asyncpg.Connection, pid: uuid.UUID) -> None:
+    """The erasure's use case, as the consumer runs it (in a transaction of its own)."""
+    event = erasure(pid)
     async with conn.transaction():
-        await profiles.erase(conn, pid)
-        return await proposals.anonymise(conn, pid, uuid.uuid4(), [])
+        await erase_participant(
+            build_deps(settings), conn, ErasureRequested.model_validate(event.data), event
+        )

@@ -148,8 +148,10 @@ async def erase_participant(
         return
     pid = data.participant_id
     await audit.record(conn, audit.SYSTEM, [pid], "erased", f"erasure_{data.reason}")
-    withdrawn = await proposals.withdraw_participant(deps, conn, pid, ERASED_REASON)
+    # The profile first: its delete waits for a proposal being made for them right now (which
+    # holds the row), so that the withdrawal and anonymising below see that one too.
     deleted = await profiles.erase(conn, pid)
+    withdrawn = await proposals.withdraw_participant(deps, conn, pid, ERASED_REASON)
     # One new id for all of this person's proposals, known to no one.
     anonymous = await proposal_repo.anonymise(conn, pid, uuid.uuid4(), SYSTEM_REASONS)
     at = await privacy.mark_erased(conn, pid, data.erasure_id)
