@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 from prometheus_client import REGISTRY
-from voimala_kit import Database
+from voimala_kit import Database, ServiceSpec, create_app
 from voimala_kit.retention import Purge, Retention, kit_purges
-from voimala_kit.testing import wait_for
+from voimala_kit.testing import running_app, wait_for
 
 from .conftest import KitSettings
 
@@ -76,6 +77,26 @@ async def test_the_worker_purges_at_start_and_stops_when_asked(db: Database) -> 
     await wait_for(purged)
     stop.set()
     await asyncio.wait_for(task, 10)  # it does not sleep out its hour
+    assert await _left(db) == {"recent": 5, "today": 5, "outbox": 3}
+
+
+async def test_every_service_process_runs_the_retention_worker(
+    db: Database, kit_dsn: str, jwt_keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    await _fill(db)
+    settings = KitSettings(
+        service_name="participants",  # any service with a topic; nothing is published here
+        database_url=kit_dsn,
+        jwt_public_key_file=jwt_keys[1],
+        run_relay=False,
+    )
+    async with running_app(create_app(ServiceSpec(settings, None, "kit", tmp_path))) as client:
+
+        async def purged() -> bool:
+            return "old" not in await _left(db)
+
+        await wait_for(purged)
+        assert (await client.get("/health/ready")).json()["checks"]["retention"] == "running"
     assert await _left(db) == {"recent": 5, "today": 5, "outbox": 3}
 
 
