@@ -58,7 +58,8 @@ def kit_purges(settings: ServiceSettings) -> list[Purge]:
 
 
 class Retention:
-    """Purges each `Purge` now and then, counting the rows in `voimala_retention_purged_rows_total`."""
+    """Purges each `Purge` now and then; the rows are counted in
+    `voimala_retention_purged_rows_total`."""
 
     def __init__(
         self,
