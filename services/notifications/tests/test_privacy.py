@@ -540,6 +540,14 @@ async def test_reads_of_a_persons_data_are_audited_in_the_service(
     stranger = auth(token("participant", subject=str(uuid.uuid4())))
     assert (await client.get(f"/recipients/{pid}/messages", headers=stranger)).status_code == 403
     assert len(await _audit(db, pid)) == len(reads) + 1
+    # A coordinator lists them, newest first, as every service does.
+    r = await client.get(
+        "/audit-log", params={"participant_id": str(pid)}, headers=auth(token("coordinator"))
+    )
+    assert r.status_code == 200, r.text
+    listed = [(e["actor"], e["action"], e["service"]) for e in r.json()["items"]]
+    assert listed[0] == (ops, "deliveries.read", "notifications")
+    assert len(listed) == len(reads) + 1
 
 
 async def test_the_delivery_list_audits_everyone_it_names(
