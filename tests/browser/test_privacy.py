@@ -21,7 +21,7 @@ import pytest
 from playwright.async_api import Dialog, Page
 from voimala_kit.testing import wait_for
 
-from .conftest import NewPage, Stack, check_page, sign_in_as
+from .conftest import ARTIFACTS, DESKTOP, NewPage, Stack, check_page, sign_in_as
 
 pytestmark = pytest.mark.browser
 Token = Callable[..., str]
@@ -152,6 +152,7 @@ async def _read_the_copy(page: Page, stack: Stack, person: dict[str, Any], reque
     path = await download.path()
     assert path is not None
     saved = json.loads(path.read_text("utf-8"))
+    (ARTIFACTS / "privacy-access-export.json").write_text(path.read_text("utf-8"), "utf-8")
     assert saved["request_id"] == request_id
     assert saved["participant_id"] == person["id"]
     assert set(saved["export"]) >= {"participants", "events", "matching", "notifications"}
@@ -179,6 +180,12 @@ async def _who_read(page: Page, stack: Stack, person: dict[str, Any]) -> None:
     mine = await rows.filter(has_text="Sinä").count()
     assert mine >= 1, "the coordinator's own reads are listed as theirs"
     await check_page(page, "privacy-audit-fi")
+    # At 200 % zoom (half the CSS pixels) nothing needs scrolling sideways but the table's
+    # own region.
+    await page.set_viewport_size({"width": DESKTOP["width"] // 2, "height": DESKTOP["height"] // 2})
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await check_page(page, "privacy-audit-zoom200-fi")
+    await page.set_viewport_size(DESKTOP)
 
 
 async def _erase(page: Page, stack: Stack, person: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from ...web.forms import clean
 from ...web.pages import render, translator
 from ...web.routing import page_router
 from .common import PURPOSE, Coordinator, located, name_of, path_id, when
+from .export import ordered
 from .words import Gettext, data_sets, erasure_reasons, service_names
 
 router = page_router()
@@ -101,13 +102,14 @@ async def erase(
 
 def _confirmation(s: dict[str, Any], _: Gettext) -> dict[str, Any]:
     names, sets = service_names(_), data_sets(_)
-    counts = s.get("counts") if isinstance(s.get("counts"), dict) else {}
+    given = s.get("counts")
+    counts: dict[str, Any] = given if isinstance(given, dict) else {}
     return {
         "service": s.get("service", ""),
         "name": names.get(str(s.get("service")), str(s.get("service"))),
         "erased_at": when(s.get("erased_at")),
         "status": str(s.get("status") or ("erased" if s.get("erased_at") else "waiting")),
-        "counts": [(sets.get(k, k), v) for k, v in (counts or {}).items()],
+        "counts": [(sets.get(k, k), counts[k]) for k in ordered(list(counts), sets)],
     }
 
 

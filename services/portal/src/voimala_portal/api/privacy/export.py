@@ -64,17 +64,26 @@ def _data_of(part: Any) -> tuple[dict[str, Any], list[Any]]:
     return {k: v for k, v in data.items() if k != TRUNCATED}, cuts if isinstance(cuts, list) else []
 
 
+def ordered(keys: list[str], known: dict[str, str]) -> list[str]:
+    """The known keys in the order they are listed in, then the others alphabetically (the
+    services' JSON comes from PostgreSQL, whose objects keep no order)."""
+    rank = {k: i for i, k in enumerate(known)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
+
+
 def data_set(key: str, value: Any, _: Gettext) -> DataSet:
     labels = field_names(_)
     found = DataSet(key, data_sets(_).get(key, key))
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
         value = value[0]  # one record (the person's details, profile, contact): its fields
     if isinstance(value, dict):
-        found.pairs = [(labels.get(str(k), str(k)), value_text(v)) for k, v in value.items()]
+        fields = ordered([str(k) for k in value], labels)
+        found.pairs = [(labels.get(k, k), value_text(value[k])) for k in fields]
     elif isinstance(value, list) and all(isinstance(r, dict) for r in value):
         keys: list[str] = []
         for record in value:
             keys.extend(k for k in record if k not in keys)
+        keys = ordered(keys, labels)
         found.columns = [labels.get(k, k) for k in keys]
         found.rows = [[value_text(r.get(k)) for k in keys] for r in value]
     elif isinstance(value, list):
@@ -100,7 +109,7 @@ def part_view(service: str, part: Any, _: Gettext) -> Part:
     return Part(
         service,
         service_names(_).get(service, service),
-        [data_set(k, v, _) for k, v in data.items()],
+        [data_set(k, data[k], _) for k in ordered(list(data), names)],
         shortened,
     )
 
