@@ -24,6 +24,7 @@ from voimala_contracts import (
     EventData,
     ParticipantContact,
     ParticipantContactChanged,
+    ParticipantExited,
     new_event,
 )
 from voimala_contracts.matching import ContactPerson, PartnerPersonal, PartnerRegistered
@@ -474,6 +475,30 @@ async def test_an_erasure_waits_for_an_e_mail_being_handed_over_and_nothing_leav
     assert len(smtp.mailbox.to(person.email)) == 1
     assert answer["data"]["counts"]["cancelled"] == 0
     assert await _messages(db, pid) == []
+
+
+async def test_an_exited_participant_s_contact_given_to_a_partner_is_erased_too(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+) -> None:
+    pid, person = await _participant(producer, client, token)
+    exited = ParticipantExited(participant_id=pid, exit_date=NOW.date(), outcome="employed")
+    await _send(producer, exited, pid)
+    partner_user, _ = await _partner_told(producer, db, pid)
+    assert await _messages(db, pid) == []  # an exited participant is told nothing
+    erasure_id = uuid.uuid4()
+    erase = ErasureRequested(
+        erasure_id=erasure_id, participant_id=pid, reason="request", requested_at=NOW
+    )
+    await _send(producer, erase, pid)
+    answer = await _answer(app, db, ERASED, "erasure_id", erasure_id)
+    assert answer["data"]["counts"]["shared_contact"] == 2
+    for message in await _messages(db, partner_user):
+        assert person.email not in message["body"]
+        assert person.phone not in message["body"]
 
 
 async def test_a_new_erasure_request_for_someone_erased_is_answered_with_nothing_to_do(

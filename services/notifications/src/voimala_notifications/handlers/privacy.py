@@ -88,7 +88,7 @@ async def _forget_shared_contact(conn: Connection, participant_id: uuid.UUID) ->
     if person is None:
         return 0
     secrets = contact_strings(person)
-    shared = await privacy.shared_contact(conn, participant_id, SHARES_CONTACT)
+    shared = await privacy.shared_contact(conn, participant_id, person.email, SHARES_CONTACT)
     for message in shared:
         await privacy.rewrite(conn, without_contact(message, secrets))
     return len(shared)

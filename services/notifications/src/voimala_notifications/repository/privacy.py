@@ -26,12 +26,14 @@ INSERT INTO erased_participants (participant_id, erasure_id, erased_at) VALUES (
 ON CONFLICT (participant_id) DO NOTHING
 """
 _HELD = HELD.select("WHERE recipient_id = $1 ORDER BY created_at DESC, id DESC")
-# The messages to others about the same proposals as the person's own: those that carried
-# the person's contact to a partner or mentor (`match_contact`).
+# The messages that carried the person's contact to a partner or mentor (`match_contact`):
+# about the same proposals as the person's own messages, or with their address in the words
+# (an exited participant's own message was never written).
 _SHARED = SHARED.select(
     """
 WHERE template = ANY($2::text[]) AND recipient_id IS DISTINCT FROM $1
-  AND ref IN (SELECT ref FROM message WHERE recipient_id = $1 AND ref IS NOT NULL)
+  AND (ref IN (SELECT ref FROM message WHERE recipient_id = $1 AND ref IS NOT NULL)
+       OR ($3::text IS NOT NULL AND strpos(body, $3) > 0))
 FOR UPDATE"""
 )
 _REWRITE = """
@@ -85,10 +87,11 @@ async def held_messages(conn: Connection, recipient_id: uuid.UUID) -> list[HeldM
 
 
 async def shared_contact(
-    conn: Connection, participant_id: uuid.UUID, templates: Sequence[str]
+    conn: Connection, participant_id: uuid.UUID, email: str | None, templates: Sequence[str]
 ) -> list[SharedContact]:
     """Messages to others that may carry the person's contact, locked for rewriting."""
-    return SHARED.load_all(await conn.fetch(_SHARED, participant_id, list(templates)))
+    rows = await conn.fetch(_SHARED, participant_id, list(templates), email)
+    return SHARED.load_all(rows)
 
 
 async def rewrite(conn: Connection, message: SharedContact) -> None:
