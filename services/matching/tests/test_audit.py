@@ -60,7 +60,7 @@ async def test_reads_of_profiles_rankings_and_proposals_are_audited(
     assert shown == {str(first), str(second)}
     rows = await _rows(db, user)
     assert sorted(rows) == sorted(
-        (pid, "candidates.read", "partner_view", ["employer"]) for pid in shown
+        (pid, "candidates.read", "matching", ["employer"]) for pid in shown
     )
 
     # A proposal: made (a change), read by the partner, listed, read by the participant.
@@ -78,8 +78,8 @@ async def test_reads_of_profiles_rankings_and_proposals_are_audited(
     r = await client.get(f"/proposals?opening_id={o['id']}", headers=partner_token)
     assert [x["id"] for x in r.json()["items"]] == [proposal]
     assert (await _rows(db, user))[len(shown) :] == [
-        (str(first), "proposal.read", "partner_view", ["employer"]),
-        (str(first), "proposal.read", "partner_view", ["employer"]),
+        (str(first), "proposal.read", "matching", ["employer"]),
+        (str(first), "proposal.read", "matching", ["employer"]),
     ]
     own = auth(token("participant", subject=str(first)))
     assert (await client.get(f"/proposals/{proposal}", headers=own)).status_code == 200
@@ -117,7 +117,7 @@ async def test_answers_to_proposals_are_audited_and_listed_for_a_coordinator(
     )
     assert r.status_code == 200, r.text
     assert await _rows(db, m["user_id"]) == [
-        (str(pid), "proposal.declined", "mentor_view", ["mentor"])
+        (str(pid), "proposal.declined", "matching", ["mentor"])
     ]
 
     # A coordinator lists who did what with the participant's data here (the kit's endpoint).

@@ -330,6 +330,14 @@ async def test_erasure_removes_the_profile_anonymises_proposals_and_stays(
     assert await profile_of(client, token, pid) is None
     assert await db.fetchval("SELECT count(*) FROM profile WHERE participant_id = $1", pid) == 0
     assert len(await erasures(kafka_bootstrap, db, pid, eid)) == 1
+    # Both requests are in the audit log, done by the service itself, the repeat not.
+    audited = await db.fetch(
+        "SELECT actor, action, purpose FROM audit_log WHERE participant_id = $1 ORDER BY id", pid
+    )
+    assert [tuple(r) for r in audited if r["actor"] == "system"] == [
+        ("system", "erased", "erasure"),
+        ("system", "access.exported", "access_request"),
+    ]
 
 
 async def _waiting_on_a_lock(db: asyncpg.Connection, backend: int) -> bool:

@@ -45,14 +45,13 @@ def own_partner(who: Principal, partner_id: uuid.UUID) -> None:
 
 
 def purpose_of(who: Principal) -> str:
-    """Why a reader reads a participant's data here, by what they are: staff for their case
-    work, a partner or mentor to answer a proposal made to them, a participant their own."""
+    """Why a reader reads a participant's data here, by what they are: staff for their work,
+    a partner or mentor for matching (to answer what is proposed to them), a participant
+    their own. (The codes the portal's privacy pages put in words.)"""
     if is_staff(who):
         return "staff_view"
-    if who.has("employer"):
-        return "partner_view"
-    if who.has("mentor"):
-        return "mentor_view"
+    if who.has("employer", "mentor"):
+        return "matching"
     return "own_data"
 
 

@@ -147,7 +147,7 @@ async def erase_participant(
     if not await privacy.answer_once(conn, data.erasure_id, "erasure"):
         return
     pid = data.participant_id
-    await audit.record(conn, audit.SYSTEM, [pid], "erased", f"erasure_{data.reason}")
+    await audit.record(conn, audit.SYSTEM, [pid], "erased", "erasure")
     # The profile first: its delete waits for a proposal being made for them right now (which
     # holds the row), so that the withdrawal and anonymising below see that one too.
     deleted = await profiles.erase(conn, pid)
