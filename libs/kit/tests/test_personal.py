@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 import asyncpg
@@ -16,7 +17,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from cryptography.exceptions import InvalidTag
 from prometheus_client import REGISTRY
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from voimala_contracts import CloudEvent, EventData, topics
 from voimala_kit import Connection, Consumer, Database, Handler, Outbox, Relay
 from voimala_kit.kafka import ensure_topics, make_producer
@@ -28,6 +29,8 @@ from voimala_kit.personal import (
     decode_kek,
     rewrap_command,
 )
+from voimala_kit.service import _keks
+from voimala_kit.settings import ServiceSettings
 from voimala_kit.testing import opened, read_topic, wait_for
 
 NAME, EMAIL, PHONE, BORN = (
@@ -421,3 +424,40 @@ async def test_a_role_that_only_writes_keys_cannot_destroy_them(
         await admin.execute(f'REVOKE ALL ON DATABASE "{database}" FROM {role}')
         await admin.execute(f"DROP ROLE {role}")
         await admin.close()
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+class _Svc(ServiceSettings):
+    service_name: str = "svc"
+    port: int = 8101
+    database_url: str = "postgresql://svc:s3cret@db:5432/svc?sslmode=require"
+
+
+def test_the_keyring_is_beside_the_services_database_unless_told(
+    env_clean: pytest.MonkeyPatch,
+) -> None:
+    assert _Svc().keyring_dsn == "postgresql://svc:s3cret@db:5432/keyring?sslmode=require"
+    assert _Svc(keyring_url="postgresql://k@kms/keys").keyring_dsn == "postgresql://k@kms/keys"
+
+
+def test_production_refuses_the_development_kek_and_starts_with_none_at_all(
+    env_clean: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_clean.setenv("VOIMALA_ENV", "production")
+    env_clean.setenv("VOIMALA_JWT_PUBLIC_KEY_FILE", str(tmp_path / "key.pem"))
+    env_clean.setenv("VOIMALA_JWT_ISSUER", "https://login.salo.example")
+    env_clean.setenv("VOIMALA_KEYRING_KEK", DEV_KEK)
+    with pytest.raises(ValidationError, match="VOIMALA_KEYRING_KEK"):
+        _Svc()
+    env_clean.delenv("VOIMALA_KEYRING_KEK")
+    with pytest.raises(RuntimeError, match="VOIMALA_KEYRING_KEK"):
+        _keks(_Svc())
+    real = base64.b64encode(b"r" * 32).decode()
+    env_clean.setenv("VOIMALA_KEYRING_KEK", real)
+    env_clean.setenv("VOIMALA_KEYRING_OLD_KEKS", f"{DEV_KEK}, {real}")
+    assert _keks(_Svc()) == (b"r" * 32, [decode_kek(DEV_KEK), b"r" * 32])
+    env_clean.setenv("VOIMALA_KEYRING_KEK", "c2hvcnQ=")
+    with pytest.raises(KeyringError, match="32 bytes"):
+        _keks(_Svc())
