@@ -2,9 +2,9 @@
 
 Access (`privacy.access_requested.v1`): `privacy.matching_exported.v1` with everything held
 about the participant, in `personal` (the kit seals it with the person's key). Erasure
-(`privacy.erasure_requested.v1`): open proposals withdrawn, as a coordinator's withdrawal does
-(the partner or mentor is told, nobody is left waiting), the profile deleted, every proposal
-anonymised (the facts reports count stay), the id remembered in `erased_participants`, then
+(`privacy.erasure_requested.v1`): the profile deleted, open proposals withdrawn, as a
+coordinator's withdrawal does (the partner or mentor is told, nobody is left waiting), every
+proposal anonymised (the facts reports count stay), the id remembered in `erased_participants`, then
 `privacy.matching_erased.v1` with counts. Each request is answered once per its id; a later
 event about an erased participant changes nothing (`unless_erased`).
 """
