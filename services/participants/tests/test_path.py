@@ -529,20 +529,21 @@ async def test_attendance_messages_and_realised_ideas_land_on_the_path(
         ],
     )
 
+    reminder = {"channel": "email", "template": "reminder", "category": "events"}
+
     async def on_path() -> Any:
         r = await client.get(f"/participants/{pid}/timeline", headers=own)
-        kinds = {e["kind"]: e for e in r.json()["items"] if e["source"] != "participants"}
-        wanted = {"activity.registered", "activity.attended", "idea.realised", "message.sent"}
-        return kinds if wanted <= set(kinds) else None
+        items = [e for e in r.json()["items"] if e["source"] != "participants"]
+        kinds = {e["kind"]: e for e in items}
+        # A notifications service running elsewhere on the shared broker may have sent this
+        # participant a welcome of its own: the reminder is one of the messages on the path.
+        messages = [e["detail"] for e in items if e["kind"] == "message.sent"]
+        wanted = {"activity.registered", "activity.attended", "idea.realised"}
+        return kinds if wanted <= set(kinds) and reminder in messages else None
 
     # A new consumer group reads the shared topics from their start: on a machine with a long
     # history, and a loaded one, that takes a while.
     kinds = await wait_for(on_path, timeout=120)
     assert kinds["activity.attended"]["detail"]["title"] == "Kielikahvila"
-    assert kinds["message.sent"]["detail"] == {
-        "channel": "email",
-        "template": "reminder",
-        "category": "events",
-    }
     ideas = (await client.get("/ideas?status=realised", headers=staff)).json()["items"]
     assert idea["id"] in [i["id"] for i in ideas]

@@ -644,3 +644,38 @@ async def test_retention_erases_exited_participants_after_the_period(
     assert erasure["services"][0]["counts"]["participant"] == 1
     # An active participant is never erased by retention.
     assert (await client.get(f"/participants/{active}", headers=coordinator)).status_code == 200
+
+
+async def test_a_replay_into_an_empty_database_brings_no_one_back(
+    client: httpx.AsyncClient,
+    coordinator: dict[str, str],
+    db: asyncpg.Connection,
+    kafka_bootstrap: str,
+    service_settings: Callable[..., Any],
+) -> None:
+    pid = await _register(client, coordinator)
+    await _publish(kafka_bootstrap, [_attended(pid, datetime.now(UTC) - timedelta(hours=2))])
+    await wait_for(lambda: _has_kind(db, pid, "activity.attended"), timeout=CATCH_UP)
+    erased = await client.post(
+        f"/participants/{pid}/erasure", json={"reason": "request"}, headers=coordinator
+    )
+    assert erased.status_code == 202
+    (last,) = await _publish(kafka_bootstrap, [_attended(pid, datetime.now(UTC))])
+
+    # Every topic from its first offset, into an empty database, by a new consumer group.
+    fresh: Settings = await service_settings(Settings)
+    async with running_app(bootstrap(fresh, CLOCK)):
+        replayed = await asyncpg.connect(fresh.database_url)
+        try:
+
+            async def caught_up() -> bool:
+                found = await replayed.fetchval(
+                    "SELECT count(*) FROM inbox WHERE event_id = $1", last
+                )
+                return bool(found)
+
+            await wait_for(caught_up, timeout=CATCH_UP)
+            assert await replayed.fetchval("SELECT count(*) FROM timeline_entry") == 0
+            assert await _timeline_kinds(replayed, pid) == set()
+        finally:
+            await replayed.close()

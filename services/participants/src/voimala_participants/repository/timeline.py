@@ -10,11 +10,12 @@ from typing import Any
 
 from voimala_kit.db import Connection
 
-# Nothing is added to the path of an erased participant (a late or replayed event about them).
+# Only a participant registered here has a path: nothing is added for an erased one (a late
+# event about them), nor for anyone when the topics are replayed into an empty database.
 _ADD = """
 INSERT INTO timeline_entry (participant_id, occurred_at, kind, source, detail, event_id)
 SELECT $1::uuid, $2::timestamptz, $3::text, $4::text, $5::jsonb, $6::uuid
-WHERE NOT EXISTS (SELECT 1 FROM erasure WHERE participant_id = $1::uuid)
+WHERE EXISTS (SELECT 1 FROM participant WHERE id = $1::uuid)
 ON CONFLICT (event_id) DO NOTHING
 """
 _ALL = """
@@ -51,7 +52,7 @@ async def add(
     event_id: uuid.UUID | None = None,
 ) -> None:
     """One entry; an event's (`event_id`) only once, however often it is delivered; none for
-    an erased participant."""
+    a participant not (or no longer) registered here."""
     await conn.execute(
         _ADD, participant_id, occurred_at, kind, source, json.dumps(detail or {}), event_id
     )
