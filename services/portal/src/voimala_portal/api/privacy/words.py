@@ -109,6 +109,10 @@ def data_sets(_: Gettext) -> dict[str, str]:
 def field_names(_: Gettext) -> dict[str, str]:
     """The fields of the exported records, in the order a record is shown; any other field is
     shown as the service names it, after these."""
+    return {**_person_fields(_), **_record_fields(_), **_trail_fields(_)}
+
+
+def _person_fields(_: Gettext) -> dict[str, str]:
     return {
         "id": _("Id"),
         "given_name": _("Given name"),
@@ -139,6 +143,11 @@ def field_names(_: Gettext) -> dict[str, str]:
         "subsidy_days": _("Days on labour-market subsidy"),
         "referral_source": _("Came from"),
         "referral_reason": _("Reason for the referral"),
+    }
+
+
+def _record_fields(_: Gettext) -> dict[str, str]:
+    return {
         "status": _("Status"),
         "episode": _("Period"),
         "number": _("Number"),
@@ -180,6 +189,12 @@ def field_names(_: Gettext) -> dict[str, str]:
         "opening_id": _("Opening"),
         "partner_id": _("Employer"),
         "mentor_id": _("Mentor"),
+    }
+
+
+def _trail_fields(_: Gettext) -> dict[str, str]:
+    """Who did what when: the audit's and the records' times and ids, shown last."""
+    return {
         "source": _("Source"),
         "action": _("Action"),
         "actor": _("Who"),
