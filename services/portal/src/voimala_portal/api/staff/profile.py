@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -97,17 +98,7 @@ async def profile(
     pid = path_id(participant_id)
     caller = portal.services.as_user(user)
     lang = request.state.language
-    person, consents, timeline, registrations = await asyncio.gather(
-        caller.get("participants", f"/participants/{pid}", purpose=PURPOSE_CASE_WORK),
-        caller.get("participants", f"/participants/{pid}/consents", purpose=PURPOSE_CASE_WORK),
-        caller.get(
-            "participants",
-            f"/participants/{pid}/timeline",
-            purpose=PURPOSE_CASE_WORK,
-            limit=TIMELINE_ENTRIES,
-        ),
-        caller.get("events", f"/participants/{pid}/registrations"),
-    )
+    person, consents, timeline, registrations = await _read(caller, pid)
     regs = await _latest_registrations(caller, registrations.get("items", []), lang)
     person["born"] = dt.date.fromisoformat(person["birth_date"]) if person["birth_date"] else None
     current = consents.get("current", [])
@@ -133,6 +124,29 @@ async def profile(
             "labels": _labels(_),
         },
     )
+
+
+async def _read(caller: Caller, pid: uuid.UUID) -> list[Any]:
+    """The person, their consents, path and registrations, read at once. An erased person's
+    record answers 410 while the rest answer 404: the 410 wins, whichever came first, so that
+    the page says they were erased."""
+    found = await asyncio.gather(
+        caller.get("participants", f"/participants/{pid}", purpose=PURPOSE_CASE_WORK),
+        caller.get("participants", f"/participants/{pid}/consents", purpose=PURPOSE_CASE_WORK),
+        caller.get(
+            "participants",
+            f"/participants/{pid}/timeline",
+            purpose=PURPOSE_CASE_WORK,
+            limit=TIMELINE_ENTRIES,
+        ),
+        caller.get("events", f"/participants/{pid}/registrations"),
+        return_exceptions=True,
+    )
+    failed = [f for f in found if isinstance(f, BaseException)]
+    gone = [f for f in failed if isinstance(f, ServiceError) and f.status == 410]
+    if gone or failed:
+        raise (gone or failed)[0]
+    return list(found)
 
 
 async def _latest_registrations(
