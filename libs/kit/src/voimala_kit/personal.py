@@ -63,22 +63,39 @@ CREATE TABLE IF NOT EXISTS subject_keys (
     wrapped    bytea NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+-- A subject whose key was destroyed never gets a new one: what is sealed for them later (a
+-- late event, a replay) is written already erased.
+CREATE TABLE IF NOT EXISTS destroyed_subjects (
+    subject      text PRIMARY KEY,
+    destroyed_at timestamptz NOT NULL DEFAULT now()
+);
 DO $$
 BEGIN
     -- Made by a superuser (tests, a first start by hand): the database's owner owns it still.
     EXECUTE format('ALTER TABLE subject_keys OWNER TO %I', (
         SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()));
+    EXECUTE format('ALTER TABLE destroyed_subjects OWNER TO %I', (
+        SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()));
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'keyring_writer') THEN
         GRANT SELECT, INSERT ON subject_keys TO keyring_writer;
+        GRANT SELECT ON destroyed_subjects TO keyring_writer;
     END IF;
 END
 $$;
 """
 
 _GET = "SELECT kek_id, wrapped FROM subject_keys WHERE subject = $1"
+_DESTROYED = "SELECT EXISTS (SELECT FROM destroyed_subjects WHERE subject = $1)"
+_DESTROY = """
+WITH gone AS (DELETE FROM subject_keys WHERE subject = $1)
+INSERT INTO destroyed_subjects (subject) VALUES ($1) ON CONFLICT (subject) DO NOTHING
+"""
+#: What stands in a sealed part's place when its subject was erased before it was sealed.
+_ERASED: dict[str, Any] = {"sealed": SEALED, "erased": True}
 _GET_OR_CREATE = """
 WITH added AS (
-    INSERT INTO subject_keys (subject, kek_id, wrapped) VALUES ($1, $2, $3)
+    INSERT INTO subject_keys (subject, kek_id, wrapped)
+    SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT FROM destroyed_subjects WHERE subject = $1)
     ON CONFLICT (subject) DO NOTHING
     RETURNING kek_id, wrapped
 )
@@ -198,7 +215,7 @@ class Keyring:
     async def ensure_schema(self) -> None:
         """Create the table if missing; a role that may not create it waits for the owner's."""
         async with self.pool.acquire() as conn:
-            if await conn.fetchval("SELECT to_regclass('subject_keys')") is not None:
+            if await conn.fetchval("SELECT to_regclass('destroyed_subjects')") is not None:
                 return
             try:
                 await conn.execute(SCHEMA)
@@ -227,8 +244,9 @@ class Keyring:
             row = await conn.fetchrow(_GET, subject)
         return None if row is None else self._unwrap(subject, row)
 
-    async def _key_or_new(self, subject: str) -> bytes:
-        """The subject's key, made now if it has none (race-safe across processes)."""
+    async def _key_or_new(self, subject: str) -> bytes | None:
+        """The subject's key, made now if it has none (race-safe across processes); None for
+        a subject whose key was destroyed: they never get a new one."""
         fresh = self._wrap(subject, AESGCM.generate_key(bit_length=256))
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(_GET_OR_CREATE, subject, self._kek_id, fresh)
@@ -236,6 +254,8 @@ class Keyring:
                 # Another process added it after this statement's snapshot was taken:
                 # a new statement sees it.
                 row = await conn.fetchrow(_GET, subject)
+            if row is None and await conn.fetchval(_DESTROYED, subject):
+                return None
         if row is None:
             raise TransientKeyError("the key was destroyed while it was being made")
         return self._unwrap(subject, row)
@@ -245,7 +265,7 @@ class Keyring:
     async def seal(self, subject: str, personal: dict[str, Any]) -> dict[str, Any]:
         """The sealed, JSON-safe form of one personal part, bound to its subject."""
         key = await self._key_or_new(subject)
-        return seal_with(key, subject, personal)
+        return dict(_ERASED) if key is None else seal_with(key, subject, personal)
 
     async def open(self, subject: str, sealed: dict[str, Any]) -> dict[str, Any] | None:
         """The personal part again; None when the subject's key was destroyed."""
@@ -255,7 +275,7 @@ class Keyring:
     async def destroy(self, subject: str) -> None:
         """Crypto-shredding: whatever was sealed for this subject can never be opened again."""
         async with self.pool.acquire() as conn:
-            await conn.execute("DELETE FROM subject_keys WHERE subject = $1", subject)
+            await conn.execute(_DESTROY, subject)
 
     async def rewrap(self, batch: int = 1000) -> int:
         """Rotation of the key-encryption key: wrap every key wrapped by an old one anew.
@@ -291,6 +311,9 @@ class Keyring:
         if not has_personal(data):
             return data
         key = await self._key_or_new(subject)
+        if key is None:  # erased already: the part is written as erased, never in clear
+            erased: dict[str, Any] = _walk(data, lambda part: dict(_ERASED))
+            return erased
         sealed: dict[str, Any] = _walk(data, lambda part: seal_with(key, subject, part))
         return sealed
 
