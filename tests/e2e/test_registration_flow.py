@@ -12,7 +12,8 @@ import httpx
 import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_structured_event
 from voimala_contracts import topics
-from voimala_kit.testing import read_topic, wait_for
+from voimala_kit.personal import Keyring
+from voimala_kit.testing import opened, read_topic, wait_for
 
 from ..conftest import Platform
 
@@ -48,7 +49,7 @@ async def _messages(client: httpx.AsyncClient, platform: Platform, pid: str, tok
 
 
 async def test_a_registered_participant_is_welcomed_and_profiled(
-    platform: Platform, token: Callable[..., str], kafka_bootstrap: str
+    platform: Platform, token: Callable[..., str], kafka_bootstrap: str, keyring: Keyring
 ) -> None:
     person = _person("sv")
     async with httpx.AsyncClient(timeout=10) as client:
@@ -128,8 +129,12 @@ async def test_a_registered_participant_is_welcomed_and_profiled(
         assert event.get_source() == "/voimala/participants"
         assert event.get_subject() == pid
         assert event.get_extension("correlationid") == "e2e-flow-1"
-    # Personal data travels only in the one marked place: contact_changed's data.personal.
-    contact, registered = (json.loads(r.value)["data"] for r in mine)
+    # Personal data travels only in the one marked place, contact_changed's data.personal,
+    # sealed with the person's key: not readable on the topic, opened by a consumer.
+    for secret in (person["given_name"], person["family_name"], person["email"], person["phone"]):
+        assert secret.encode() not in mine[0].value
+    contact = (await opened(keyring, json.loads(mine[0].value)))["data"]
+    registered = json.loads(mine[1].value)["data"]
     assert contact["personal"]["given_name"] == person["given_name"]
     assert contact["personal"]["email"] == person["email"]
     assert "personal" not in registered
