@@ -184,6 +184,10 @@ class AttendanceRecorded(EventData):
     status: AttendanceStatus
     walk_in: bool = False
     recorded_at: datetime
+    next_occurrence: OccurrenceInfo | None = Field(
+        None,
+        description="a no-show's: the next scheduled occurrence of the same series (for a nudge)",
+    )
 
 
 class ReminderDue(EventData):

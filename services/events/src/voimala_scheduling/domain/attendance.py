@@ -24,8 +24,11 @@ class Attendance:
     recorded_at: datetime
 
 
-def recorded(occ: Occurrence, row: Attendance) -> AttendanceRecorded:
-    """`attendance.recorded.v1`: pseudonymous, for the participant's timeline."""
+def recorded(
+    occ: Occurrence, row: Attendance, next_occurrence: Occurrence | None = None
+) -> AttendanceRecorded:
+    """`attendance.recorded.v1`: pseudonymous, for the participant's timeline; a no-show names
+    the series' next occurrence, so that the person can be told when to come instead."""
     return AttendanceRecorded(
         attendance_id=row.id,
         occurrence=info(occ),
@@ -34,4 +37,5 @@ def recorded(occ: Occurrence, row: Attendance) -> AttendanceRecorded:
         status=row.status,
         walk_in=row.walk_in,
         recorded_at=row.recorded_at,
+        next_occurrence=info(next_occurrence) if next_occurrence is not None else None,
     )

@@ -90,6 +90,7 @@ async def record_no_shows(deps: Deps, conn: Connection, cmd: RecordNoShows) -> l
     if occ.attendance_closed_at is not None or occ.cancelled:
         return []
     found = []
+    nxt = await occurrences.next_of_series(conn, occ.series_id, deps.clock.now())
     for reg in await attendance.unrecorded_confirmed(conn, occ.id):
         row = await attendance.add(
             conn,
@@ -102,7 +103,7 @@ async def record_no_shows(deps: Deps, conn: Connection, cmd: RecordNoShows) -> l
             by=cmd.by,
         )
         if row is not None:
-            await deps.outbox.add(conn, recorded(occ, row), subject=str(occ.id))
+            await deps.outbox.add(conn, recorded(occ, row, nxt), subject=str(occ.id))
             found.append(row)
     await attendance.close(conn, occ.id)
     return found
