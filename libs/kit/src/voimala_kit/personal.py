@@ -7,6 +7,13 @@ consumer before the handler's model sees it. Kafka keeps what it was given for a
 keeps anything; once the subject's key is destroyed, nothing sealed with it can be read again,
 on any topic or dead-letter topic, in any replay (crypto-shredding).
 
+A part may name its own key: when the object holding `personal` also holds
+`personal_subject` (the contract says so, e.g. a guest's `guest:<registration id>`), that
+part is sealed with that subject's key instead, and the sealed form says which (`"key"`), so
+that the consumer opens it with the right one and one guest among many on an occurrence can be
+erased alone. Sealed forms without `"key"` (every record written before) open with the
+envelope's subject as they always did.
+
 The keys live in one PostgreSQL database, `keyring` (a stand-in for a KMS): per subject a
 random 256-bit data key, wrapped (AES-256-GCM) by the key-encryption key from settings
 (`VOIMALA_KEYRING_KEK`), which never enters the database. Nothing is cached: every open reads
@@ -34,12 +41,14 @@ from .logging import get_logger
 
 __all__ = [
     "DEV_KEK",
+    "GUEST",
     "PERSONAL_ERASED",
     "SCHEMA",
     "SEALED",
     "Keyring",
     "KeyringError",
     "contains_sealed",
+    "guest_subject",
     "is_sealed",
 ]
 
@@ -52,6 +61,11 @@ DEV_KEK = base64.b64encode(b"voimala-dev-kek-not-for-real-use").decode()
 #: A sealed part whose plaintext is longer than this is compressed first (an access export
 #: is large; base64 would otherwise add a third to it on a topic limited to 1 MB a record).
 _COMPRESS_OVER = 1024
+#: The field beside a `personal` part that names the subject whose key seals it.
+KEY_FIELD = "personal_subject"
+#: The prefix of a guest's key subject (a resident without a participant id): the only keys
+#: a service other than the keyring's owner may destroy (through `destroy_guest_key`).
+GUEST = "guest:"
 
 #: The keyring's one table. The role that owns the `keyring` database (participants: the one
 #: that erases) creates it at start and grants reading and adding to `keyring_writer`, the
@@ -82,6 +96,32 @@ BEGIN
     END IF;
 END
 $$;
+-- The one destruction the other services may do: a guest's key (subject `guest:…`), for the
+-- events service's guest erasure. Runs as the keyring's owner; refuses any other subject.
+CREATE OR REPLACE FUNCTION destroy_guest_key(guest text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$
+BEGIN
+    IF guest IS NULL OR left(guest, 6) <> 'guest:' THEN
+        RAISE EXCEPTION 'only a guest''s key may be destroyed here' USING ERRCODE = '42501';
+    END IF;
+    DELETE FROM subject_keys WHERE subject = guest;
+    INSERT INTO destroyed_subjects (subject) VALUES (guest) ON CONFLICT (subject) DO NOTHING;
+END
+$fn$;
+REVOKE ALL ON FUNCTION destroy_guest_key(text) FROM PUBLIC;
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION destroy_guest_key(text) OWNER TO %I', (
+        SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()));
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'keyring_writer') THEN
+        GRANT EXECUTE ON FUNCTION destroy_guest_key(text) TO keyring_writer;
+    END IF;
+END
+$$;
+"""
+_HAS_SCHEMA = """
+SELECT to_regclass('destroyed_subjects') IS NOT NULL,
+       to_regprocedure('destroy_guest_key(text)') IS NOT NULL
 """
 
 _GET = "SELECT kek_id, wrapped FROM subject_keys WHERE subject = $1"
@@ -139,6 +179,11 @@ def decode_kek(value: str) -> bytes:
 def kek_id(kek: bytes) -> str:
     """Which key-encryption key wrapped a row (a fingerprint, not the key)."""
     return hashlib.sha256(b"voimala-kek-id\0" + kek).hexdigest()[:16]
+
+
+def guest_subject(guest_id: object) -> str:
+    """The key subject of a guest (a registration id, or another id of theirs)."""
+    return f"{GUEST}{guest_id}"
 
 
 def is_sealed(value: object) -> bool:
@@ -215,11 +260,15 @@ class Keyring:
     async def ensure_schema(self) -> None:
         """Create the table if missing; a role that may not create it waits for the owner's."""
         async with self.pool.acquire() as conn:
-            if await conn.fetchval("SELECT to_regclass('destroyed_subjects')") is not None:
+            row = await conn.fetchrow(_HAS_SCHEMA)
+            tables, function = (bool(row[0]), bool(row[1])) if row else (False, False)
+            if tables and function:
                 return
             try:
                 await conn.execute(SCHEMA)
             except asyncpg.InsufficientPrivilegeError:
+                if tables:  # an older owner's schema: only a guest's erasure waits for it
+                    return
                 # Not the owner (participants creates it): start-up retries until it exists.
                 raise ConnectionError("the keyring table does not exist yet") from None
 
@@ -277,6 +326,12 @@ class Keyring:
         async with self.pool.acquire() as conn:
             await conn.execute(_DESTROY, subject)
 
+    async def destroy_guest(self, subject: str) -> None:
+        """Destroy a guest's key (`guest:…`) as any service's role may: through the keyring
+        owner's `destroy_guest_key`, which refuses every other subject."""
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT destroy_guest_key($1)", subject)
+
     async def rewrap(self, batch: int = 1000) -> int:
         """Rotation of the key-encryption key: wrap every key wrapped by an old one anew.
 
@@ -307,34 +362,41 @@ class Keyring:
     # --- whole events ---------------------------------------------------------------------
 
     async def seal_data(self, subject: str, data: dict[str, Any]) -> dict[str, Any]:
-        """An event's data with every `personal` part sealed (data without one: unchanged)."""
+        """An event's data with every `personal` part sealed (data without one: unchanged),
+        each with its own subject's key (`personal_subject` beside it) or the envelope's."""
         if not has_personal(data):
             return data
-        key = await self._key_or_new(subject)
-        if key is None:  # erased already: the part is written as erased, never in clear
-            erased: dict[str, Any] = _walk(data, lambda part: dict(_ERASED))
-            return erased
-        sealed: dict[str, Any] = _walk(data, lambda part: seal_with(key, subject, part))
+        keys = {s: await self._key_or_new(s) for s in sorted(_subjects(data, subject, False))}
+
+        def one(part: dict[str, Any], own: str) -> dict[str, Any]:
+            key = keys[own]
+            # Erased already: the part is written as erased, never in clear.
+            sealed = dict(_ERASED) if key is None else seal_with(key, own, part)
+            return sealed if own == subject else sealed | {"key": own}
+
+        sealed: dict[str, Any] = _walk(data, subject, one)
         return sealed
 
     async def open_data(self, subject: str, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """An event's data with its sealed parts opened, and whether any was erased.
 
-        An erased part (key destroyed, or sealed with a key destroyed since) becomes None.
-        Plain parts (older records, events written by hand) are left as they are.
+        Each part opens with the key its sealed form names (`"key"`), or the envelope
+        subject's. An erased part (key destroyed, or sealed with a key destroyed since) becomes
+        None. Plain parts (older records, events written by hand) are left as they are.
         """
         if not contains_sealed(data):
             return data, False
-        key = await self._key(subject)
+        keys = {s: await self._key(s) for s in sorted(_subjects(data, subject, True))}
         erased = False
 
-        def one(part: dict[str, Any]) -> dict[str, Any] | None:
+        def one(part: dict[str, Any], own: str) -> dict[str, Any] | None:
             nonlocal erased
-            opened = None if key is None else open_with(key, subject, part)
+            key = keys[own]
+            opened = None if key is None else open_with(key, own, part)
             erased = erased or opened is None
             return opened
 
-        opened: dict[str, Any] = _walk(data, one, sealed=True)
+        opened: dict[str, Any] = _walk(data, subject, one, sealed=True)
         return opened, erased
 
 
@@ -367,19 +429,39 @@ def open_with(key: bytes, subject: str, sealed: dict[str, Any]) -> dict[str, Any
     return opened
 
 
-def _walk(value: Any, change: Any, *, sealed: bool = False) -> Any:
-    """A copy of `value` with each `personal` part (plain, or sealed) replaced by `change`."""
+def _own(holder: dict[str, Any], part: dict[str, Any], subject: str, sealed: bool) -> str:
+    """The subject whose key seals (or sealed) a part: the one its sealed form names, the one
+    beside it (`personal_subject`), or the envelope's."""
+    named = part.get("key") if sealed else holder.get(KEY_FIELD)
+    return named if isinstance(named, str) and named else subject
+
+
+def _walk(value: Any, subject: str, change: Any, *, sealed: bool = False) -> Any:
+    """A copy of `value` with each `personal` part (plain, or sealed) replaced by
+    `change(part, its key's subject)`."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             if key == "personal" and isinstance(item, dict) and is_sealed(item) == sealed:
-                out[key] = change(item)
+                out[key] = change(item, _own(value, item, subject, sealed))
             else:
-                out[key] = _walk(item, change, sealed=sealed)
+                out[key] = _walk(item, subject, change, sealed=sealed)
         return out
     if isinstance(value, list):
-        return [_walk(v, change, sealed=sealed) for v in value]
+        return [_walk(v, subject, change, sealed=sealed) for v in value]
     return value
+
+
+def _subjects(data: dict[str, Any], subject: str, sealed: bool) -> set[str]:
+    """Every subject whose key the parts of `data` need."""
+    found: set[str] = set()
+
+    def note(part: dict[str, Any], own: str) -> dict[str, Any]:
+        found.add(own)
+        return part
+
+    _walk(data, subject, note, sealed=sealed)
+    return found
 
 
 async def rewrap_command(dsn: str, environ: dict[str, str]) -> int:
