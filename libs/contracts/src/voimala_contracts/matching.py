@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import topics
 from ._envelope import EventData
-from .participants import CefrLevel, Channel, Language
+from .languages import Language
+from .languages import LanguageRequirement as LanguageRequirement  # noqa: PLC0414 - re-exported
+from .participants import Channel
 
 PartnerKind = Literal["employer", "association"]
 OpeningType = Literal[
@@ -51,11 +53,6 @@ Outcome = Literal[
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class LanguageRequirement(_Part):
-    code: str = Field(min_length=2, max_length=3, description="ISO 639 language code")
-    min_level: CefrLevel
 
 
 class ContactPerson(_Part):
@@ -180,7 +177,9 @@ class MentorRegistered(EventData):
 
     mentor_id: uuid.UUID
     fields: list[str]
-    languages: list[str] = Field(default_factory=list, description="ISO 639 codes")
+    languages: list[str] = Field(
+        default_factory=list, description="ISO 639 codes (the API answers them as LanguageSkill)"
+    )
     capacity: int = Field(ge=0)
     available: bool = True
     prefers_youth: bool = False

@@ -16,8 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import topics
 from ._envelope import EventData
 
-Language = Literal["fi", "sv", "en"]
-CefrLevel = Literal["A1", "A2", "B1", "B2", "C1", "C2", "native"]
+# Re-exported where they were defined before (languages.py: one shape for every service).
+from .languages import CefrLevel as CefrLevel  # noqa: PLC0414
+from .languages import Language as Language  # noqa: PLC0414
+from .languages import LanguageSkill as LanguageSkill  # noqa: PLC0414
+
 Channel = Literal["email", "sms", "in_app"]
 ConsentPurpose = Literal[
     "registry",
@@ -42,11 +45,6 @@ ExitOutcome = Literal[
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class LanguageSkill(_Part):
-    code: str = Field(min_length=2, max_length=3, description="ISO 639 language code")
-    level: CefrLevel
 
 
 class MatchingProfile(_Part):
