@@ -15,6 +15,9 @@ from functools import lru_cache
 
 from voimala_contracts.matching import Explanation, Factor
 
+from .vocabulary import held
+from .vocabulary import key as skill_key
+
 LEVELS = {"A1": 1, "A2": 2, "B1": 3, "B2": 4, "C1": 5, "C2": 6, "native": 7}
 
 #: Municipalities within a reasonable commute of each other in the Salo region.
@@ -73,6 +76,10 @@ class Profile:
     matching_consent: bool = True
     status: str = "active"
 
+    def __post_init__(self) -> None:
+        # Compared by the vocabulary's keys, with the broader skills held too (`vocabulary.py`).
+        object.__setattr__(self, "skills", held(self.skills))
+
 
 @dataclass(frozen=True)
 class Opening:
@@ -106,10 +113,11 @@ class Filtered:
 
 
 def norm(values: Iterable[str]) -> list[str]:
-    """Skills and fields compare case- and space-insensitively."""
+    """Skills and fields compare by the vocabulary's key (`vocabulary.py`): one skill in
+    fi/sv/en and its synonyms is one key; other text case- and space-insensitively."""
     seen: dict[str, None] = {}
     for v in values:
-        key = " ".join(v.lower().split())
+        key = skill_key(v)
         if key:
             seen[key] = None
     return list(seen)

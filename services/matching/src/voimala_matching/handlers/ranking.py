@@ -17,6 +17,7 @@ from voimala_kit.db import Connection
 
 from ..domain.index import Ranked
 from ..domain.scoring import Filtered, norm, score_mentor, score_opening
+from ..domain.vocabulary import stored_forms
 from ..repository import mentors, openings, profiles
 from ..repository.mentors import MentorRow
 from ..repository.openings import OpeningRow
@@ -69,7 +70,8 @@ async def candidates(
     o = openings.to_scoring(opening)
     # Without a single one of its required skills nobody is a candidate (a hard filter):
     # the database narrows to those who hold one; with none named, everyone is considered.
-    wanted = norm(opening.required_skills)
+    # (a narrower skill counts, and profiles stored before the vocabulary keep their words)
+    wanted = stored_forms(norm(opening.required_skills))
     scored = []
     for row in await profiles.candidates(conn, wanted):
         if row.participant_id in exclude:
