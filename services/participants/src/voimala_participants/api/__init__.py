@@ -1,6 +1,7 @@
 """HTTP entrypoints: one transaction per request, opened and committed here."""
 
 from .consents import router as consents_router
+from .eura import router as eura_router
 from .participants import router as participants_router
 from .path import router as path_router
 from .privacy import router as privacy_router
@@ -14,6 +15,7 @@ ROUTERS = [
     service_point_router,
     reports_router,
     privacy_router,
+    eura_router,
 ]
 
 __all__ = ["ROUTERS"]

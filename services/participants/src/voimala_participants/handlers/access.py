@@ -29,7 +29,17 @@ from voimala_kit.refusals import not_found
 
 from ..domain import age_group, is_youth
 from ..domain.privacy import OWN, RequestStatus, ServiceAnswer, answers_of, request_status
-from ..repository import access, audit, consents, episodes, ideas, participants, timeline, visits
+from ..repository import (
+    access,
+    audit,
+    consents,
+    episodes,
+    eura,
+    ideas,
+    participants,
+    timeline,
+    visits,
+)
 from ..repository.access import AccessRequestRow, Answer
 from ..repository.participants import ParticipantRow
 from .deps import Deps
@@ -65,6 +75,7 @@ async def own_export(deps: Deps, conn: Connection, row: ParticipantRow) -> dict[
         "participant": [_record(row, deps.clock.today())],
         "consents": _all(await consents.history(conn, pid), drop=("participant_id",)),
         "episodes": _all(await episodes.of(conn, pid), drop=("participant_id",)),
+        "eura_forms": await eura.of_participant(conn, pid),
         "timeline": _all(await timeline.all_of(conn, pid), drop=("id",)),
         "visits": _all(await visits.of(conn, pid), drop=("participant_id",)),
         "ideas": _all(await ideas.by_author(conn, pid), drop=("author_participant_id",)),
