@@ -73,6 +73,11 @@ class Registrant(_Part):
     registration_id: uuid.UUID
     participant_id: uuid.UUID | None = None
     personal: GuestContact | None = None
+    personal_subject: str | None = Field(
+        None,
+        description="the key `personal` is sealed with: the guest's own, `guest:<registration id>`"
+        " (so one guest can be erased alone)",
+    )
 
 
 class SeriesScheduled(EventData):
@@ -95,6 +100,14 @@ class SeriesScheduled(EventData):
     local_end_time: str = Field(description="HH:MM")
     occurrences: int = Field(description="occurrences generated within the horizon")
     time_zone: str = TIME_ZONE
+    teaches: list[str] = Field(
+        default_factory=list,
+        description="skills and topics the series teaches: vocabulary ids or free text",
+    )
+    upcoming: list[OccurrenceInfo] = Field(
+        default_factory=list,
+        description="its next scheduled occurrences (at most 12), for matching's next steps",
+    )
 
 
 class OccurrenceChanged(EventData):
@@ -127,6 +140,11 @@ class _RegistrationFields(_Part):
     occurrence: OccurrenceInfo
     participant_id: uuid.UUID | None = None
     personal: GuestContact | None = None
+    personal_subject: str | None = Field(
+        None,
+        description="the key `personal` is sealed with: the guest's own, `guest:<registration id>`"
+        " (so one guest can be erased alone)",
+    )
     slot_start: datetime | None = Field(None, description="UTC; for a bookable slot")
     local_slot_start: str | None = None
 
@@ -202,6 +220,11 @@ class ReminderDue(EventData):
     occurrence: OccurrenceInfo
     participant_id: uuid.UUID | None = None
     personal: GuestContact | None = None
+    personal_subject: str | None = Field(
+        None,
+        description="the key `personal` is sealed with: the guest's own, `guest:<registration id>`"
+        " (so one guest can be erased alone)",
+    )
     slot_start: datetime | None = None
     local_slot_start: str | None = None
 

@@ -14,6 +14,8 @@ from voimala_kit.phones import to_e164
 
 
 Phone = Annotated[str, Field(max_length=40), AfterValidator(to_e164)]
+#: One skill or topic a series teaches (a vocabulary id or free text).
+Teaches = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class _In(BaseModel):
@@ -54,6 +56,11 @@ class SeriesIn(_In):
     registration_opens_days_before: int = Field(30, ge=0, le=365)
     registration_closes_minutes_before: int = Field(0, ge=0, le=10080)
     slots: SlotsIn | None = None
+    teaches: list[Teaches] = Field(
+        default_factory=list,
+        max_length=30,
+        description="skills and topics it teaches: vocabulary ids (e.g. `finnish`) or free text",
+    )
 
     @model_validator(mode="after")
     def _times(self) -> SeriesIn:
@@ -76,6 +83,7 @@ class SeriesChangeIn(_In):
     capacity: int | None = Field(None, ge=0, le=10000)
     start_time: time | None = None
     end_time: time | None = None
+    teaches: list[Teaches] | None = Field(None, max_length=30)
 
 
 class CancelIn(_In):

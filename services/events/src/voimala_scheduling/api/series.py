@@ -55,6 +55,7 @@ def series_out(s: Series, generated: int | None = None) -> SeriesDocument:
         "registration_closes_minutes_before": s.closes_minutes_before,
         "slots": _slots_out(s),
         "ended_from": s.ended_from.isoformat() if s.ended_from else None,
+        "teaches": list(s.teaches),
     }
     if generated is not None:
         out["occurrences_generated"] = generated

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, time
 
-from voimala_contracts.scheduling import Audience, Category, SeriesScheduled
+from voimala_contracts.scheduling import Audience, Category, OccurrenceInfo, SeriesScheduled
 
 from .texts import TextsByLanguage, texts
 
@@ -45,14 +46,17 @@ class Series:
     slots_until: time | None
     ended_from: date | None
     created_by: str
+    #: skills and topics it teaches (vocabulary ids or free text; issue 14)
+    teaches: list[str] = field(default_factory=list)
 
     @property
     def drop_in(self) -> bool:
         return self.capacity is None and self.slot_minutes is None
 
 
-def scheduled(s: Series, count: int) -> SeriesScheduled:
-    """`series.scheduled.v1`: the series as it now stands, `count` occurrences added."""
+def scheduled(s: Series, count: int, upcoming: Sequence[OccurrenceInfo] = ()) -> SeriesScheduled:
+    """`series.scheduled.v1`: the series as it now stands, `count` occurrences added, what it
+    teaches and its next occurrences."""
     return SeriesScheduled(
         series_id=s.id,
         category=s.category,
@@ -66,4 +70,6 @@ def scheduled(s: Series, count: int) -> SeriesScheduled:
         local_start_time=s.start_time.strftime("%H:%M"),
         local_end_time=s.end_time.strftime("%H:%M"),
         occurrences=count,
+        teaches=list(s.teaches),
+        upcoming=list(upcoming),
     )

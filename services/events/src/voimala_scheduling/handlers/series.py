@@ -11,13 +11,16 @@ from voimala_kit.auth import Principal
 from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict, invalid, not_found
 
-from ..domain.occurrences import Occurrence
+from ..domain.occurrences import Occurrence, info
 from ..domain.recurrence import RuleError, at_local, expand, parse_rule
 from ..domain.series import DEFAULT_LOCATION, Series, scheduled
 from ..domain.texts import TextsByLanguage
 from ..repository import occurrences, series
 from .deps import Deps
 from .occurrences import cancel_one, tell_changed
+
+#: How many next occurrences `series.scheduled.v1` carries.
+UPCOMING = 12
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class ScheduleSeries:
     registration_opens_days_before: int = 30
     registration_closes_minutes_before: int = 0
     slots: Slots | None = None
+    teaches: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class ChangeSeries:
     capacity_given: bool = False
     start_time: time | None = None
     end_time: time | None = None
+    teaches: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,20 @@ def _new_series(cmd: ScheduleSeries, by: str) -> Series:
         slots_until=slots.end if slots else None,
         ended_from=None,
         created_by=by,
+        teaches=_teaches(cmd.teaches),
     )
+
+
+def _teaches(given: list[str]) -> list[str]:
+    """Each once, spaces collapsed, in the order given."""
+    return list(dict.fromkeys(t for t in (" ".join(x.split()) for x in given) if t))
+
+
+async def _announce(deps: Deps, conn: Connection, s: Series, count: int) -> None:
+    """`series.scheduled.v1` with the series' next occurrences (matching's next steps)."""
+    upcoming = await occurrences.of_series_from(conn, s.id, deps.clock.today())
+    event = scheduled(s, count, [info(o) for o in upcoming[:UPCOMING]])
+    await deps.outbox.add(conn, event, subject=str(s.id))
 
 
 async def schedule_series(
@@ -135,7 +153,7 @@ async def schedule_series(
         raise invalid("first_date", "is more than a year in the past")
     created = await series.add(conn, _new_series(cmd, who.subject))
     count = await fill_horizon(deps, conn, created)
-    await deps.outbox.add(conn, scheduled(created, count), subject=str(created.id))
+    await _announce(deps, conn, created, count)
     return created, count
 
 
@@ -165,6 +183,8 @@ def _series_changes(cmd: ChangeSeries) -> dict[str, object]:
         changes["start_time"] = cmd.start_time
     if cmd.end_time is not None:
         changes["end_time"] = cmd.end_time
+    if cmd.teaches is not None:
+        changes["teaches"] = _teaches(cmd.teaches)
     return changes
 
 
@@ -199,7 +219,7 @@ async def change_series(deps: Deps, conn: Connection, cmd: ChangeSeries) -> Seri
         if moved or {"title", "location", "capacity"} & changes.keys():
             await tell_changed(deps, conn, occ.id, occ)
     added = await fill_horizon(deps, conn, updated)
-    await deps.outbox.add(conn, scheduled(updated, added), subject=str(s.id))
+    await _announce(deps, conn, updated, added)
     return updated
 
 

@@ -16,7 +16,9 @@ from ..domain.series import Series
 SERIES = Table("series", Series)
 #: Stored as jsonb: asyncpg reads and writes them as JSON text.
 _JSON = frozenset({"title", "description", "location"})
-_CHANGEABLE = frozenset({"title", "description", "location", "capacity", "start_time", "end_time"})
+_CHANGEABLE = frozenset(
+    {"title", "description", "location", "capacity", "start_time", "end_time", "teaches"}
+)
 _BY_CREATION = "ORDER BY created_at, id"
 
 

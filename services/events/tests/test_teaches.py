@@ -1,0 +1,83 @@
+"""Issue 14: a series says what it teaches; the API keeps it, a change replaces it, and
+`series.scheduled.v1` publishes it with the series' next occurrences (matching's next steps)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from voimala_contracts import topics
+from voimala_contracts.scheduling import SeriesScheduled
+from voimala_kit.testing import read_topic, wait_for
+
+from .conftest import new_series
+
+
+async def _scheduled(kafka: str, series_id: str, n: int) -> list[dict[str, Any]]:
+    async def probe() -> list[dict[str, Any]]:
+        records = await read_topic(kafka, topics.EVENTS, timeout=5)
+        found = [json.loads(r.value) for r in records if r.key == series_id.encode()]
+        mine = [e["data"] for e in found if e["type"] == "series.scheduled.v1"]
+        return mine if len(mine) >= n else []
+
+    found: list[dict[str, Any]] = await wait_for(probe, timeout=30)
+    return found
+
+
+async def test_a_series_publishes_what_it_teaches_and_when(
+    client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str
+) -> None:
+    series = await new_series(
+        client, staff, category="language_cafe", teaches=["finnish", " spoken  Finnish ", "finnish"]
+    )
+    assert series["teaches"] == ["finnish", "spoken Finnish"]
+    got = (await client.get(f"/series/{series['id']}")).json()
+    assert got["teaches"] == ["finnish", "spoken Finnish"]
+    items = (await client.get(f"/series/{series['id']}/occurrences")).json()["items"]
+
+    (event,) = await _scheduled(kafka_bootstrap, series["id"], 1)
+    parsed = SeriesScheduled.model_validate(event)
+    assert parsed.teaches == ["finnish", "spoken Finnish"]
+    assert 0 < len(parsed.upcoming) <= 12
+    assert str(parsed.upcoming[0].occurrence_id) == items[0]["occurrence_id"]
+    assert all(str(o.series_id) == series["id"] for o in parsed.upcoming)
+
+    r = await client.patch(
+        f"/series/{series['id']}",
+        json={"from_date": items[0]["date"], "teaches": ["job interview"]},
+        headers=staff,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["teaches"] == ["job interview"]
+    events = await _scheduled(kafka_bootstrap, series["id"], 2)
+    assert events[-1]["teaches"] == ["job interview"]
+
+
+async def test_an_old_series_event_without_teaches_still_parses() -> None:
+    old = {
+        "series_id": "8c0f6a52-7c8e-4a3e-9b43-0d3f5b0f8a11",
+        "category": "workshop",
+        "title": {"fi": "Paja"},
+        "location": {"fi": "Kahvila"},
+        "audience": "everyone",
+        "rrule": "FREQ=WEEKLY;BYDAY=TU",
+        "first_date": "2027-03-02",
+        "local_start_time": "10:00",
+        "local_end_time": "12:00",
+        "occurrences": 3,
+    }
+    parsed = SeriesScheduled.model_validate(old)
+    assert parsed.teaches == []
+    assert parsed.upcoming == []
+
+
+async def test_teaches_is_bounded(client: httpx.AsyncClient, staff: dict[str, str]) -> None:
+    from .conftest import a_series
+
+    r = await client.post("/series", json=a_series(teaches=["x" * 101]), headers=staff)
+    assert r.status_code == 422
+    r = await client.post(
+        "/series", json=a_series(teaches=[str(i) for i in range(31)]), headers=staff
+    )
+    assert r.status_code == 422
