@@ -10,6 +10,7 @@ import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from voimala_contracts import EVENT_MODELS, new_event
+from voimala_notifications.domain.nudges import SENDS as NUDGE_SENDS
 from voimala_notifications.domain.planning import template_values
 from voimala_notifications.domain.rules import RULES
 from voimala_notifications.domain.sms import measure
@@ -60,6 +61,7 @@ def test_every_rule_is_for_a_known_event_type() -> None:
 def test_every_template_is_used_by_a_rule(templates: Templates) -> None:
     # digest: the delivery worker's; sign_in: handlers.signin's (a request, not a rule)
     used = {send.template for _, send in SENDS} | {"digest", "sign_in"}
+    used |= {send.template for send in NUDGE_SENDS}  # handlers.nudges', beside the table
     assert templates.names() == used
 
 

@@ -38,6 +38,7 @@ from .handlers.contacts import (
 )
 from .handlers.deps import Deps
 from .handlers.notify import notify, welcome_participant
+from .handlers.nudges import NUDGES
 from .handlers.privacy import erase_participant, export_participant, unless_erased
 from .handlers.signin import send_sign_in_link
 
@@ -77,6 +78,9 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
             own[event_type] = _both(own[event_type], rule)
         elif event_type not in own:
             own[event_type] = rule
+    for event_type, nudge in NUDGES.items():
+        step = partial(nudge, deps)
+        own[event_type] = _both(own[event_type], step) if event_type in own else step
     return [
         Handler(EVENT_MODELS[event_type], apply)
         for event_type, apply in own.items()

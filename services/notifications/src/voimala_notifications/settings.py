@@ -45,6 +45,13 @@ class Settings(ServiceSettings):
     delivery_backoff_base: float = Field(2.0, gt=0)
     delivery_backoff_cap: float = Field(600.0, gt=0)
 
+    #: Nudges (`domain/nudges.py`): a no-show is told when the series meets next …
+    nudge_no_show: bool = True
+    #: … a mentor silent this many days after a proposal is reminded (0: off) …
+    nudge_mentor_reminder_days: float = Field(3.0, ge=0)
+    #: … and after this many the coordinators are told (0: off).
+    nudge_mentor_coordinator_days: float = Field(5.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.link_secret == DEV_LINK_SECRET:
