@@ -39,11 +39,11 @@ from .handlers.deps import Deps
 from .handlers.erasure import record_erased
 from .handlers.path_events import (
     mark_ideas_realised,
-    note_attendance,
     note_match,
     note_message,
     note_registration,
 )
+from .handlers.worklist import note_attendance_and_notice
 
 SUBSCRIBE = [topics.EVENTS, topics.MATCHING, topics.NOTIFICATIONS]
 
@@ -63,7 +63,7 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
         Handler(RegistrationPromoted, registration),
         Handler(RegistrationWaitlisted, registration),
         Handler(RegistrationCancelled, registration),
-        Handler(AttendanceRecorded, partial(note_attendance, deps)),
+        Handler(AttendanceRecorded, partial(note_attendance_and_notice, deps)),
         Handler(IdeaRealised, partial(mark_ideas_realised, deps)),
         Handler(NotificationSent, message),
         Handler(NotificationFailed, message),

@@ -1,4 +1,5 @@
-"""Background work: the privacy sweep (retention erasures, exports purged, keys destroyed)."""
+"""Background work: the privacy sweep (retention erasures, exports purged, keys destroyed)
+and the worklist sweep (participants with no activity for a month)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from voimala_kit.service import Platform
 from .handlers.access import purge_exports
 from .handlers.deps import Deps
 from .handlers.erasure import destroy_keys, erase_expired
+from .handlers.worklist import notice_inactive
 from .settings import Settings
 
 log = get_logger(__name__)
@@ -63,4 +65,14 @@ async def privacy_sweep(platform: Platform[Settings, Deps], stop: asyncio.Event)
         await sleep_or_stop(platform.settings.privacy_sweep_every, stop)
 
 
-WORKERS = [("privacy_sweep", privacy_sweep)]
+async def worklist_sweep(platform: Platform[Settings, Deps], stop: asyncio.Event) -> None:
+    """Every `worklist_sweep_every` seconds, an item for each participant gone inactive."""
+    while not stop.is_set():
+        async with platform.db.transaction() as conn:
+            added = await notice_inactive(platform.deps, conn)
+        if added:
+            log.info("participants.worklist_inactive", added=len(added))
+        await sleep_or_stop(platform.settings.worklist_sweep_every, stop)
+
+
+WORKERS = [("privacy_sweep", privacy_sweep), ("worklist_sweep", worklist_sweep)]
