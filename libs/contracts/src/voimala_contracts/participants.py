@@ -29,6 +29,7 @@ ConsentPurpose = Literal[
     "notifications_email",
     "notifications_sms",
     "statistics",
+    "sensitive_characteristics",
 ]
 ParticipantStatus = Literal["active", "paused", "exited"]
 TargetGroup = Literal["subsidy_500_plus", "subsidy_300_499", "referred_by_staff"]

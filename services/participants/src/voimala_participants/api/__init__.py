@@ -1,6 +1,8 @@
 """HTTP entrypoints: one transaction per request, opened and committed here."""
 
 from .consents import router as consents_router
+from .esf import reports_router as esf_reports_router
+from .esf import router as esf_router
 from .eura import router as eura_router
 from .participants import router as participants_router
 from .path import router as path_router
@@ -14,6 +16,8 @@ ROUTERS = [
     path_router,
     service_point_router,
     reports_router,
+    esf_router,
+    esf_reports_router,
     privacy_router,
     eura_router,
 ]

@@ -26,7 +26,7 @@ from voimala_kit.refusals import Conflict, DomainError, not_found
 
 from ..domain.privacy import ANSWERING_SERVICES, RETENTION_ACTOR, retention_cutoff
 from ..domain.reports import ACTIVITY_KINDS, PROPOSAL_KINDS
-from ..repository import access, erasures, eura, participants
+from ..repository import access, erasures, esf, eura, participants
 from ..repository.erasures import Confirmation, ErasureRow
 from .deps import Deps
 
@@ -91,7 +91,11 @@ async def erase_participant(
     # The EURA forms go first: their rows name the person's episodes, which erase_own keeps
     # under a pseudonym.
     eura_forms = await eura.erase(conn, pid)
+    # The ESF+ facts follow their episodes to the pseudonym (ON UPDATE CASCADE): kept, counted.
+    esf_entry, esf_results = await esf.count_of(conn, pid)
     counts = await erasures.erase_own(conn, pid, REPORT_KINDS)
+    counts["esf_entry_anonymised"] = esf_entry
+    counts["esf_results_anonymised"] = esf_results
     counts["eura_forms"] = eura_forms
     counts["access_exports"] = await access.purge_of(conn, pid, now)
     erasure = ErasureRow(
