@@ -113,6 +113,17 @@ def exported(held: Held) -> DataSets:
     }
 
 
+def erased_export(erased_at: datetime) -> DataSets:
+    """The export of a participant erased here: nothing held, and when they were erased."""
+    return {
+        "registrations": [],
+        "attendance": [],
+        "reminders": [],
+        "ideas": [],
+        "erasure": [{"erased_at": _json(erased_at)}],
+    }
+
+
 def _size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":")).encode())
 

@@ -70,7 +70,21 @@ def guest_of(reg: Registration) -> GuestContact | None:
     )
 
 
+#: voimala_kit.personal.GUEST (the domain imports no I/O library): the prefix of a guest's
+#: key subject, the only keys this service may destroy (docs/events-service.md).
+GUEST_KEY = "guest:"
+
+
+def guest_key(reg: Registration) -> str | None:
+    """The key a guest's contact is sealed with: their own (`guest:<registration id>`), so
+    that one guest can be erased alone (their key destroyed)."""
+    return None if reg.guest_name is None else f"{GUEST_KEY}{reg.id}"
+
+
 def registrant(reg: Registration) -> Registrant:
     return Registrant(
-        registration_id=reg.id, participant_id=reg.participant_id, personal=guest_of(reg)
+        registration_id=reg.id,
+        participant_id=reg.participant_id,
+        personal=guest_of(reg),
+        personal_subject=guest_key(reg),
     )

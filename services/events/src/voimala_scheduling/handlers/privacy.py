@@ -24,7 +24,7 @@ from voimala_contracts.privacy import (
 from voimala_kit import audit
 from voimala_kit.db import Connection
 
-from ..domain.privacy import Held, exported, fit
+from ..domain.privacy import Held, erased_export, exported, fit
 from ..repository import occurrences, privacy, registrations
 from .deps import Deps
 from .registrations import release
@@ -53,15 +53,18 @@ async def export_participant(
     deps: Deps, conn: Connection, data: AccessRequested, event: CloudEvent
 ) -> None:
     """`privacy.events_exported.v1` with everything held about the participant. An erased
-    participant's request is acknowledged without an answer: nothing of them is held."""
+    participant's request is answered too (else the request would name this service as not
+    answering): every data set empty, and `erasure` saying when they were erased here."""
     pid = data.participant_id
-    if await privacy.is_erased(conn, pid):
-        return
     now = deps.clock.now()
     if not await privacy.first_answer(conn, data.request_id, "access", now):
         return
     await audit.record(conn, audit.SYSTEM, [pid], "events.exported", "access_request")
-    found = fit(exported(await _held(conn, pid)), deps.settings.export_max_bytes)
+    erased = await privacy.erased_at(conn, pid)
+    if erased is not None:
+        found = erased_export(erased)
+    else:
+        found = fit(exported(await _held(conn, pid)), deps.settings.export_max_bytes)
     answer = EventsExported(
         request_id=data.request_id,
         participant_id=pid,

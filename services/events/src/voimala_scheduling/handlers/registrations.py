@@ -26,7 +26,7 @@ from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict, forbidden, invalid, not_found
 
 from ..domain.occurrences import Occurrence, check_open, in_helsinki, info, slots
-from ..domain.registrations import Guest, Registration, guest_of, person_key
+from ..domain.registrations import Guest, Registration, guest_key, guest_of, person_key
 from ..repository import occurrences, privacy, registrations, reminders
 from .deps import Deps
 
@@ -99,6 +99,7 @@ def _event_fields(occ: Occurrence, reg: Registration) -> dict[str, Any]:
         "occurrence": info(occ),
         "participant_id": reg.participant_id,
         "personal": guest_of(reg),
+        "personal_subject": guest_key(reg),
         "slot_start": slot,
         "local_slot_start": local_minute(slot) if slot else None,
     }

@@ -7,7 +7,7 @@ from voimala_kit.clock import local_minute
 from voimala_kit.db import Connection
 
 from ..domain.occurrences import info
-from ..domain.registrations import guest_of
+from ..domain.registrations import guest_key, guest_of
 from ..repository import occurrences, registrations, reminders
 from .deps import Deps
 
@@ -31,6 +31,7 @@ async def send_due_reminders(deps: Deps, conn: Connection, limit: int = 200) -> 
             occurrence=info(occ),
             participant_id=reg.participant_id,
             personal=guest_of(reg),
+            personal_subject=guest_key(reg),
             slot_start=slot,
             local_slot_start=local_minute(slot) if slot else None,
         )
