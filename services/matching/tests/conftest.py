@@ -42,7 +42,9 @@ def business_id() -> str:
 
 @pytest.fixture(scope="session")
 async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Settings:
-    return await service_settings(Settings, expiry_poll=0.3)
+    # The openings optimiser does not run by itself here: the suites propose by hand and ask
+    # the engine when they mean to (test_optimiser.py runs it and its worker explicitly).
+    return await service_settings(Settings, expiry_poll=0.3, optimiser_auto=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from .consumer import SUBSCRIBE, handlers
 from .handlers.deps import Deps
 from .repository.indexes import LiveIndexes
 from .settings import Settings
-from .workers import expire_proposals, load_ranking_indexes
+from .workers import expire_proposals, load_ranking_indexes, optimise_openings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -43,6 +43,10 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> F
             subscribe=SUBSCRIBE,
             handlers=handlers(deps),
             unknown_types="skip",
-            workers=[("expiry", expire_proposals), ("ranking_index", load_ranking_indexes)],
+            workers=[
+                ("expiry", expire_proposals),
+                ("ranking_index", load_ranking_indexes),
+                *([("openings_optimiser", optimise_openings)] if settings.optimiser_auto else []),
+            ],
         )
     )

@@ -9,7 +9,7 @@ from voimala_kit.errors import sleep_or_stop
 from voimala_kit.logging import get_logger
 from voimala_kit.service import Platform
 
-from .handlers import openings, proposals
+from .handlers import openings, openings_optimiser, proposals
 from .handlers.deps import Deps
 from .settings import Settings
 
@@ -38,3 +38,15 @@ async def expire_proposals(platform: Platform[Settings, Deps], stop: asyncio.Eve
             if expired < BATCH and closed < BATCH:
                 break
         await sleep_or_stop(platform.settings.expiry_poll, stop)
+
+
+async def optimise_openings(platform: Platform[Settings, Deps], stop: asyncio.Event) -> None:
+    """Every `optimiser_poll` seconds: if a change asked for it (a decline, an expiry, a new or
+    changed opening or profile), one run of the openings optimiser over every opening; a
+    burst of changes makes one run, and a run in another process is not waited for."""
+    while not stop.is_set():
+        async with platform.db.transaction() as conn:
+            made = await openings_optimiser.run_requested(platform.deps, conn)
+        if made is not None:
+            log.info("matching.openings_optimised", proposed=made)
+        await sleep_or_stop(platform.settings.optimiser_poll, stop)

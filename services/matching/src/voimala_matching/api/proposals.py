@@ -12,7 +12,7 @@ from voimala_kit.http import Page, next_time_cursor, time_cursor
 from voimala_kit.refusals import forbidden, invalid, not_found
 
 from ..domain.scoring import redact
-from ..handlers import proposals, proposing
+from ..handlers import openings_optimiser, proposals
 from ..repository import mentors, profiles
 from ..repository import openings as opening_repo
 from ..repository import proposals as repo
@@ -110,7 +110,7 @@ async def propose_best(
             if opening is None:
                 raise not_found("opening")
             own_partner(who, opening.partner_id)
-        await proposing.propose_next(platform.deps, conn, opening_id)
+        await openings_optimiser.fill(platform.deps, conn, [opening_id])
         where = Filter(opening_id=opening_id, status="proposed")
         rows = await repo.page(conn, where, after=None, limit=1000)
         await audited(conn, who, [p.participant_id for p in rows], "proposal.read")

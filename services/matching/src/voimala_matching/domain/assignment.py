@@ -1,15 +1,17 @@
-"""Optimal mentor assignment: a min-cost flow on the sparse candidate graph.
+"""Optimal assignment by a min-cost flow on a sparse candidate graph: mentees to mentors, and
+participants to the openings' free places. One solver for both (`choose`); `assign` is the
+mentors' one-mentor-each view of it.
 
-source -> mentee (capacity 1) -> mentor (capacity 1, cost -score) -> sink (mentor's free
-capacity), and mentee -> sink directly at cost 0 (stay unassigned this round). Every unit of
-supply reaches the sink, so the flow is always feasible; its minimum cost is minus the maximal
-total score with no mentor over capacity. Scores are scaled to integers (1e-6 resolution),
-which is what makes the solver exact.
+source -> left node (capacity: how many it may still get) -> right node (capacity 1 per pair,
+cost -score) -> sink (the right node's free room), and left -> sink directly at cost 0 (a unit
+left unused this round). Every unit of supply reaches the sink, so the flow is always
+feasible; its minimum cost is minus the maximal total score with no node over its capacity.
+Scores are scaled to integers (1e-6 resolution), which is what makes the solver exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +22,9 @@ SCALE = 1_000_000
 
 @dataclass(frozen=True)
 class Edge:
+    """A candidate pair: a mentee and a mentor, or a participant (`mentee`) and an opening
+    (`mentor`): the left and the right side of the graph."""
+
     mentee: Hashable
     mentor: Hashable
     score: float
@@ -29,47 +34,64 @@ def scaled(score: float) -> int:
     return round(score * SCALE)
 
 
-def assign(edges: Sequence[Edge], capacity: dict[Hashable, int]) -> dict[Hashable, Hashable]:
+def assign(edges: Sequence[Edge], capacity: Mapping[Hashable, int]) -> dict[Hashable, Hashable]:
     """Mentee -> mentor with the maximal total score; a mentor gets at most its capacity."""
-    usable = [e for e in edges if capacity.get(e.mentor, 0) > 0 and scaled(e.score) > 0]
+    one = dict.fromkeys((e.mentee for e in edges), 1)
+    return {e.mentee: e.mentor for e in choose(edges, one, capacity)}
+
+
+def choose(
+    edges: Sequence[Edge], left: Mapping[Hashable, int], right: Mapping[Hashable, int]
+) -> list[Edge]:
+    """The pairs with the maximal total score such that no left node is in more than
+    `left[node]` of them and no right node in more than `right[node]` (missing: 0)."""
+    usable = [
+        e
+        for e in edges
+        if left.get(e.mentee, 0) > 0 and right.get(e.mentor, 0) > 0 and scaled(e.score) > 0
+    ]
     if not usable:
-        return {}
-    graph = _Graph(usable, capacity)
-    n, k = len(graph.mentees), len(graph.mentors)
+        return []
+    graph = _Graph(usable, left, right)
+    n, k = len(graph.lefts), len(graph.rights)
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(*graph.arcs())
     source, sink = n + k, n + k + 1
+    supply = sum(left[m] for m in graph.lefts)
     supplies = np.zeros(n + k + 2, dtype=np.int64)
-    supplies[source], supplies[sink] = n, -n
+    supplies[source], supplies[sink] = supply, -supply
     flow.set_nodes_supplies(np.arange(n + k + 2, dtype=np.int32), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min cost flow failed with status {status}")
-    first = n  # the mentee -> mentor arcs follow the n source -> mentee ones
+    first = n  # the left -> right arcs follow the n source -> left ones
     used = flow.flows(arcs[first : first + len(usable)])
-    return {usable[i].mentee: usable[i].mentor for i in np.flatnonzero(used > 0)}
+    return [usable[i] for i in np.flatnonzero(used > 0)]
 
 
 class _Graph:
-    """The flow network's nodes: mentees 0..n-1, mentors n..n+k-1, then source and sink."""
+    """The flow network's nodes: left 0..n-1, right n..n+k-1, then source and sink."""
 
-    def __init__(self, usable: Sequence[Edge], capacity: dict[Hashable, int]) -> None:
+    def __init__(
+        self, usable: Sequence[Edge], left: Mapping[Hashable, int], right: Mapping[Hashable, int]
+    ) -> None:
         self.usable = usable
-        self.capacity = capacity
-        self.mentees = list(dict.fromkeys(e.mentee for e in usable))
-        self.mentors = list(dict.fromkeys(e.mentor for e in usable))
+        self.lefts = list(dict.fromkeys(e.mentee for e in usable))
+        self.rights = list(dict.fromkeys(e.mentor for e in usable))
+        self.left_caps = [left[m] for m in self.lefts]
+        self.right_caps = [right[m] for m in self.rights]
 
     def arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Tails, heads, capacities and unit costs of every arc, in that order: source ->
-        mentee, mentee -> mentor, mentee -> sink (unassigned), mentor -> sink."""
-        usable, n, k = self.usable, len(self.mentees), len(self.mentors)
-        mentee_ix = {m: i for i, m in enumerate(self.mentees)}
-        mentor_ix = {m: i for i, m in enumerate(self.mentors)}
+        left, left -> right, left -> sink (unused), right -> sink."""
+        usable, n, k = self.usable, len(self.lefts), len(self.rights)
+        left_ix = {m: i for i, m in enumerate(self.lefts)}
+        right_ix = {m: i for i, m in enumerate(self.rights)}
         source, sink = n + k, n + k + 1
         tails = np.concatenate(
             [
                 np.full(n, source),
-                [mentee_ix[e.mentee] for e in usable],
+                [left_ix[e.mentee] for e in usable],
                 np.arange(n),
                 n + np.arange(k),
             ]
@@ -77,13 +99,13 @@ class _Graph:
         heads = np.concatenate(
             [
                 np.arange(n),
-                [n + mentor_ix[e.mentor] for e in usable],
+                [n + right_ix[e.mentor] for e in usable],
                 np.full(n, sink),
                 np.full(k, sink),
             ]
         ).astype(np.int32)
         caps = np.concatenate(
-            [np.ones(n), np.ones(len(usable)), np.ones(n), [self.capacity[m] for m in self.mentors]]
+            [self.left_caps, np.ones(len(usable)), self.left_caps, self.right_caps]
         ).astype(np.int64)
         costs = np.concatenate(
             [np.zeros(n), [-scaled(e.score) for e in usable], np.zeros(n), np.zeros(k)]
@@ -95,3 +117,8 @@ def total(assignment: dict[Hashable, Hashable], edges: Sequence[Edge]) -> int:
     """The scaled total score of an assignment (what `assign` maximises)."""
     best = {(e.mentee, e.mentor): scaled(e.score) for e in edges}
     return sum(best[(a, b)] for a, b in assignment.items())
+
+
+def total_of(chosen: Sequence[Edge]) -> int:
+    """The scaled total score of chosen pairs (what `choose` maximises)."""
+    return sum(scaled(e.score) for e in chosen)

@@ -17,7 +17,7 @@ from ..domain.scoring import norm
 from ..repository import openings, partners
 from ..repository import proposals as proposal_repo
 from ..repository.openings import OpeningFields, OpeningRow
-from . import proposals
+from . import openings_optimiser, proposals
 from .deps import Deps
 
 #: Columns that cannot be emptied: a change that gives them as null leaves them as they are.
@@ -73,6 +73,7 @@ async def post_opening(deps: Deps, conn: Connection, cmd: PostOpening) -> Openin
     row = await openings.insert(conn, uuid.uuid4(), cmd.partner_id, fields)
     if row.status == "open":
         await deps.outbox.add(conn, OpeningPosted(**_published(row)), subject=str(row.id))
+        await openings_optimiser.request(deps, conn, "opening")
     return row
 
 
@@ -96,6 +97,8 @@ async def change_opening(deps: Deps, conn: Connection, cmd: ChangeOpening) -> Op
             del patch[key]
     row = await openings.update(conn, cmd.opening_id, _fields_of(current, patch))
     await _publish_change(deps, conn, current.status, row)
+    if row.status == "open":
+        await openings_optimiser.request(deps, conn, "opening")
     return row
 
 

@@ -12,7 +12,7 @@ from voimala_contracts import (
 from voimala_kit.db import Connection
 
 from ..repository import profiles
-from . import proposals
+from . import openings_optimiser, proposals
 from .deps import Deps
 
 
@@ -28,6 +28,8 @@ async def keep_profile(
     p = data.profile
     if not p.matching_consent or p.status != "active":
         await proposals.withdraw_participant(deps, conn, data.participant_id, "not_candidate")
+    else:
+        await openings_optimiser.request(deps, conn, "profile")
 
 
 async def change_consent(
@@ -40,6 +42,8 @@ async def change_consent(
     await profiles.set_consent(conn, data.participant_id, data.purpose, data.granted)
     if data.purpose == "matching" and not data.granted:
         await proposals.withdraw_participant(deps, conn, data.participant_id, "consent_withdrawn")
+    if data.purpose == "matching" and data.granted:
+        await openings_optimiser.request(deps, conn, "profile")
     if data.purpose == "contact_sharing" and data.granted:
         await proposals.confirm_accepted(deps, conn, data.participant_id)
 

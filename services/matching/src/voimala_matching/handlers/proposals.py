@@ -25,10 +25,11 @@ from ..repository import proposals as repo
 from ..repository.mentors import MentorRow
 from ..repository.openings import OpeningRow
 from ..repository.proposals import Proposal
+from . import openings_optimiser
 from .assignment import reassign
 from .deps import Deps
 from .events import match_event
-from .proposing import Draft, create, propose_next
+from .proposing import Draft, create
 
 OPENING_OUTCOMES = frozenset({"hired", "trial_started", "apprenticeship", "not_hired"})
 MENTOR_OUTCOMES = frozenset({"mentoring_started", "mentoring_ended"})
@@ -210,9 +211,11 @@ async def decline(deps: Deps, conn: Connection, cmd: Decline, who: Principal) ->
 
 
 async def _follow_up(deps: Deps, conn: Connection, p: Proposal) -> None:
-    """After a decline or expiry: the next candidate for the opening, or another mentor."""
+    """After a decline or expiry: the next candidate for the opening at once (and the whole
+    picture again at the optimiser's next run), or another mentor."""
     if p.opening_id is not None:
-        await propose_next(deps, conn, p.opening_id)
+        await openings_optimiser.fill(deps, conn, [p.opening_id])
+        await openings_optimiser.request(deps, conn, "answer")
     else:
         await reassign(deps, conn, [p.participant_id])
 

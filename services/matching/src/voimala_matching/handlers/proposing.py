@@ -10,10 +10,9 @@ from voimala_contracts.matching import Explanation, MatchProposed
 from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict, not_found
 
-from ..repository import openings, profiles
+from ..repository import profiles
 from ..repository import proposals as repo
 from ..repository.proposals import NewProposal, Proposal
-from . import ranking
 from .deps import Deps
 from .events import match_event
 
@@ -55,29 +54,3 @@ async def create(deps: Deps, conn: Connection, draft: Draft) -> Proposal:
     await deps.outbox.add(conn, event, subject=str(row.id))
     return row
 
-
-async def propose_next(deps: Deps, conn: Connection, opening_id: uuid.UUID) -> int:
-    """Fill the opening's free places with the best candidates not proposed to it before."""
-    opening = await openings.get(conn, opening_id)
-    if opening is None or opening.status != "open":
-        return 0
-    need = (
-        opening.places
-        - await openings.taken(conn, opening_id)
-        - await repo.pending_count(conn, opening_id)
-    )
-    if need <= 0:
-        return 0
-    tried = await repo.ever_proposed(conn, opening_id)
-    best = await ranking.candidates(deps, conn, opening, need, exclude=tried)
-    for profile, explanation in best:
-        draft = Draft(
-            participant_id=profile.participant_id,
-            kind="opening",
-            explanation=explanation,
-            proposed_by="engine",
-            opening_id=opening_id,
-            partner_id=opening.partner_id,
-        )
-        await create(deps, conn, draft)
-    return len(best)
