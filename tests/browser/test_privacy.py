@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Dialog, Page
+from playwright.async_api import Dialog, Page, ViewportSize
 from voimala_kit.testing import wait_for
 
 from .conftest import ARTIFACTS, DESKTOP, NewPage, Stack, check_page, sign_in_as
@@ -182,10 +182,11 @@ async def _who_read(page: Page, stack: Stack, person: dict[str, Any]) -> None:
     await check_page(page, "privacy-audit-fi")
     # At 200 % zoom (half the CSS pixels) nothing needs scrolling sideways but the table's
     # own region.
-    await page.set_viewport_size({"width": DESKTOP["width"] // 2, "height": DESKTOP["height"] // 2})
+    half = ViewportSize(width=DESKTOP["width"] // 2, height=DESKTOP["height"] // 2)
+    await page.set_viewport_size(half)
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await check_page(page, "privacy-audit-zoom200-fi")
-    await page.set_viewport_size(DESKTOP)
+    await page.set_viewport_size(ViewportSize(width=DESKTOP["width"], height=DESKTOP["height"]))
 
 
 async def _erase(page: Page, stack: Stack, person: dict[str, Any]) -> str:
