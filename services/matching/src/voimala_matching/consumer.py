@@ -14,13 +14,14 @@ from voimala_contracts import (
 )
 from voimala_contracts.notifications import ActionAnswered
 from voimala_contracts.privacy import AccessRequested, ErasureRequested
+from voimala_contracts.scheduling import OccurrenceCancelled, OccurrenceChanged, SeriesScheduled
 from voimala_kit.consumer import Handler
 
-from .handlers import actions, privacy, profiles
+from .handlers import actions, privacy, profiles, programme
 from .handlers.deps import Deps
 from .handlers.privacy import unless_erased
 
-SUBSCRIBE = [topics.PARTICIPANTS, topics.NOTIFICATIONS]
+SUBSCRIBE = [topics.PARTICIPANTS, topics.NOTIFICATIONS, topics.EVENTS]
 
 
 def handlers(deps: Deps) -> list[Handler[Any]]:
@@ -34,4 +35,8 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
         Handler(ActionAnswered, partial(actions.apply_answer, deps)),
         Handler(AccessRequested, partial(privacy.export_participant, deps)),
         Handler(ErasureRequested, partial(privacy.erase_participant, deps)),
+        # The programme's upcoming occurrences and what they teach: next steps (issue 14).
+        Handler(SeriesScheduled, partial(programme.keep_series, deps)),
+        Handler(OccurrenceChanged, partial(programme.occurrence_moved, deps)),
+        Handler(OccurrenceCancelled, partial(programme.occurrence_cancelled, deps)),
     ]

@@ -10,7 +10,7 @@ from voimala_kit.auth import Principal
 from voimala_kit.refusals import forbidden, not_found
 
 from ..domain.scoring import redact
-from ..handlers import assignment, ranking
+from ..handlers import assignment, programme, ranking
 from ..handlers import mentors as mentor_cases
 from ..repository import mentors, openings, profiles
 from ..repository.mentors import MentorRow
@@ -37,6 +37,7 @@ from .schemas import (
     RankedCandidate,
     RankedMentor,
     RankedOpening,
+    explained,
     fields_of,
     mentor_out,
 )
@@ -73,7 +74,13 @@ async def top_candidates(
             own_partner(who, opening.partner_id)
         ranked = await ranking.top_candidates(platform.deps, conn, opening, k)
         await audited(conn, who, [row.participant_id for row, _ in ranked], "candidates.read")
-    shown = [(row, e if is_staff(who) else redact(e)) for row, e in ranked]
+        # Next steps are the participant's and staff's to see; the partner's view has none.
+        staff = is_staff(who)
+        steps = await programme.steps_for(platform.deps, conn, [e for _, e in ranked if staff])
+    shown = [
+        (row, explained(e, steps[i]) if staff else explained(redact(e)))
+        for i, (row, e) in enumerate(ranked)
+    ]
     return [
         RankedCandidate(
             participant_id=row.participant_id,
@@ -99,13 +106,14 @@ async def top_openings(
             raise not_found("profile for this participant (yet)")
         ranked = await ranking.top_openings(platform.deps, conn, profile, k)
         await audited(conn, who, [participant_id], "openings_ranking.read")
+        steps = await programme.steps_for(platform.deps, conn, [e for _, e in ranked])
     return [
         RankedOpening(
             opening=OpeningOut.model_validate(fields_of(row)),
             score=e.score,
-            explanation=e,
+            explanation=explained(e, steps[i]),
         )
-        for row, e in ranked
+        for i, (row, e) in enumerate(ranked)
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,6 +21,7 @@ from voimala_contracts.matching import (
 )
 from voimala_contracts.participants import Channel, Language
 
+from ..domain.next_steps import NextStep
 from ..repository.mentors import MentorRow
 from ..repository.partners import Partner
 from ..repository.profiles import ProfileRow
@@ -230,17 +232,56 @@ class ProposalOut(BaseModel):
     )
 
 
+class NextStepOut(BaseModel):
+    """An upcoming occurrence of the programme that teaches a missing skill (issue 14)."""
+
+    skill: str = Field(description="the missing skill: the vocabulary's id, or free text")
+    occurrence_id: uuid.UUID
+    series_id: uuid.UUID
+    category: str
+    title: dict[str, str | None] = Field(description="fi/sv/en")
+    location: dict[str, str | None] = Field(description="fi/sv/en")
+    starts_at: datetime = Field(description="UTC")
+    local_start: str = Field(description="wall-clock start in Europe/Helsinki, YYYY-MM-DDTHH:MM")
+
+
+class ExplanationOut(Explanation):
+    """An explanation as its reader sees it: for the participant and staff with the next
+    steps for what is missing; an employer's or a mentor's has none."""
+
+    next_steps: list[NextStepOut] = Field(default_factory=list)
+
+
+def explained(e: Explanation, steps: Sequence[NextStep] = ()) -> ExplanationOut:
+    """The explanation with its next steps (none given: none shown)."""
+    return ExplanationOut(**dict(e), next_steps=[_step(s) for s in steps])
+
+
+def _step(s: NextStep) -> NextStepOut:
+    o = s.occurrence
+    return NextStepOut(
+        skill=s.skill,
+        occurrence_id=o.occurrence_id,
+        series_id=o.series_id,
+        category=o.category,
+        title=o.title,
+        location=o.location,
+        starts_at=o.starts_at,
+        local_start=o.local_start,
+    )
+
+
 class RankedCandidate(BaseModel):
     participant_id: uuid.UUID
     score: float
-    explanation: Explanation
+    explanation: ExplanationOut
     profile: CandidateProfile
 
 
 class RankedOpening(BaseModel):
     opening: OpeningOut
     score: float
-    explanation: Explanation
+    explanation: ExplanationOut
 
 
 class RankedMentor(BaseModel):

@@ -1,0 +1,71 @@
+"""Kafka use cases (issue 14): the programme's upcoming occurrences and what they teach, from
+`voimala.events`, and the next steps they give a ranking's explanations.
+
+`series.scheduled.v1` carries a series' next occurrences and what it teaches (its skills as
+the vocabulary's keys); it replaces what was kept of that series. A moved occurrence keeps its
+place with its new time; a cancelled one is forgotten. Nothing here is about a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from voimala_contracts import CloudEvent
+from voimala_contracts.matching import Explanation
+from voimala_contracts.scheduling import (
+    OccurrenceCancelled,
+    OccurrenceChanged,
+    OccurrenceInfo,
+    SeriesScheduled,
+)
+from voimala_kit.db import Connection
+
+from ..domain.next_steps import NextStep, Upcoming, next_steps
+from ..domain.scoring import norm
+from ..repository import occurrences
+from .deps import Deps
+
+
+def _upcoming(o: OccurrenceInfo, teaches: list[str]) -> Upcoming:
+    return Upcoming(
+        occurrence_id=o.occurrence_id,
+        series_id=o.series_id,
+        category=o.category,
+        title=o.title.model_dump(),
+        location=o.location.model_dump(),
+        starts_at=o.starts_at,
+        local_start=o.local_start,
+        teaches=teaches,
+    )
+
+
+async def keep_series(deps: Deps, conn: Connection, data: SeriesScheduled, _: CloudEvent) -> None:
+    """The series' upcoming occurrences are now those the event names (none if it teaches
+    nothing: only what teaches can be a next step)."""
+    teaches = norm(data.teaches)
+    kept = [_upcoming(o, teaches) for o in data.upcoming] if teaches else []
+    await occurrences.replace_series(conn, data.series_id, kept)
+
+
+async def occurrence_moved(
+    deps: Deps, conn: Connection, data: OccurrenceChanged, _: CloudEvent
+) -> None:
+    o = data.occurrence
+    title, location = o.title.model_dump(), o.location.model_dump()
+    await occurrences.move(conn, o.occurrence_id, o.starts_at, o.local_start, title, location)
+
+
+async def occurrence_cancelled(
+    deps: Deps, conn: Connection, data: OccurrenceCancelled, _: CloudEvent
+) -> None:
+    await occurrences.remove(conn, data.occurrence.occurrence_id)
+
+
+async def steps_for(
+    deps: Deps, conn: Connection, explanations: Sequence[Explanation]
+) -> list[list[NextStep]]:
+    """For each explanation, the upcoming occurrences that teach what it says is missing."""
+    if not any(e.missing_skills for e in explanations):
+        return [[] for _ in explanations]
+    upcoming = await occurrences.teaching_after(conn, deps.clock.now())
+    return [next_steps(e.missing_skills, upcoming) for e in explanations]
