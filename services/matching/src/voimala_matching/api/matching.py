@@ -12,7 +12,7 @@ from voimala_kit.refusals import forbidden, not_found
 from ..domain.scoring import redact
 from ..handlers import assignment, programme, ranking
 from ..handlers import mentors as mentor_cases
-from ..repository import mentors, openings, profiles
+from ..repository import mentors, openings, partner_names, profiles
 from ..repository.mentors import MentorRow
 from .deps import (
     Anyone,
@@ -107,9 +107,12 @@ async def top_openings(
         ranked = await ranking.top_openings(platform.deps, conn, profile, k)
         await audited(conn, who, [participant_id], "openings_ranking.read")
         steps = await programme.steps_for(platform.deps, conn, [e for _, e in ranked])
+        names = await partner_names.of(conn, (row.partner_id for row, _ in ranked))
     return [
         RankedOpening(
-            opening=OpeningOut.model_validate(fields_of(row)),
+            opening=OpeningOut.model_validate(
+                fields_of(row) | {"partner_name": names.get(row.partner_id)}
+            ),
             score=e.score,
             explanation=explained(e, steps[i]),
         )
@@ -137,7 +140,8 @@ async def top_mentors(
 @router.post("/mentors", status_code=201, response_model=MentorOut)
 async def register_mentor(body: MentorIn, who: Coordinator, platform: PlatformDep) -> MentorOut:
     """A coordinator registers a volunteer mentor (who then logs in as `mentor`)."""
-    cmd = mentor_cases.RegisterMentor(**body.model_dump())
+    codes = [language.code for language in body.languages]
+    cmd = mentor_cases.RegisterMentor(**body.model_dump() | {"languages": codes})
     async with platform.db.transaction() as conn:
         found = await mentor_cases.register_mentor(platform.deps, conn, cmd)
     return mentor_out(found, 0)

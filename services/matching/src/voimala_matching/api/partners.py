@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from voimala_kit.db import Connection
 from voimala_kit.http import (
     Page,
     bad_cursor,
@@ -18,8 +19,8 @@ from voimala_kit.refusals import not_found
 
 from ..handlers import openings as opening_cases
 from ..handlers import partners as partner_cases
-from ..repository import openings, partners
-from ..repository.openings import OpeningFields
+from ..repository import openings, partner_names, partners
+from ..repository.openings import OpeningFields, OpeningRow
 from .deps import Anyone, Coordinator, PlatformDep, Staff, StaffOrEmployer, is_staff, own_partner
 from .schemas import (
     OpeningIn,
@@ -102,7 +103,7 @@ async def post_opening(
     cmd = opening_cases.PostOpening(partner_id, OpeningFields(**body.model_dump()))
     async with platform.db.transaction() as conn:
         row = await opening_cases.post_opening(platform.deps, conn, cmd)
-    return OpeningOut.model_validate(fields_of(row))
+        return (await _opening_outs(conn, [row]))[0]
 
 
 @router.get("/openings", response_model=Page[OpeningOut])
@@ -125,7 +126,7 @@ async def list_openings(
         status = "open"
     async with platform.db.connection() as conn:
         rows = await openings.page(conn, partner_id, status, time_cursor(cursor), limit + 1)
-    items = [OpeningOut.model_validate(fields_of(r)) for r in rows[:limit]]
+        items = await _opening_outs(conn, rows[:limit])
     after = next_time_cursor(rows, limit, lambda r: (r.created_at, r.id))
     return Page[OpeningOut](items=items, next_cursor=after)
 
@@ -142,13 +143,14 @@ def _is_uuid(value: str) -> bool:
 async def read_opening(opening_id: uuid.UUID, who: Anyone, platform: PlatformDep) -> OpeningOut:
     async with platform.db.connection() as conn:
         row = await openings.get(conn, opening_id)
+        found = await _opening_outs(conn, [row] if row else [])
     if row is None:
         raise not_found("opening")
     if row.status != "open" and not is_staff(who):
         if not who.has("employer"):
             raise not_found("opening")
         own_partner(who, row.partner_id)
-    return OpeningOut.model_validate(fields_of(row))
+    return found[0]
 
 
 @router.patch("/openings/{opening_id}", response_model=OpeningOut)
@@ -163,4 +165,14 @@ async def change_opening(
             raise not_found("opening")
         own_partner(who, current.partner_id)
         row = await opening_cases.change_opening(platform.deps, conn, cmd)
-    return OpeningOut.model_validate(fields_of(row))
+        return (await _opening_outs(conn, [row]))[0]
+
+
+async def _opening_outs(conn: Connection, rows: list[OpeningRow]) -> list[OpeningOut]:
+    """Openings as every reader sees them, with their employer's public name (issue 17: a
+    participant may not read the partner, and should still learn whose opening it is)."""
+    names = await partner_names.of(conn, (r.partner_id for r in rows))
+    return [
+        OpeningOut.model_validate(fields_of(r) | {"partner_name": names.get(r.partner_id)})
+        for r in rows
+    ]

@@ -11,9 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from voimala_contracts import LanguageSkill
+from voimala_contracts.languages import (
+    LanguageSkillIn,
+    MentorLanguage,
+    MentorLanguageIn,
+    preferred_language,
+)
 from voimala_contracts.matching import (
     Explanation,
-    LanguageRequirement,
     OpeningStatus,
     OpeningType,
     Outcome,
@@ -30,6 +35,11 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 Text = Field(min_length=1, max_length=200)
+_REQUIRED_LEVEL = "{code, level}: level is the least the opening asks (min_level accepted too)"
+_MENTOR_LEVEL = (
+    "{code, level} or a bare code; matching keeps only the code (whether the participant "
+    "speaks it at B1 or better), so level is answered null"
+)
 
 
 class _In(BaseModel):
@@ -67,7 +77,7 @@ class ContactIn(_In):
     name: str = Text
     email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(None, pattern=r"^\+[1-9][0-9]{6,14}$")
-    preferred_language: Language = "fi"
+    preferred_language: Language = preferred_language()
     preferred_channel: Channel = "email"
 
 
@@ -104,7 +114,9 @@ class OpeningIn(_In):
     description: str = Field("", max_length=5000)
     required_skills: list[str] = Field(default_factory=list, max_length=50)
     nice_skills: list[str] = Field(default_factory=list, max_length=50)
-    languages: list[LanguageRequirement] = Field(default_factory=list, max_length=10)
+    languages: list[LanguageSkillIn] = Field(
+        default_factory=list, max_length=10, description=_REQUIRED_LEVEL
+    )
     municipality: str | None = Field(None, max_length=100)
     remote: bool = False
     hours: str | None = Field(None, max_length=50, description="e.g. full_time, part_time")
@@ -121,7 +133,9 @@ class OpeningPatch(_In):
     description: str | None = Field(None, max_length=5000)
     required_skills: list[str] | None = Field(None, max_length=50)
     nice_skills: list[str] | None = Field(None, max_length=50)
-    languages: list[LanguageRequirement] | None = Field(None, max_length=10)
+    languages: list[LanguageSkillIn] | None = Field(
+        None, max_length=10, description=_REQUIRED_LEVEL
+    )
     municipality: str | None = Field(None, max_length=100)
     remote: bool | None = None
     hours: str | None = Field(None, max_length=50)
@@ -134,12 +148,15 @@ class OpeningPatch(_In):
 class OpeningOut(BaseModel):
     id: uuid.UUID
     partner_id: uuid.UUID
+    partner_name: str | None = Field(
+        None, description="the employer's public name (the organisation's, never a person's)"
+    )
     type: str
     title: str
     description: str
     required_skills: list[str]
     nice_skills: list[str]
-    languages: list[LanguageRequirement]
+    languages: list[LanguageSkill] = Field(description=_REQUIRED_LEVEL)
     municipality: str | None
     remote: bool
     hours: str | None
@@ -156,9 +173,11 @@ class MentorIn(_In):
     name: str = Text
     email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(None, pattern=r"^\+[1-9][0-9]{6,14}$")
-    preferred_language: Language = "fi"
+    preferred_language: Language = preferred_language()
     fields: list[str] = Field(min_length=1, max_length=20)
-    languages: list[str] = Field(default_factory=list, max_length=10)
+    languages: list[MentorLanguageIn] = Field(
+        default_factory=list, max_length=10, description=_MENTOR_LEVEL
+    )
     capacity: int = Field(ge=0, le=100)
     available: bool = True
     prefers_youth: bool = False
@@ -173,7 +192,7 @@ class MentorOut(BaseModel):
     phone: str | None
     preferred_language: str
     fields: list[str]
-    languages: list[str]
+    languages: list[MentorLanguage] = Field(description=_MENTOR_LEVEL)
     capacity: int
     available: bool
     prefers_youth: bool

@@ -23,7 +23,7 @@ class OpeningFields:
     description: str
     required_skills: list[str]
     nice_skills: list[str]
-    #: [{"code": "fi", "min_level": "B1"}, …] (jsonb).
+    #: [{"code": "fi", "level": "B1"}, …] (jsonb; rows written before issue 17 say min_level).
     languages: list[dict[str, str]]
     municipality: str | None
     remote: bool
@@ -131,11 +131,16 @@ def to_scoring(row: OpeningRow) -> Opening:
         description=row.description,
         required_skills=tuple(row.required_skills),
         nice_skills=tuple(row.nice_skills),
-        languages={lang["code"]: LEVELS[lang["min_level"]] for lang in row.languages},
+        languages={lang["code"]: LEVELS[_level(lang)] for lang in row.languages},
         municipality=row.municipality,
         remote=row.remote,
         hours=row.hours,
     )
+
+
+def _level(requirement: dict[str, str]) -> str:
+    # `level` since issue 17's one shape of language; older rows keep `min_level`.
+    return requirement.get("level") or requirement["min_level"]
 
 
 async def changed_since(conn: Connection, since: datetime | None) -> list[OpeningRow]:
