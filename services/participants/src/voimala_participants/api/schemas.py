@@ -18,8 +18,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 from voimala_contracts import LanguageSkill
+from voimala_contracts.languages import LanguageSkillIn, preferred_language
 from voimala_contracts.participants import (
-    CefrLevel,
     Channel,
     ConsentPurpose,
     ExitOutcome,
@@ -64,15 +64,6 @@ Availability = Literal[
 TextVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
 
 
-class LanguageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] = Field(
-        description="ISO 639 language code, e.g. fi, sv, en, ar"
-    )
-    level: CefrLevel
-
-
 class _ProfileIn(BaseModel):
     """What a participant's record holds; every field optional for a partial update."""
 
@@ -80,13 +71,15 @@ class _ProfileIn(BaseModel):
 
     email: EmailStr | None = None
     phone: Phone | None = Field(None, description="any usual form; stored as E.164 (FI default)")
-    preferred_language: Language = "fi"
+    preferred_language: Language = preferred_language()
     preferred_channel: Channel = "in_app"
     birth_date: BirthDate | None = None
     birth_year: BirthYear | None = Field(None, description="when the date itself is not given")
     gender: Gender | None = None
     municipality: Annotated[str, StringConstraints(max_length=100)] | None = None
-    languages: list[LanguageIn] = Field(default_factory=list, max_length=20)
+    languages: list[LanguageSkillIn] = Field(
+        default_factory=list, max_length=20, description="{code, level}, as every service has it"
+    )
     education_level: int | None = Field(None, ge=0, le=8, description="ISCED 2011 level")
     skills: list[Skill] = Field(default_factory=list, max_length=100)
     skill_uris: dict[Skill, EscoUri] = Field(
