@@ -37,6 +37,6 @@ async def register_staff(
     staff_id: uuid.UUID, body: StaffIn, who: Coordinator, platform: PlatformDep
 ) -> None:
     """A coordinator registers themselves for programme notices (unanswered proposals)."""
-    cmd = use.RegisterStaff(staff_id, body.given_name, body.email, body.language)
+    cmd = use.RegisterStaff(staff_id, body.given_name, body.email, body.preferred_language)
     async with platform.db.transaction() as conn:
         await use.register_staff(platform.deps, conn, cmd, who)

@@ -18,6 +18,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from voimala_contracts.languages import PREFERRED_LANGUAGE_NAMES, preferred_language
 
 from ..domain.recipients import Preferences, Recipient
 
@@ -94,7 +95,10 @@ class DeliveryOut(BaseModel):
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    language: Language
+    preferred_language: Language = Field(
+        validation_alias=PREFERRED_LANGUAGE_NAMES,
+        description="the person's language for messages (also accepted as `language`)",
+    )
     channels: list[ChannelName] | None = Field(
         None, description="null: the inbox and the preferred channel"
     )
@@ -110,7 +114,7 @@ class PreferencesIn(BaseModel):
 
     def chosen(self) -> Preferences:
         return Preferences(
-            language=self.language,
+            language=self.preferred_language,
             channels=list(self.channels) if self.channels is not None else None,
             opted_out=list(self.opted_out),
             quiet_start=self.quiet_start,
@@ -122,7 +126,7 @@ class PreferencesIn(BaseModel):
 class PreferencesOut(BaseModel):
     recipient_id: uuid.UUID
     kind: str
-    language: str
+    preferred_language: str
     preferred_channel: str
     channels: list[str] | None
     opted_out: list[str]
@@ -138,7 +142,7 @@ class PreferencesOut(BaseModel):
         return cls(
             recipient_id=person.id,
             kind=person.kind,
-            language=person.preferred_language,
+            preferred_language=person.preferred_language,
             preferred_channel=person.preferred_channel,
             channels=person.channels,
             opted_out=list(person.opted_out),
@@ -156,4 +160,4 @@ class StaffIn(BaseModel):
 
     given_name: str = Field(min_length=1, max_length=100)
     email: EmailStr
-    language: Language = "fi"
+    preferred_language: Language = preferred_language()
