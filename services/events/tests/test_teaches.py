@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import asyncpg
 import httpx
 from voimala_contracts import topics
 from voimala_contracts.scheduling import SeriesScheduled
 from voimala_kit.testing import read_topic, wait_for
+from voimala_scheduling.bootstrap import build_deps
+from voimala_scheduling.handlers.series import extend_horizon
+from voimala_scheduling.settings import Settings
 
-from .conftest import new_series
+from .conftest import CLOCK, a_series, new_series
 
 
 async def _scheduled(kafka: str, series_id: str, n: int) -> list[dict[str, Any]]:
@@ -73,11 +77,27 @@ async def test_an_old_series_event_without_teaches_still_parses() -> None:
 
 
 async def test_teaches_is_bounded(client: httpx.AsyncClient, staff: dict[str, str]) -> None:
-    from .conftest import a_series
-
     r = await client.post("/series", json=a_series(teaches=["x" * 101]), headers=staff)
     assert r.status_code == 422
     r = await client.post(
         "/series", json=a_series(teaches=[str(i) for i in range(31)]), headers=staff
     )
     assert r.status_code == 422
+
+
+async def test_the_daily_job_announces_a_teaching_series_again(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    kafka_bootstrap: str,
+    db: asyncpg.Connection,
+    settings: Settings,
+) -> None:
+    teaching = await new_series(client, staff, teaches=["cv writing"])
+    silent = await new_series(client, staff)
+    await _scheduled(kafka_bootstrap, teaching["id"], 1)
+    await extend_horizon(build_deps(settings, CLOCK), db)
+    again = await _scheduled(kafka_bootstrap, teaching["id"], 2)
+    assert again[-1]["teaches"] == ["cv writing"]
+    assert again[-1]["upcoming"]
+    (only,) = await _scheduled(kafka_bootstrap, silent["id"], 1)
+    assert only["teaches"] == []

@@ -242,5 +242,8 @@ async def extend_horizon(deps: Deps, conn: Connection, today: date | None = None
     for s in await series.active(conn):
         if s.ended_from is not None and s.ended_from <= (today or deps.clock.today()):
             continue
-        added += await fill_horizon(deps, conn, s)
+        count = await fill_horizon(deps, conn, s)
+        added += count
+        if s.teaches:  # matching's next steps move on with the days
+            await _announce(deps, conn, s, count)
     return added
