@@ -99,6 +99,12 @@ async def people(client: httpx.AsyncClient, coordinator: dict[str, str]) -> dict
         ),
     }
     await _exit(client, coordinator, found["leaver"], day(15))
+    # The ESF+ facts (another part of the service): a status at entry, results upon leaving.
+    entry = {"labour_market_status": "inactive_in_education", "municipality_code": "734"}
+    r = await client.put(
+        f"/participants/{found['complete']}/episodes/1/esf-entry", json=entry, headers=coordinator
+    )
+    assert r.status_code == 200, r.text
     return found
 
 
@@ -195,7 +201,8 @@ async def test_the_list_names_exactly_who_started_or_left_in_the_period(
     assert leaver["exit_outcome"] == "employed"
     assert leaver["start_form"]["done_on"] == day(16)
     assert leaver["exit_form"] == {"done": False, "done_on": None, "recorded_by": None}
-    assert leaver["missing"] == ["birth_date", "exit_form"]
+    assert leaver["exit_results"] is None
+    assert leaver["missing"] == ["birth_date", "labour_market_status", "exit_results", "exit_form"]
 
     sparse = items[people["sparse"]]
     assert sparse["gender"] == "unknown"
@@ -204,19 +211,31 @@ async def test_the_list_names_exactly_who_started_or_left_in_the_period(
         "gender",
         "education_level",
         "municipality",
+        "labour_market_status",
         "start_form",
     ]
-    assert "labour_market_status" in report["not_recorded_by_the_service"]
+    assert complete["labour_market_status"] == "inactive_in_education"
+    assert complete["municipality_code"] == "734"
+    assert report["not_in_this_list"][0] == "disability"
 
     # Reading the list is audited for everyone it names, and only for them.
     audited = await db.fetch("SELECT participant_id FROM audit_log WHERE action = 'eura_list'")
     assert {str(a["participant_id"]) for a in audited} == named
 
-    # Once the exit form is done, the leaver lacks only a birth date.
+    # Once the exit form and the results upon leaving are done, the leaver lacks only their
+    # birth date and entry status.
     await client.put(_form(people["leaver"], 1, "exit"), json={}, headers=counsellor)
+    results = {"results": [{"result": "employed", "observed_on": day(16)}]}
+    r = await client.put(
+        f"/participants/{people['leaver']}/episodes/1/esf-results/leaving",
+        json=results,
+        headers=counsellor,
+    )
+    assert r.status_code == 200, r.text
     again = (await client.get("/reports/eura", params=PERIOD, headers=coordinator)).json()
     leaver = next(i for i in again["items"] if i["participant_id"] == people["leaver"])
-    assert leaver["missing"] == ["birth_date"]
+    assert leaver["missing"] == ["birth_date", "labour_market_status"]
+    assert leaver["exit_results"] == ["employed"]
     assert again["counts"]["exit_forms_not_done"] == 0
 
 
@@ -257,12 +276,12 @@ async def test_the_csv_opens_in_finnish_excel(
     leaver = by_id[people["leaver"]]
     assert leaver[0] == "Bergström"
     start = date.fromisoformat(day(16))
-    assert leaver[14] == f"{start.day}.{start.month}.{start.year}"
+    assert leaver[17] == f"{start.day}.{start.month}.{start.year}"
     sparse = by_id[people["sparse"]]
-    assert sparse[14] == "ei"
-    assert sparse[15] == ""  # no exit yet: no exit form due
-    assert "sukupuoli" in sparse[16]
-    assert "aloituslomake" in sparse[16]
+    assert sparse[17] == "ei"
+    assert sparse[18] == ""  # no exit yet: no exit form due
+    assert "sukupuoli" in sparse[19]
+    assert "aloituslomake" in sparse[19]
     assert by_id[people["formula"]][0] == "'=HYPERLINK(1)"
 
 

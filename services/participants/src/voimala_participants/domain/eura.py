@@ -53,8 +53,13 @@ class EuraFacts:
     outcome: str | None
     start_form: FormDone | None
     exit_form: FormDone | None
-    #: Labour-market status at entry, when the service records it (ESF+ entry facts).
+    #: The newest ESF+ entry facts of the episode (None: not recorded).
     labour_market_status: str | None = None
+    unemployed_since: date | None = None
+    municipality_code: str | None = None
+    rural: bool | None = None
+    #: The ESF+ results upon leaving, as recorded (None: not recorded; empty: none of them).
+    exit_results: tuple[str, ...] | None = None
 
 
 def _band(age: int) -> EsfAgeBand:
@@ -95,8 +100,8 @@ def missing(f: EuraFacts, recorded: frozenset[str]) -> list[str]:
     if f.start_form is None:
         lacking.append("start_form")
     if f.exit_date is not None:
-        if f.outcome in (None, "unknown"):
-            lacking.append("exit_result")
+        if "exit_results" in recorded and f.exit_results is None:
+            lacking.append("exit_results")
         if f.exit_form is None:
             lacking.append("exit_form")
     return lacking
@@ -131,23 +136,27 @@ def item(f: EuraFacts, start: date, end: date, recorded: frozenset[str]) -> dict
         "gender": ESF_GENDER.get(f.gender or "", "unknown"),
         "education_level": f.education_level,
         "municipality": f.municipality,
+        "municipality_code": f.municipality_code,
+        "rural": f.rural,
         "labour_market_status": f.labour_market_status,
+        "unemployed_since": f.unemployed_since.isoformat() if f.unemployed_since else None,
         "exit_outcome": f.outcome,
+        "exit_results": None if f.exit_results is None else list(f.exit_results),
         "start_form": _form(f.start_form, True),
         "exit_form": _form(f.exit_form, f.exit_date is not None),
         "missing": missing(f, recorded),
     }
 
 
-#: What EURA 2021 asks of a participant and this service does not record (yet): named once in
-#: the report, so that no one takes its absence for a participant's gap.
-NOT_RECORDED_AT_ALL = (
+#: What EURA 2021 asks of a participant and this list leaves out: the sensitive
+#: characteristics (recorded with their own consent, read in the ESF+ entry facts). Named once
+#: in the report, so that no one takes their absence for a participant's gap.
+NOT_IN_THIS_LIST = (
     "disability",
     "third_country_national",
     "foreign_background",
     "minority",
-    "homeless_or_housing_exclusion",
-    "rural_area",
+    "homeless",
 )
 
 
@@ -157,7 +166,7 @@ def reconciliation(
     """The list the coordinator works through: who started or left in the period, with the
     fields asked, the forms and what is missing; counts on top."""
     items = [item(f, start, end, recorded) for f in facts]
-    not_recorded = [n for n in ("labour_market_status",) if n not in recorded]
+    not_recorded = [n for n in ("labour_market_status", "exit_results") if n not in recorded]
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "counts": {
@@ -168,7 +177,7 @@ def reconciliation(
             "exit_forms_not_done": sum(1 for i in items if "exit_form" in i["missing"]),
             "with_something_missing": sum(1 for i in items if i["missing"]),
         },
-        "not_recorded_by_the_service": [*not_recorded, *NOT_RECORDED_AT_ALL],
+        "not_in_this_list": [*not_recorded, *NOT_IN_THIS_LIST],
         "items": items,
     }
 
@@ -181,7 +190,7 @@ _MISSING_FI = {
     "municipality": "kotikunta",
     "labour_market_status": "työmarkkina-asema",
     "start_form": "aloituslomake",
-    "exit_result": "tilanne lähtiessä",
+    "exit_results": "tulokset lähtiessä",
     "exit_form": "lopetuslomake",
 }
 _GENDER_FI = {"women": "nainen", "men": "mies", "non_binary": "muu", "unknown": "ei tiedossa"}
@@ -205,8 +214,11 @@ CSV_HEADER = (
     "Sukupuoli",
     "Koulutustaso (ISCED)",
     "Kotikunta",
+    "Kuntanumero",
     "Työmarkkina-asema aloittaessa",
-    "Tilanne lähtiessä",
+    "Työtön alkaen",
+    "Päättymisen syy (ohjelma)",
+    "Tulokset lähtiessä (ESF+)",
     "Aloituslomake tehty",
     "Lopetuslomake tehty",
     "Puuttuu",
@@ -246,8 +258,11 @@ def _csv_row(i: dict[str, Any]) -> list[str]:
         _GENDER_FI[i["gender"]],
         "" if i["education_level"] is None else str(i["education_level"]),
         _safe(i["municipality"]),
+        i["municipality_code"] or "",
         i["labour_market_status"] or "",
+        _fi_date(i["unemployed_since"]),
         i["exit_outcome"] or "",
+        "" if i["exit_results"] is None else ", ".join(i["exit_results"]) or "ei mitään",
         _done(i["start_form"]),
         _done(i["exit_form"]),
         ", ".join(_MISSING_FI.get(m, m) for m in i["missing"]),

@@ -18,8 +18,8 @@ from ..repository import episodes, eura, participants
 from ..repository.episodes import EpisodeRow
 from .deps import Deps
 
-#: The optional ESF+ facts this service records per episode (none yet: see domain/eura.py).
-RECORDED: frozenset[str] = frozenset()
+#: The ESF+ facts this service records per episode (migration 0005) that the list reads.
+RECORDED: frozenset[str] = frozenset({"labour_market_status", "exit_results"})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -32,9 +33,22 @@ SELECT e.participant_id, e.number AS episode, p.given_name, p.family_name, p.bir
        p.birth_year, p.gender, p.education_level, p.municipality, e.started_on, e.exit_date,
        e.outcome,
        s.done_on AS start_done_on, s.recorded_by AS start_recorded_by,
-       x.done_on AS exit_done_on, x.recorded_by AS exit_recorded_by
+       x.done_on AS exit_done_on, x.recorded_by AS exit_recorded_by,
+       en.labour_market_status, en.unemployed_since, en.municipality_code, en.rural,
+       r.results::text AS exit_results
 FROM episode e
 JOIN participant p ON p.id = e.participant_id
+-- The ESF+ facts (migration 0005): the newest entry facts, the newest results upon leaving.
+LEFT JOIN LATERAL (
+    SELECT labour_market_status, unemployed_since, municipality_code, rural FROM esf_entry
+    WHERE participant_id = e.participant_id AND episode = e.number
+    ORDER BY recorded_at DESC, id DESC LIMIT 1
+) en ON true
+LEFT JOIN LATERAL (
+    SELECT results FROM esf_results
+    WHERE participant_id = e.participant_id AND episode = e.number AND stage = 'leaving'
+    ORDER BY recorded_at DESC, id DESC LIMIT 1
+) r ON true
 LEFT JOIN eura_form s ON s.participant_id = e.participant_id AND s.episode = e.number
                       AND s.form = 'start'
 LEFT JOIN eura_form x ON x.participant_id = e.participant_id AND x.episode = e.number
@@ -90,6 +104,13 @@ def _facts(r: Any) -> EuraFacts:
         outcome=r["outcome"],
         start_form=start,
         exit_form=done,
+        labour_market_status=r["labour_market_status"],
+        unemployed_since=r["unemployed_since"],
+        municipality_code=r["municipality_code"],
+        rural=r["rural"],
+        exit_results=None
+        if r["exit_results"] is None
+        else tuple(sorted(json.loads(r["exit_results"]))),
     )
 
 
