@@ -412,12 +412,17 @@ async def test_an_erasure_leaves_nothing_of_the_person_and_nothing_is_sent_after
     await _send(producer, _contact(pid, "fi"), pid)
     await _send(producer, sample("registration.confirmed.v1", pid), pid)
     await _send(producer, erase, pid)
+    kept = await db.fetchrow("SELECT * FROM erased_participants WHERE participant_id = $1", pid)
+    assert kept is not None
+    # Answered (else participants would name this service as not answering): nothing held,
+    # and when the person was erased here.
     assert await _exported(app, db, producer, pid) == {
         "contact": [],
         "preferences": [],
         "messages": [],
         "inbox": [],
         "deliveries": [],
+        "erasure": [{"erased_at": kept["erased_at"].isoformat()}],
     }
     assert await db.fetchval("SELECT count(*) FROM recipient WHERE id = $1", pid) == 0
     assert await _messages(db, pid) == []

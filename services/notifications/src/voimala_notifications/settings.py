@@ -52,6 +52,11 @@ class Settings(ServiceSettings):
     #: … and after this many the coordinators are told (0: off).
     nudge_mentor_coordinator_days: float = Field(5.0, ge=0)
 
+    #: Messages are deleted this many days after they were made (retention.py says why).
+    retention_message_days: float = Field(
+        730.0, gt=0, description="days a message (words, address, delivery) is kept"
+    )
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.link_secret == DEV_LINK_SECRET:

@@ -8,6 +8,7 @@ from voimala_kit.service import Worker
 
 from .delivery import Channel, DeliveryWorker
 from .handlers.deps import Deps
+from .retention import message_retention
 
 
 def workers(deps: Deps, channels: Mapping[str, Channel]) -> list[tuple[str, Worker]]:
@@ -15,4 +16,9 @@ def workers(deps: Deps, channels: Mapping[str, Channel]) -> list[tuple[str, Work
     (SKIP LOCKED) keep them apart, the mailer's pool keeps the connection limit. One worker
     object for them all: a channel found down is paused for every loop."""
     worker = DeliveryWorker(deps, channels)
-    return [(f"delivery-{n}", worker) for n in range(deps.settings.delivery_loops)]
+    loops: list[tuple[str, Worker]] = [
+        (f"delivery-{n}", worker) for n in range(deps.settings.delivery_loops)
+    ]
+    if deps.settings.run_retention:
+        loops.append(("message-retention", message_retention))
+    return loops

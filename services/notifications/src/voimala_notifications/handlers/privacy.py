@@ -47,11 +47,15 @@ async def export_participant(
     pid = data.participant_id
     person = await recipients.one(conn, pid)
     held = await privacy.held_messages(conn, pid)
+    found = export(person, held)
+    erased = await privacy.erased_at(conn, pid)
+    if erased is not None:  # nothing held: the answer says why
+        found["erasure"] = [{"erased_at": erased.isoformat()}]
     answer = NotificationsExported(
         request_id=data.request_id,
         participant_id=pid,
         exported_at=now,
-        personal=ExportedData(data=export(person, held)),
+        personal=ExportedData(data=found),
     )
     await audit.record(conn, audit.SYSTEM, [pid], "notifications.exported", "access_request")
     await deps.outbox.add(conn, answer, subject=str(pid))

@@ -74,6 +74,14 @@ async def is_erased(conn: Connection, participant_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval(_IS_ERASED, participant_id))
 
 
+async def erased_at(conn: Connection, participant_id: uuid.UUID) -> datetime | None:
+    """When the person was erased here (None: not erased)."""
+    found: datetime | None = await conn.fetchval(
+        "SELECT erased_at FROM erased_participants WHERE participant_id = $1", participant_id
+    )
+    return found
+
+
 async def mark_erased(
     conn: Connection, participant_id: uuid.UUID, erasure_id: uuid.UUID, at: datetime
 ) -> None:
