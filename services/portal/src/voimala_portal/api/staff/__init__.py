@@ -12,8 +12,16 @@ from .front import router as front_pages
 from .profile import router as profile_pages
 from .register import router as register_pages
 from .visits import router as visit_pages
+from .worklist import router as worklist_pages
 
 router = APIRouter()
 # /staff/participants/new before /staff/participants/{participant_id}.
-for pages in (front_pages, visit_pages, register_pages, profile_pages, check_in_pages):
+for pages in (
+    front_pages,
+    visit_pages,
+    register_pages,
+    profile_pages,
+    check_in_pages,
+    worklist_pages,
+):
     router.include_router(pages)

@@ -240,4 +240,6 @@ def timeline_kinds(_: Gettext) -> dict[str, str]:
         "match.outcome_recorded": _("Outcome of a match recorded"),
         "message.sent": _("Message sent"),
         "message.failed": _("Message could not be delivered"),
+        "worklist.done": _("Worklist item done"),
+        "worklist.dismissed": _("Worklist item dismissed"),
     }
