@@ -9,6 +9,7 @@ from .path import router as path_router
 from .privacy import router as privacy_router
 from .reports import router as reports_router
 from .service_point import router as service_point_router
+from .worklist import router as worklist_router
 
 ROUTERS = [
     participants_router,
@@ -19,6 +20,7 @@ ROUTERS = [
     esf_router,
     esf_reports_router,
     privacy_router,
+    worklist_router,
     eura_router,
 ]
 

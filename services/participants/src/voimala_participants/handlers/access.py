@@ -40,6 +40,7 @@ from ..repository import (
     participants,
     timeline,
     visits,
+    worklist,
 )
 from ..repository.access import AccessRequestRow, Answer
 from ..repository.participants import ParticipantRow
@@ -82,6 +83,7 @@ async def own_export(deps: Deps, conn: Connection, row: ParticipantRow) -> dict[
         "visits": _all(await visits.of(conn, pid), drop=("participant_id",)),
         "ideas": _all(await ideas.by_author(conn, pid), drop=("author_participant_id",)),
         "audit_log": _all(trail, drop=("id",)),
+        "worklist": _all(await worklist.of(conn, pid), drop=("participant_id",)),
     }
 
 

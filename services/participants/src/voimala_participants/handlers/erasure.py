@@ -26,7 +26,7 @@ from voimala_kit.refusals import Conflict, DomainError, not_found
 
 from ..domain.privacy import ANSWERING_SERVICES, RETENTION_ACTOR, retention_cutoff
 from ..domain.reports import ACTIVITY_KINDS, PROPOSAL_KINDS
-from ..repository import access, erasures, esf, eura, participants
+from ..repository import access, erasures, esf, eura, participants, worklist
 from ..repository.erasures import Confirmation, ErasureRow
 from .deps import Deps
 
@@ -98,6 +98,7 @@ async def erase_participant(
     counts["esf_results_anonymised"] = esf_results
     counts["eura_forms"] = eura_forms
     counts["access_exports"] = await access.purge_of(conn, pid, now)
+    counts["worklist"] = await worklist.erase(conn, pid)
     erasure = ErasureRow(
         id=uuid.uuid4(),
         participant_id=pid,
