@@ -197,6 +197,12 @@ async def test_attendance_check_in_walk_ins_and_no_shows(
         (stayed_away, "no_show", False),
     }
     assert all("personal" not in e["data"] for e in events)
+    # A no-show names the series' next occurrence (for the nudge that says when it meets next).
+    (missed,) = [e["data"] for e in events if e["data"]["status"] == "no_show"]
+    following = (await client.get(f"/series/{series['id']}/occurrences")).json()["items"][1]
+    assert missed["next_occurrence"]["occurrence_id"] == following["occurrence_id"]
+    assert missed["next_occurrence"]["series_id"] == series["id"]
+    assert all(e["data"]["next_occurrence"] is None for e in events if e["data"] is not missed)
 
 
 async def test_ideas_are_ranked_and_linking_tells_their_authors(
