@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from voimala_portal.explain import explain, fit
+from voimala_portal.explain import explain, fit, next_steps
 from voimala_portal.opening_form import read
 from voimala_portal.web.i18n import Translator
 
@@ -65,7 +65,7 @@ EXPECTED = {
         "their goals fit this work",
     ],
     "fi": [
-        "vaadituista taidoista 4/5; puuttuu: forklift licence",
+        "vaadituista taidoista 4/5; puuttuu: trukkikortti",  # the vocabulary's label
         "toivotuista taidoista 1/2",
         "kielitaito: suomi B1 (vaaditaan B2)",
         "kielitaito: englanti äidinkieli (vaaditaan A2)",
@@ -74,7 +74,7 @@ EXPECTED = {
         "tavoitteet sopivat tähän työhön",
     ],
     "sv": [
-        "4 av 5 krävda färdigheter; saknas: forklift licence",
+        "4 av 5 krävda färdigheter; saknas: truckkort",
         "1 av 2 önskade färdigheter",
         "talar finska B1 (krav: B2)",
         "talar engelska modersmål (krav: A2)",
@@ -205,7 +205,7 @@ def test_a_mentors_explanation_names_fields_and_never_age() -> None:
     }
     said = explain(Translator("sv"), mentor, candidate={"municipality": "Turku"}, mentor=True)
     assert said == [
-        "gemensamt område: electronics",
+        "gemensamt område: elektronik",  # the field in the reader's language
         "ni har ett gemensamt språk",
         "bor i Turku (lång arbetsresa)",
     ]
@@ -280,3 +280,29 @@ def test_the_opening_form_is_checked_as_matching_would() -> None:
     assert good.body["remote"] is True
     assert good.body["deadline"] == "2027-01-10"
     assert good.body["type"] == "work_trial"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", "suomen kieli → Kielikahvila, keskiviikkona 9.12. 14.00"),
+        ("sv", "finska → Språkcafé, onsdag 9.12. 14:00"),
+        ("en", "Finnish → Language café, Wednesday 9 December 14:00"),
+    ],
+)
+def test_next_steps_name_the_skill_and_the_occurrence_in_the_pages_language(
+    language: str, expected: str
+) -> None:
+    t = Translator(language)  # type: ignore[arg-type]
+    explanation = {
+        "missing_skills": ["finnish", "underwater basket weaving"],
+        "next_steps": [
+            {
+                "skill": "finnish",
+                "title": {"fi": "Kielikahvila", "sv": "Språkcafé", "en": "Language café"},
+                "starts_at": "2026-12-09T12:00:00+00:00",
+            }
+        ],
+    }
+    assert next_steps(t, explanation) == [expected]
+    assert next_steps(t, {"missing_skills": ["finnish"]}) == []

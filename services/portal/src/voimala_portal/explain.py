@@ -11,9 +11,12 @@ Pure functions over plain dicts (the services' JSON): tested without any service
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from voimala_contracts.vocabulary import vocabulary
 
 from .web.i18n import Translator
 
@@ -42,6 +45,12 @@ def level_name(t: Translator, level: str) -> str:
     return t.gettext("native") if level == "native" else level
 
 
+def skill_names(t: Translator, keys: Sequence[Any]) -> str:
+    """Skills in the page's language (the vocabulary's labels; free text as written)."""
+    v = vocabulary()
+    return ", ".join(v.label(str(k), t.language) for k in keys)
+
+
 def _factor(explanation: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
     return next((f for f in explanation.get("factors") or [] if f.get("name") == name), None)
 
@@ -50,6 +59,7 @@ def _skills(t: Translator, explanation: Mapping[str, Any]) -> list[str]:
     factor = _factor(explanation, "skills")
     note = (factor or {}).get("note") or ""
     missing = [str(s) for s in explanation.get("missing_skills") or []]
+    named = skill_names(t, missing)
     found = _SKILLS_NOTE.match(note)
     said: list[str] = []
     if found:
@@ -62,7 +72,7 @@ def _skills(t: Translator, explanation: Mapping[str, Any]) -> list[str]:
                 has=has,
             )
             if missing:
-                text += "; " + t.gettext("missing: %(skills)s", skills=", ".join(missing))
+                text += "; " + t.gettext("missing: %(skills)s", skills=named)
             said.append(text)
         if nice_total:
             said.append(
@@ -74,7 +84,7 @@ def _skills(t: Translator, explanation: Mapping[str, Any]) -> list[str]:
                 )
             )
     elif missing:
-        said.append(t.gettext("missing: %(skills)s", skills=", ".join(missing)))
+        said.append(t.gettext("missing: %(skills)s", skills=named))
     return said
 
 
@@ -138,7 +148,7 @@ def explain(
     if mentor:
         matched = [str(s) for s in explanation.get("matched_skills") or []]
         if matched:
-            said.append(t.gettext("shared field: %(fields)s", fields=", ".join(matched)))
+            said.append(t.gettext("shared field: %(fields)s", fields=skill_names(t, matched)))
         if _factor(explanation, "languages"):
             said.append(t.gettext("you share a language"))
     else:
@@ -165,3 +175,22 @@ def fit(t: Translator, score: float) -> str:
     """The score as a percentage, as the page's language writes it ("82 %", "82%")."""
     percent = round(float(score) * 100)
     return t.gettext("fit %(percent)s%%", percent=t.number(percent))
+
+
+def next_steps(t: Translator, explanation: Mapping[str, Any]) -> list[str]:
+    """The next steps of an explanation (issue 14), one line each: "Finnish → Language café,
+    Wed 9.12. 14:00". Only the participant's and staff's explanations have any."""
+    said = []
+    for step in explanation.get("next_steps") or []:
+        title = step.get("title") or {}
+        name = title.get(t.language) or title.get("fi") or ""
+        when = dt.datetime.fromisoformat(str(step["starts_at"]))
+        said.append(
+            t.gettext(
+                "%(skill)s → %(event)s, %(when)s",
+                skill=skill_names(t, [step.get("skill", "")]),
+                event=name,
+                when=f"{t.weekday_date(when)} {t.time(when)}",
+            )
+        )
+    return said

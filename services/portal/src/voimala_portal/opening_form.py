@@ -111,7 +111,10 @@ def read(form: FormData, t: Translator, today: dt.date, *, new: bool) -> Read:
     body["title"] = v["title"]
     body["description"] = v["description"]
     for name in ("required_skills", "nice_skills"):
-        body[name] = _skills(v[name])
+        # one more from the vocabulary's suggestions (`layout/skills.html`), kept in the list
+        added = str(form.get(f"{name}_add") or "")
+        body[name] = _skills(f"{v[name]}\n{added}")
+        v[name] = "\n".join(body[name]) if added.strip() else v[name]
         if len(body[name]) > MAX_SKILLS:
             e[name] = t.gettext("List at most 50 skills")
     body["languages"] = _languages(v, e, t)

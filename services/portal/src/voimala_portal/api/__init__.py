@@ -9,6 +9,7 @@ from . import (
     employer,
     me,
     mentor,
+    openings_for,
     ops,
     privacy,
     public,
@@ -28,5 +29,6 @@ ROUTERS: list[APIRouter] = [
     staff_programme.router,
     privacy.router,
     me.router,
+    openings_for.router,
     ops.router,
 ]

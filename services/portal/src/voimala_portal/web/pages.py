@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from voimala_contracts.vocabulary import vocabulary
 
 from .i18n import LANGUAGES, NATIVE_NAMES, Language, Translator
 
@@ -22,6 +23,8 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+#: The skills vocabulary's labels in a language: the forms' suggestions (`layout/skills.html`).
+environment.globals["skill_suggestions"] = lambda language: vocabulary().suggestions(language)
 
 
 def language_of(request: Request) -> Language:

@@ -95,6 +95,10 @@ def answers_from(form: FormData) -> dict[str, str]:
     if clean(form, "step", 20) == "consents":
         chosen = [v for v in form.getlist("consent") if isinstance(v, str)]
         draft["consent"] = ",".join(p for p in consent_purposes(str) if p in chosen)
+    # one more skill from the vocabulary's suggestions (`layout/skills.html`)
+    added = clean(form, "skills_add", 100)
+    if added:
+        draft["skills"] = ", ".join(s for s in (draft["skills"], added) if s)
     return draft
 
 
