@@ -1,0 +1,209 @@
+"""Issue 14 in the portal, against a real matching service (its own database, served over
+HTTP, fed through Kafka): a participant's openings say the skills in the page's language and
+list the programme's occurrences that teach a missing skill, for them and for staff; the
+employer's page of the same opening shows none of it; the forms suggest the vocabulary."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from voimala_contracts import STRUCTURED, CloudEvent, new_event, topics
+from voimala_contracts.participants import (
+    LanguageSkill,
+    MatchingProfile,
+    ParticipantRegistered,
+)
+from voimala_contracts.scheduling import OccurrenceInfo, SeriesScheduled, Texts
+from voimala_kit.testing import auth, free_port, wait_for
+from voimala_matching.bootstrap import bootstrap as matching_app
+from voimala_matching.settings import Settings as MatchingSettings
+from voimala_portal.repository.sessions import SessionUser
+from voimala_portal.services import Services
+from voimala_portal.settings import Settings
+from voimala_portal.web.deps import Portal
+from voimala_portal.web.session import SESSION_COOKIE, start_session
+
+from .conftest import Browser
+
+
+@pytest.fixture
+async def matching(
+    service_settings: Callable[..., Awaitable[MatchingSettings]],
+) -> AsyncIterator[str]:
+    """The matching service over HTTP on a free port, its consumer running."""
+    app = matching_app(await service_settings(MatchingSettings))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def portal(
+    app: FastAPI, settings: Settings, matching: str, jwt_keys: tuple[Path, Path]
+) -> AsyncIterator[Portal]:
+    changed = settings.model_copy(
+        update={"matching_url": matching, "signing_key_file": jwt_keys[0]}
+    )
+    current: Portal = app.state.portal
+    replaced = dataclasses.replace(current, settings=changed, services=Services(changed))
+    app.state.portal = replaced
+    try:
+        yield replaced
+    finally:
+        app.state.portal = current
+        await replaced.services.close()
+
+
+async def _as(
+    browser: Browser, portal: Portal, role: str, subject: str, org: uuid.UUID | None = None
+) -> httpx.AsyncClient:
+    client = browser()
+    user = SessionUser(subject, role, org, f"Testi {role}", "dev")
+    client.cookies.set(SESSION_COOKIE, await start_session(portal, user))
+    return client
+
+
+async def _send(producer: AIOKafkaProducer, topic: str, event: CloudEvent) -> None:
+    await producer.send_and_wait(
+        topic, value=event.to_json(), key=event.subject.encode(), headers=list(STRUCTURED)
+    )
+
+
+def _cafe(series_id: uuid.UUID, teaches: str, starts_at: datetime) -> SeriesScheduled:
+    title = Texts(fi="Kielikahvila", sv="Språkcafé", en="Language café")
+    occurrence = OccurrenceInfo(
+        occurrence_id=uuid.uuid4(),
+        series_id=series_id,
+        category="language_cafe",
+        title=title,
+        location=Texts(fi="Voimala"),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=90),
+        local_start=starts_at.strftime("%Y-%m-%dT%H:%M"),
+        local_end=(starts_at + timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    return SeriesScheduled(
+        series_id=series_id,
+        category="language_cafe",
+        title=title,
+        location=Texts(fi="Voimala"),
+        audience="everyone",
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        first_date=starts_at.date(),
+        local_start_time="14:00",
+        local_end_time="15:30",
+        occurrences=1,
+        teaches=[teaches],
+        upcoming=[occurrence],
+    )
+
+
+async def _opening(matching: str, token: Callable[..., str], skills: list[str]) -> dict[str, Any]:
+    staff = auth(token("coordinator"))
+    tag = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=matching) as client:
+        body = {"kind": "association", "name": f"Siivousyhdistys {tag}", "municipality": "Salo"}
+        body["contacts"] = [{"name": f"Kaisa {tag}", "email": f"kaisa.{tag}@example.fi"}]
+        r = await client.post("/partners", json=body, headers=staff)
+        assert r.status_code == 201, r.text
+        partner = r.json()
+        opening = {
+            "type": "work_trial",
+            "title": f"Siivoustyön kokeilu {tag}",
+            "required_skills": skills,
+            "municipality": "Salo",
+            "places": 1,
+        }
+        r = await client.post(f"/partners/{partner['id']}/openings", json=opening, headers=staff)
+        assert r.status_code == 201, r.text
+        made: dict[str, Any] = r.json()
+    return made
+
+
+async def test_next_steps_for_the_participant_and_staff_never_the_employer(
+    browser: Browser,
+    portal: Portal,
+    matching: str,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+) -> None:
+    pid = uuid.uuid4()
+    profile = MatchingProfile(
+        skills=["siivous"],
+        languages=[LanguageSkill(code="fi", level="native")],
+        municipality="Salo",
+        matching_consent=True,
+    )
+    data = ParticipantRegistered(participant_id=pid, profile=profile)
+    await _send(
+        producer, topics.PARTICIPANTS, new_event(data, service="participants", subject=str(pid))
+    )
+    taught = f"window film {uuid.uuid4().hex[:6]}"
+    opening = await _opening(matching, token, ["cleaning", taught])
+    series_id = uuid.uuid4()
+    cafe = _cafe(series_id, taught, datetime.now(UTC) + timedelta(days=2))
+    await _send(producer, topics.EVENTS, new_event(cafe, service="events", subject=str(series_id)))
+    occurrence_id = str(cafe.upcoming[0].occurrence_id)
+
+    me = await _as(browser, portal, "participant", str(pid))
+
+    async def page_with_steps() -> str | None:
+        r = await me.get("/me/openings?lang=fi")
+        assert r.status_code == 200, r.text
+        return r.text if occurrence_id in r.text else None
+
+    page = await wait_for(page_with_steps, timeout=60)
+    assert opening["title"] in page
+    assert "Seuraavat askeleet" in page
+    assert f"{taught} → Kielikahvila" in page
+    assert "siivous" in page  # the required skill "cleaning" said in Finnish
+
+    staff = await _as(browser, portal, "counsellor", "c-1")
+    r = await staff.get(f"/staff/participants/{pid}/openings?lang=sv")
+    assert r.status_code == 200, r.text
+    assert "Nästa steg" in r.text
+    assert f"{taught} → Språkcafé" in r.text
+
+    partner_id = uuid.UUID(opening["partner_id"])
+    boss = await _as(browser, portal, "employer", str(uuid.uuid4()), org=partner_id)
+    r = await boss.get(f"/employer/openings/{opening['id']}?lang=en")
+    assert r.status_code == 200, r.text
+    assert "Next steps" not in r.text
+    assert occurrence_id not in r.text
+    assert "Language café" not in r.text
+    # the participant's own openings are not the employer's to see
+    r = await boss.get(f"/staff/participants/{pid}/openings")
+    assert r.status_code in (302, 303, 403)
+
+
+async def test_the_opening_form_suggests_the_vocabulary(
+    browser: Browser, portal: Portal, matching: str, token: Callable[..., str]
+) -> None:
+    opening = await _opening(matching, token, ["cleaning"])
+    boss = await _as(
+        browser, portal, "employer", str(uuid.uuid4()), org=uuid.UUID(opening["partner_id"])
+    )
+    r = await boss.get("/employer/openings/new?lang=sv")
+    assert r.status_code == 200, r.text
+    assert '<datalist id="skill-suggestions">' in r.text
+    assert '<option value="städning">' in r.text
+    assert 'list="skill-suggestions"' in r.text
+    assert "<script" not in r.text.split("<main", 1)[-1]
