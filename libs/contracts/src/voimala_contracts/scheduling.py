@@ -229,6 +229,21 @@ class ReminderDue(EventData):
     local_slot_start: str | None = None
 
 
+class GuestErased(EventData):
+    """Staff erased a guest (a resident without an account) in the events service: their
+    registrations there are anonymised and the keys of their contact destroyed. Whoever kept the
+    guest's contact from an earlier event forgets it (notifications: the recipient kept by each
+    registration id, and the messages to it). Names no one: ids only."""
+
+    TYPE: ClassVar[str] = "guest.erased.v1"
+    AGGREGATE: ClassVar[str] = "guest_erasure"
+    TOPIC: ClassVar[str] = topics.EVENTS
+
+    guest_erasure_id: uuid.UUID
+    registration_ids: list[uuid.UUID] = Field(description="every registration of the guest")
+    erased_at: datetime
+
+
 class IdeaRealised(EventData):
     """Staff linked ideas from the programme wishes to an event series: tell their authors."""
 

@@ -24,6 +24,7 @@ from voimala_contracts import (
 from voimala_contracts.matching import MentorRegistered, PartnerRegistered
 from voimala_contracts.portal import SigninRequested
 from voimala_contracts.privacy import AccessRequested, ErasureRequested
+from voimala_contracts.scheduling import GuestErased
 from voimala_kit.consumer import Handler
 from voimala_kit.db import Connection
 
@@ -37,6 +38,7 @@ from .handlers.contacts import (
     keep_partner,
 )
 from .handlers.deps import Deps
+from .handlers.guests import forget_guest
 from .handlers.notify import notify, welcome_participant
 from .handlers.nudges import NUDGES
 from .handlers.privacy import erase_participant, export_participant, unless_erased
@@ -69,6 +71,7 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
         SigninRequested.TYPE: partial(send_sign_in_link, deps),
         AccessRequested.TYPE: partial(export_participant, deps),
         ErasureRequested.TYPE: partial(erase_participant, deps),
+        GuestErased.TYPE: partial(forget_guest, deps),
     }
     for event_type in SETTLES_PROPOSAL:
         own[event_type] = partial(settle_proposal, deps)

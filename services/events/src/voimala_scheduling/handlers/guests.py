@@ -7,7 +7,8 @@ those for occurrences not yet started are cancelled first as the guest would can
 the seat goes to the waitlist. Then each registration's key (`guest:<registration id>`) is
 destroyed in the keyring, before the transaction commits: every contact of theirs sealed in an
 event, on any topic, becomes unreadable, while the other guests of the same occurrence keep
-theirs. The keyring lets this service destroy guests' keys and nothing else.
+theirs. The keyring lets this service destroy guests' keys and nothing else. Last,
+`guest.erased.v1` (ids only) tells notifications to forget the guest as a recipient.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from voimala_contracts.scheduling import GuestErased
 from voimala_kit import audit
 from voimala_kit.auth import Principal
 from voimala_kit.db import Connection
@@ -35,7 +37,7 @@ class EraseGuest:
 
 
 @dataclass(frozen=True, slots=True)
-class GuestErased:
+class GuestErasure:
     """What was done: registrations and attendance rows anonymised, registrations cancelled,
     keys destroyed."""
 
@@ -68,7 +70,9 @@ async def _cancel(deps: Deps, conn: Connection, registration_id: uuid.UUID) -> N
     await release(deps, conn, occ, reg)
 
 
-async def erase_guest(deps: Deps, conn: Connection, cmd: EraseGuest, who: Principal) -> GuestErased:
+async def erase_guest(
+    deps: Deps, conn: Connection, cmd: EraseGuest, who: Principal
+) -> GuestErasure:
     """Anonymise the guest's registrations, cancel the upcoming ones, destroy their keys and
     audit it (by registration id, action `guest.erased`: the audit log is by person id, and a
     guest has none). Nothing found: all counts 0, nothing recorded."""
@@ -89,7 +93,12 @@ async def erase_guest(deps: Deps, conn: Connection, cmd: EraseGuest, who: Princi
         assert keyring is not None
         await keyring.destroy_guest(f"{GUEST_KEY}{reg.id}")
     await audit.record(conn, who, [r.id for r in found], "guest.erased", "guest_erasure")
-    return GuestErased(
+    if found:  # the services that kept the guest's contact forget it
+        told = GuestErased(
+            guest_erasure_id=uuid.uuid4(), registration_ids=[r.id for r in found], erased_at=now
+        )
+        await deps.outbox.add(conn, told, subject=str(told.guest_erasure_id))
+    return GuestErasure(
         registrations=done.registrations,
         cancelled=len(upcoming),
         attendance=done.attendance,
