@@ -14,16 +14,20 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from voimala_contracts import ParticipantRegistered
 from voimala_kit.testing import auth, running_app, wait_for
 from voimala_matching.bootstrap import bootstrap, build_deps
 from voimala_matching.domain.assignment import scaled
 from voimala_matching.domain.scoring import Filtered, score_opening
+from voimala_matching.handlers import openings as opening_cases
 from voimala_matching.handlers import openings_optimiser
+from voimala_matching.handlers import profiles as profile_cases
+from voimala_matching.handlers import proposals as proposal_cases
 from voimala_matching.handlers.deps import Deps
 from voimala_matching.repository import openings, profiles
 from voimala_matching.settings import Settings
 
-from .conftest import employer, opening, participant, partner
+from .conftest import employer, opening, participant, partner, profile, registered
 
 K = 3  # the default `proposals_per_participant`, which the service under test uses too
 
@@ -148,6 +152,42 @@ async def test_a_burst_of_requests_makes_one_run_and_a_busy_lock_is_not_waited_f
             assert await openings_optimiser.run_requested(auto, db) is None  # nothing asked
     finally:
         await other.close()
+
+
+async def test_the_changes_that_call_for_a_run_ask_for_one(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    settings: Settings,
+    db: asyncpg.Connection,
+    auto: Deps,
+) -> None:
+    p = await partner(client, token)
+    oid = uuid.UUID((await opening(client, token, p["id"]))["id"])
+    pid = uuid.uuid4()
+
+    async def asked() -> int:
+        n: int = await db.fetchval("SELECT count(*) FROM optimiser_request")
+        return n
+
+    tr = db.transaction()
+    await tr.start()
+    try:
+        before = await asked()
+        data = ParticipantRegistered(participant_id=pid, profile=profile())
+        await profile_cases.keep_profile(auto, db, data, registered(pid, profile()))
+        assert await asked() == before + 1
+        change = opening_cases.ChangeOpening(oid, {"places": 2})
+        await opening_cases.change_opening(auto, db, change)
+        assert await asked() == before + 2
+        (made, *_) = await openings_optimiser.fill(auto, db, [oid])
+        await proposal_cases.withdraw_one(auto, db, made, "test")
+        assert await asked() == before + 3
+        # Where the optimiser does not run by itself, nothing asks.
+        change = opening_cases.ChangeOpening(oid, {"places": 3})
+        await opening_cases.change_opening(build_deps(settings), db, change)
+        assert await asked() == before + 3
+    finally:
+        await tr.rollback()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import random
 from collections.abc import Hashable, Sequence
 
 import pytest
-from ortools.sat.python import cp_model  # type: ignore[import-untyped]
+from ortools.sat.python import cp_model
 from voimala_matching.domain.assignment import Edge, choose, scaled, total_of
 
 Caps = dict[Hashable, int]
@@ -60,10 +60,13 @@ def _cp_sat(edges: Sequence[Edge], left: Caps, right: Caps) -> int:
     """The same problem as a 0-1 integer programme, solved to proven optimality."""
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(len(edges))]
-    for side, caps in ((lambda e: e.mentee, left), (lambda e: e.mentor, right)):
-        for node, cap in caps.items():
-            model.add(sum(x[i] for i, e in enumerate(edges) if side(e) == node) <= cap)
-    model.maximize(sum(scaled(e.score) * x[i] for i, e in enumerate(edges)))
+    for node, cap in left.items():
+        mine = [x[i] for i, e in enumerate(edges) if e.mentee == node]
+        model.add(cp_model.LinearExpr.sum(mine) <= cap)
+    for node, cap in right.items():
+        mine = [x[i] for i, e in enumerate(edges) if e.mentor == node]
+        model.add(cp_model.LinearExpr.sum(mine) <= cap)
+    model.maximize(cp_model.LinearExpr.weighted_sum(x, [scaled(e.score) for e in edges]))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 1
@@ -74,9 +77,7 @@ def _cp_sat(edges: Sequence[Edge], left: Caps, right: Caps) -> int:
 def test_choose_equals_brute_force_on_tiny_instances() -> None:
     rng = random.Random(20261202)
     for _ in range(200):
-        edges, left, right = _instance(
-            rng, rng.randint(1, 5), rng.randint(1, 4), 0.5, k=3, rooms=2
-        )
+        edges, left, right = _instance(rng, rng.randint(1, 5), rng.randint(1, 4), 0.5, k=3, rooms=2)
         edges = edges[:11]  # 2^11 subsets at most
         chosen = choose(edges, left, right)
         _feasible(chosen, edges, left, right)

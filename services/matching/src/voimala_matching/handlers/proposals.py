@@ -224,6 +224,8 @@ async def withdraw_one(deps: Deps, conn: Connection, p: Proposal, reason: str) -
     await repo.set_status(conn, p.id, "withdrawn", reason=reason)
     event = match_event(MatchDeclined, p, reason=reason, withdrawn=True)
     await deps.outbox.add(conn, event, subject=str(p.id))
+    if p.opening_id is not None:  # room freed, for the participant and maybe the opening
+        await openings_optimiser.request(deps, conn, "withdrawn")
 
 
 async def withdraw(deps: Deps, conn: Connection, cmd: Withdraw) -> Proposal:
