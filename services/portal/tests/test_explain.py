@@ -275,7 +275,7 @@ def test_the_opening_form_is_checked_as_matching_would() -> None:
     )
     assert good.errors == {}
     assert good.body["required_skills"] == ["trukkikortti", "Varasto", "varasto"]
-    assert good.body["languages"] == [{"code": "fi", "min_level": "B1"}]
+    assert good.body["languages"] == [{"code": "fi", "level": "B1"}]
     assert good.body["places"] == 2
     assert good.body["remote"] is True
     assert good.body["deadline"] == "2027-01-10"

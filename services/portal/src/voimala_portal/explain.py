@@ -102,7 +102,7 @@ def _languages(
                 "speaks %(language)s %(level)s (asked: %(asked)s)",
                 language=language_name(t, code),
                 level=level_name(t, levels[code]),
-                asked=level_name(t, str(requirement.get("min_level"))),
+                asked=level_name(t, str(requirement.get("level") or requirement.get("min_level"))),
             )
         )
     return said

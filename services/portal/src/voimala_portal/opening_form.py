@@ -170,7 +170,7 @@ def _languages(v: dict[str, Any], e: dict[str, str], t: Translator) -> list[dict
         elif level not in LEVELS:
             e[f"level_{i}"] = t.gettext("Choose the level the work needs")
         elif all(x["code"] != code for x in languages):
-            languages.append({"code": code, "min_level": level})
+            languages.append({"code": code, "level": level})
     return languages
 
 
@@ -193,5 +193,6 @@ def values_of(opening: Mapping[str, Any]) -> dict[str, Any]:
         values[f"language_{i}"] = values[f"level_{i}"] = ""
     for i, requirement in enumerate((opening.get("languages") or [])[:LANGUAGE_ROWS], start=1):
         values[f"language_{i}"] = requirement.get("code", "")
-        values[f"level_{i}"] = requirement.get("min_level", "")
+        # `level` in the one shape of language (issue 17); `min_level` as matching said before.
+        values[f"level_{i}"] = requirement.get("level") or requirement.get("min_level", "")
     return values

@@ -151,6 +151,27 @@ async def _proposals(caller: Caller) -> list[dict[str, Any]]:
     return items
 
 
+async def _employer_names(caller: Caller, proposals: list[dict[str, Any]]) -> None:
+    """Each opening's employer by its public name (`employer`), as matching shows an opening
+    to anyone: the participant may not read the partner itself (issue 17). An opening no longer
+    open is not shown to them, and its proposal names no employer."""
+
+    async def name(opening_id: str) -> str | None:
+        try:
+            opening = await caller.get("matching", f"/openings/{opening_id}")
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                return None
+            raise
+        found: str | None = opening.get("partner_name")
+        return found
+
+    wanted = sorted({str(p["opening_id"]) for p in proposals if p.get("opening_id")})
+    names = dict(zip(wanted, await asyncio.gather(*map(name, wanted)), strict=True))
+    for p in proposals:
+        p["employer"] = names.get(str(p.get("opening_id")))
+
+
 async def _registrations(caller: Caller, user: SessionUser, now: datetime) -> list[dict[str, Any]]:
     """The participant's registrations with their occurrences (public), soonest first."""
     found = await caller.get("events", f"/participants/{_me(user)}/registrations")
@@ -420,6 +441,7 @@ async def _matches_page(
     shared: str = "",
 ) -> Response:
     proposals, profile = await asyncio.gather(_proposals(caller), _profile(caller, user))
+    await _employer_names(caller, proposals)
     for p in proposals:
         p["at"] = _when(p["proposed_at"])
         p["confirmed"] = _when(p["confirmed_at"])

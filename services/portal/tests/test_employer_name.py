@@ -1,0 +1,114 @@
+"""Issue 17 in the portal: a participant's matches name the employer of each opening by its
+public name, which matching gives with the opening (a participant may not read the partner),
+against a real matching service (its own database, served over HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.requests import Request
+from voimala_kit.testing import auth, free_port
+from voimala_matching.bootstrap import bootstrap as matching_app
+from voimala_matching.settings import Settings as MatchingSettings
+from voimala_portal.api.me import _employer_names, _status_names
+from voimala_portal.services import Caller, Services
+from voimala_portal.settings import Settings
+from voimala_portal.web.i18n import Translator
+from voimala_portal.web.pages import render
+
+
+@pytest.fixture
+async def matching(
+    service_settings: Callable[..., Awaitable[MatchingSettings]],
+) -> AsyncIterator[str]:
+    app = matching_app(await service_settings(MatchingSettings))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+async def _opening(matching: str, token: Callable[..., str], status: str) -> dict[str, Any]:
+    staff = auth(token("coordinator"))
+    tag = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=matching) as client:
+        body = {"kind": "association", "name": f"Salon Talkoot ry {tag}", "municipality": "Salo"}
+        body["contacts"] = [{"name": f"Kaisa Yhteys{tag}", "email": f"kaisa.{tag}@example.fi"}]
+        r = await client.post("/partners", json=body, headers=staff)
+        assert r.status_code == 201, r.text
+        partner = r.json()
+        opening = {"type": "job", "title": f"Hitsaaja {tag}", "status": status}
+        r = await client.post(f"/partners/{partner['id']}/openings", json=opening, headers=staff)
+        assert r.status_code == 201, r.text
+        made: dict[str, Any] = r.json()
+    return made | {"partner": partner}
+
+
+def _proposal(kind: str, opening_id: str | None) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "opening_id": opening_id,
+        "title": "Hitsaaja" if opening_id else None,
+        "status": "proposed",
+        "at": datetime(2027, 3, 1, tzinfo=UTC),
+    }
+
+
+def _request(language: str) -> Request:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/me/matches",
+        "query_string": b"",
+        "headers": [],
+        "state": {"language": language, "csrf": "x"},
+    }
+    return Request(scope)
+
+
+async def test_a_participants_matches_name_the_employer_of_an_open_opening(
+    matching: str, settings: Settings, token: Callable[..., str], jwt_keys: tuple[Path, Path]
+) -> None:
+    shown = await _opening(matching, token, "open")
+    draft = await _opening(matching, token, "draft")  # not open: not shown to a participant
+    services = Services(
+        settings.model_copy(update={"matching_url": matching, "signing_key_file": jwt_keys[0]})
+    )
+    try:
+        caller = Caller(services, token("participant"))
+        proposals = [
+            _proposal("opening", shown["id"]),
+            _proposal("opening", draft["id"]),
+            _proposal("mentor", None),
+        ]
+        await _employer_names(caller, proposals)
+    finally:
+        await services.close()
+    assert [p["employer"] for p in proposals] == [shown["partner"]["name"], None, None]
+    for language, said in [("fi", "Työnantaja: "), ("sv", "Arbetsgivare: "), ("en", "Employer: ")]:
+        context = {
+            "proposals": proposals,
+            "waiting": [],
+            "profile": {},
+            "status_names": _status_names(Translator(language)),  # type: ignore[arg-type]
+            "shared": "",
+        }
+        html = render(_request(language), "me/matches.html", context).body.decode()
+        assert f"{said}{shown['partner']['name']}" in html
+        assert html.count(said) == 1  # the draft's and the mentor's name no employer
+        assert shown["partner"]["contacts"][0]["name"] not in html
