@@ -52,12 +52,25 @@ class Caller:
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
         url = self.services.base_url(service) + path
-        try:
-            response = await self.services.http.request(
-                method, url, json=json, params=params, headers=sent
-            )
-        except httpx.HTTPError as exc:
-            raise ServiceError(503, {"title": "Service unavailable", "service": service}) from exc
+        # A read is tried twice when the connection fails: a kept-alive connection that the
+        # service closes as it is reused fails at once, and the second attempt opens a new one.
+        attempts = 2 if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                response = await self.services.http.request(
+                    method, url, json=json, params=params, headers=sent
+                )
+                break
+            except httpx.TransportError as exc:
+                if attempt + 1 < attempts and not isinstance(exc, httpx.TimeoutException):
+                    continue
+                raise ServiceError(
+                    503, {"title": "Service unavailable", "service": service}
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise ServiceError(
+                    503, {"title": "Service unavailable", "service": service}
+                ) from exc
         if response.status_code >= 400:
             try:
                 problem = response.json()
