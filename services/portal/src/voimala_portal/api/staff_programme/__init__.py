@@ -4,8 +4,8 @@ answer. The staff front page (`api/staff/`) links here."""
 
 from fastapi import APIRouter
 
-from . import ideas, partners, programme, proposals, reports
+from . import board, ideas, partners, programme, proposals, reports
 
 router = APIRouter()
-for _module in (programme, ideas, partners, reports, proposals):
+for _module in (programme, ideas, partners, reports, board, proposals):
     router.include_router(_module.router)
