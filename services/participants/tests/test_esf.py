@@ -363,6 +363,20 @@ async def test_the_csv_opens_in_finnish_excel(
     assert [row["indicator"] for row in rows if row["code"] == "period"] == ["from", "to", "as_of"]
 
 
+async def test_a_printable_page_in_finnish(
+    client: httpx.AsyncClient, staff: dict[str, str], people: dict[str, Any]
+) -> None:
+    params = {"from": A.isoformat(), "to": MONTH_END.isoformat(), "format": "html"}
+    r = await client.get("/reports/esf", params=params, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert '<html lang="fi">' in page
+    assert page.count("<table>") == 3
+    assert "<td>EECO03</td><td>Pitkäaikaistyöttömät</td><td>1</td><td>1</td><td>0</td>" in page
+    assert "<td>1 (16,7 %)</td>" in page
+
+
 async def test_the_report_asks_for_a_period(
     client: httpx.AsyncClient, staff: dict[str, str], token: Callable[..., str]
 ) -> None:

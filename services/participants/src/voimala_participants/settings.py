@@ -1,7 +1,5 @@
 from datetime import date
 
-from datetime import date
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from voimala_kit import ServiceSettings
@@ -31,12 +29,6 @@ class Settings(ServiceSettings):
     retention_years_after_exit: int = Field(5, ge=1)
     #: Seconds between the privacy sweeps: retention erasures, purged exports, keys destroyed.
     privacy_sweep_every: float = Field(3600.0, gt=0)
-
-    #: The ESF+ project's first day: the start of the cumulative ESF+ report.
-    esf_project_start: date = date(2024, 1, 1)
-    #: Municipality codes (3 digits) that count as rural (ESF+ EECO17): Eurostat's degree of
-    #: urbanisation 3 ("rural area") for the programme's municipalities. Empty: unknown.
-    esf_rural_municipalities: frozenset[str] = frozenset()
 
     #: The ESF+ project's first day: the start of the cumulative ESF+ report.
     esf_project_start: date = date(2024, 1, 1)

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from voimala_kit import Principal, require
 from voimala_kit.refusals import invalid
 
-from ..domain.esf import EsfResult, LabourMarketStatus, esf_csv
+from ..domain.esf import EsfResult, LabourMarketStatus, esf_csv, esf_html
 from ..handlers.esf import (
     EsfReport,
     RecordEsfEntry,
@@ -192,11 +192,12 @@ async def esf_report(
         AwareDatetime | None,
         Query(description="count only facts recorded by then (default: now)"),
     ] = None,
-    format: Literal["json", "csv"] = "json",  # noqa: A002 - the API's word
+    format: Literal["json", "csv", "html"] = "json",  # noqa: A002 - the API's word
 ) -> Response:
     """ESF+ common indicators (Annex I of Regulation (EU) 2021/1057): one row per indicator,
     women / men / non_binary / unknown / total, unique people per project, the share not
-    known beside each; every row names its definition (docs/reporting.md)."""
+    known beside each; every row names its definition (docs/reporting.md). `format=html`: a
+    printable page in Finnish."""
     cmd = EsfReport(from_, to, cumulative, as_of)
     async with (
         platform.db.connection() as conn,
@@ -211,6 +212,8 @@ async def esf_report(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+    if format == "html":
+        return Response(esf_html(report), media_type="text/html; charset=utf-8")
     return JSONResponse(report)
 
 

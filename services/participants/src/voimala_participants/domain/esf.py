@@ -8,6 +8,7 @@ their last exit. Every fact counted is the newest recorded by the report's `as_o
 from __future__ import annotations
 
 import csv
+import html
 import io
 import uuid
 from collections.abc import Callable, Mapping
@@ -619,3 +620,63 @@ def quality_items(facts: list[QualityFact], today: date) -> list[dict[str, Any]]
                 }
             )
     return items
+
+
+_HTML_SECTIONS = {
+    "outputs": "Osallistujat aloittaessaan (ensimmäinen aloitus)",
+    "immediate": "Välittömät tulokset (viimeinen päättyminen)",
+    "longer_term": "Pidemmän aikavälin tulos (kuusi kuukautta päättymisestä)",
+}
+_HTML_HEAD = (
+    "Tunnus",
+    "Indikaattori",
+    "Naiset",
+    "Miehet",
+    "Muunsukupuoliset",
+    "Sukupuoli ei tiedossa",
+    "Yhteensä",
+    "Tieto puuttuu",
+    "Määritelmä",
+)
+
+
+def _fi_date(iso: str) -> str:
+    day = date.fromisoformat(iso[:10])
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def _html_row(row: Mapping[str, Any]) -> str:
+    share = f"{row['not_known']} ({_cell(round(row['not_known_share'] * 100, 1))} %)"
+    cells = [
+        row["code"],
+        row["nimike"],
+        *(row[c] for c in (*COLUMNS, "total")),
+        share,
+        row["definition"],
+    ]
+    return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
+
+
+def esf_html(report: Mapping[str, Any]) -> str:
+    """A printable page (Finnish): one table per section, every figure with its definition."""
+    period = report["period"]
+    title = f"ESF+-indikaattorit {_fi_date(period['from'])}-{_fi_date(period['to'])}"
+    parts = [
+        '<!doctype html><html lang="fi"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1em}"
+        "td,th{border:1px solid #555;padding:.2em .4em}td:nth-child(n+3){text-align:right}"
+        "td:last-child{text-align:left}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>Tilanne {html.escape(_fi_date(report['as_of']))} (as_of "
+        f"{html.escape(report['as_of'])}). Kukin henkilö lasketaan kerran hankkeessa: "
+        "aloitustiedot ensimmäisestä aloituksesta, tulokset viimeisestä päättymisestä.</p>",
+    ]
+    head = "".join(f'<th scope="col">{h}</th>' for h in _HTML_HEAD)
+    for section, caption in _HTML_SECTIONS.items():
+        rows = [r for r in report["indicators"] if r["section"] == section]
+        parts.append(f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>")
+        parts.extend(_html_row(r) for r in rows)
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
