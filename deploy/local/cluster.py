@@ -402,7 +402,8 @@ def pg_ctl_start(home: Path, data: Path) -> None:
         if done.returncode == 0:
             return
         server_log = home / "server.log"
-        tail = server_log.read_text(errors="replace").splitlines()[-20:] if server_log.exists() else []
+        tail = server_log.read_text(errors="replace").splitlines()[-20:] if server_log.exists() \
+            else []  # fmt: skip
         print(f"postgresql: pg_ctl start failed (attempt {attempt}):", done.stdout, done.stderr,
               f"--- {server_log} (last lines) ---", *tail, sep="\n", file=sys.stderr)  # fmt: skip
         pid_file = data / "postmaster.pid"
