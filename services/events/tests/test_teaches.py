@@ -101,3 +101,17 @@ async def test_the_daily_job_announces_a_teaching_series_again(
     assert again[-1]["upcoming"]
     (only,) = await _scheduled(kafka_bootstrap, silent["id"], 1)
     assert only["teaches"] == []
+
+
+async def test_a_cancelled_or_moved_occurrence_announces_a_teaching_series_again(
+    client: httpx.AsyncClient, staff: dict[str, str], kafka_bootstrap: str
+) -> None:
+    teaching = await new_series(client, staff, teaches=["finnish"])
+    items = (await client.get(f"/series/{teaching['id']}/occurrences")).json()["items"]
+    first = items[0]["occurrence_id"]
+    r = await client.post(f"/occurrences/{first}/cancel", json={}, headers=staff)
+    assert r.status_code == 200, r.text
+    events = await _scheduled(kafka_bootstrap, teaching["id"], 2)
+    ids = [o["occurrence_id"] for o in events[-1]["upcoming"]]
+    assert first not in ids
+    assert ids[0] == items[1]["occurrence_id"]

@@ -14,7 +14,7 @@ from voimala_contracts import (
 )
 from voimala_contracts.notifications import ActionAnswered
 from voimala_contracts.privacy import AccessRequested, ErasureRequested
-from voimala_contracts.scheduling import OccurrenceCancelled, OccurrenceChanged, SeriesScheduled
+from voimala_contracts.scheduling import SeriesScheduled
 from voimala_kit.consumer import Handler
 
 from .handlers import actions, privacy, profiles, programme
@@ -36,7 +36,7 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
         Handler(AccessRequested, partial(privacy.export_participant, deps)),
         Handler(ErasureRequested, partial(privacy.erase_participant, deps)),
         # The programme's upcoming occurrences and what they teach: next steps (issue 14).
+        # (Only the series event: the events service sends it again whenever a teaching
+        # series' occurrences change; the occurrence events carry registrants, sealed.)
         Handler(SeriesScheduled, partial(programme.keep_series, deps)),
-        Handler(OccurrenceChanged, partial(programme.occurrence_moved, deps)),
-        Handler(OccurrenceCancelled, partial(programme.occurrence_cancelled, deps)),
     ]

@@ -17,6 +17,7 @@ from ..domain.texts import TextsByLanguage
 from ..repository import occurrences, registrations, reminders
 from .deps import Deps
 from .registrations import promote
+from .teaching import announce_if_teaching
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,9 @@ async def change_occurrence(deps: Deps, conn: Connection, cmd: ChangeOccurrence)
             raise conflict("cannot become drop-in with registrations", title="Registrations exist")
         changes["capacity"] = cmd.capacity
     await occurrences.set_fields(conn, occ.id, changes)
-    return await tell_changed(deps, conn, occ.id, occ)
+    changed = await tell_changed(deps, conn, occ.id, occ)
+    await announce_if_teaching(deps, conn, occ.series_id)
+    return changed
 
 
 async def cancel_one(deps: Deps, conn: Connection, occ: Occurrence, reason: str | None) -> None:
@@ -126,6 +129,7 @@ async def cancel_occurrence(deps: Deps, conn: Connection, cmd: CancelOccurrence)
     if occ.ends_at <= deps.clock.now():
         raise conflict("the occurrence is over", title="Occurrence past")
     await cancel_one(deps, conn, occ, cmd.reason)
+    await announce_if_teaching(deps, conn, occ.series_id)
     found = await occurrences.get(conn, occ.id)
     if found is None:
         raise RuntimeError("a cancelled occurrence is gone")

@@ -11,16 +11,14 @@ from voimala_kit.auth import Principal
 from voimala_kit.db import Connection
 from voimala_kit.refusals import conflict, invalid, not_found
 
-from ..domain.occurrences import Occurrence, info
+from ..domain.occurrences import Occurrence
 from ..domain.recurrence import RuleError, at_local, expand, parse_rule
-from ..domain.series import DEFAULT_LOCATION, Series, scheduled
+from ..domain.series import DEFAULT_LOCATION, Series
 from ..domain.texts import TextsByLanguage
 from ..repository import occurrences, series
 from .deps import Deps
 from .occurrences import cancel_one, tell_changed
-
-#: How many next occurrences `series.scheduled.v1` carries.
-UPCOMING = 12
+from .teaching import announce
 
 
 @dataclass(frozen=True)
@@ -134,13 +132,6 @@ def _teaches(given: list[str]) -> list[str]:
     return list(dict.fromkeys(t for t in (" ".join(x.split()) for x in given) if t))
 
 
-async def _announce(deps: Deps, conn: Connection, s: Series, count: int) -> None:
-    """`series.scheduled.v1` with the series' next occurrences (matching's next steps)."""
-    upcoming = await occurrences.of_series_from(conn, s.id, deps.clock.today())
-    event = scheduled(s, count, [info(o) for o in upcoming[:UPCOMING]])
-    await deps.outbox.add(conn, event, subject=str(s.id))
-
-
 async def schedule_series(
     deps: Deps, conn: Connection, cmd: ScheduleSeries, who: Principal
 ) -> tuple[Series, int]:
@@ -153,7 +144,7 @@ async def schedule_series(
         raise invalid("first_date", "is more than a year in the past")
     created = await series.add(conn, _new_series(cmd, who.subject))
     count = await fill_horizon(deps, conn, created)
-    await _announce(deps, conn, created, count)
+    await announce(deps, conn, created, count)
     return created, count
 
 
@@ -219,7 +210,7 @@ async def change_series(deps: Deps, conn: Connection, cmd: ChangeSeries) -> Seri
         if moved or {"title", "location", "capacity"} & changes.keys():
             await tell_changed(deps, conn, occ.id, occ)
     added = await fill_horizon(deps, conn, updated)
-    await _announce(deps, conn, updated, added)
+    await announce(deps, conn, updated, added)
     return updated
 
 
@@ -233,6 +224,8 @@ async def cancel_series(deps: Deps, conn: Connection, cmd: CancelSeries) -> int:
     for occ in await occurrences.of_series_from(conn, s.id, cmd.from_date, lock=True):
         await cancel_one(deps, conn, occ, cmd.reason)
         cancelled += 1
+    if s.teaches:  # matching's next steps end with it
+        await announce(deps, conn, s, 0)
     return cancelled
 
 
@@ -245,5 +238,5 @@ async def extend_horizon(deps: Deps, conn: Connection, today: date | None = None
         count = await fill_horizon(deps, conn, s)
         added += count
         if s.teaches:  # matching's next steps move on with the days
-            await _announce(deps, conn, s, count)
+            await announce(deps, conn, s, count)
     return added

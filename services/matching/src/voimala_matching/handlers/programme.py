@@ -2,8 +2,10 @@
 `voimala.events`, and the next steps they give a ranking's explanations.
 
 `series.scheduled.v1` carries a series' next occurrences and what it teaches (its skills as
-the vocabulary's keys); it replaces what was kept of that series. A moved occurrence keeps its
-place with its new time; a cancelled one is forgotten. Nothing here is about a person.
+the vocabulary's keys); it replaces what was kept of that series. The events service sends it
+again whenever a teaching series' occurrences change (one moved or cancelled, the series
+changed or cancelled, and daily), so the occurrence events are not read: they carry everyone
+registered (sealed), of no use here. Nothing here is about a person.
 """
 
 from __future__ import annotations
@@ -12,12 +14,7 @@ from collections.abc import Sequence
 
 from voimala_contracts import CloudEvent
 from voimala_contracts.matching import Explanation
-from voimala_contracts.scheduling import (
-    OccurrenceCancelled,
-    OccurrenceChanged,
-    OccurrenceInfo,
-    SeriesScheduled,
-)
+from voimala_contracts.scheduling import OccurrenceInfo, SeriesScheduled
 from voimala_kit.db import Connection
 
 from ..domain.next_steps import NextStep, Upcoming, next_steps
@@ -45,20 +42,6 @@ async def keep_series(deps: Deps, conn: Connection, data: SeriesScheduled, _: Cl
     teaches = norm(data.teaches)
     kept = [_upcoming(o, teaches) for o in data.upcoming] if teaches else []
     await occurrences.replace_series(conn, data.series_id, kept)
-
-
-async def occurrence_moved(
-    deps: Deps, conn: Connection, data: OccurrenceChanged, _: CloudEvent
-) -> None:
-    o = data.occurrence
-    title, location = o.title.model_dump(), o.location.model_dump()
-    await occurrences.move(conn, o.occurrence_id, o.starts_at, o.local_start, title, location)
-
-
-async def occurrence_cancelled(
-    deps: Deps, conn: Connection, data: OccurrenceCancelled, _: CloudEvent
-) -> None:
-    await occurrences.remove(conn, data.occurrence.occurrence_id)
 
 
 async def steps_for(

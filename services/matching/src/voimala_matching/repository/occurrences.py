@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,29 +29,6 @@ async def replace_series(
     await conn.execute("DELETE FROM programme_occurrence WHERE series_id = $1", series_id)
     for u in upcoming:
         await conn.execute(_INSERT, *to_json(OCCURRENCES, u, *_JSON))
-
-
-async def move(
-    conn: Connection,
-    occurrence_id: uuid.UUID,
-    starts_at: datetime,
-    local_start: str,
-    title: dict[str, str | None],
-    location: dict[str, str | None],
-) -> None:
-    await conn.execute(
-        "UPDATE programme_occurrence SET starts_at = $2, local_start = $3,"
-        " title = $4::jsonb, location = $5::jsonb WHERE occurrence_id = $1",
-        occurrence_id,
-        starts_at,
-        local_start,
-        json.dumps(title),
-        json.dumps(location),
-    )
-
-
-async def remove(conn: Connection, occurrence_id: uuid.UUID) -> None:
-    await conn.execute("DELETE FROM programme_occurrence WHERE occurrence_id = $1", occurrence_id)
 
 
 async def teaching_after(conn: Connection, after: datetime) -> list[Upcoming]:
