@@ -91,6 +91,7 @@ def data_sets(_: Gettext) -> dict[str, str]:
         "deliveries": _("Deliveries"),
         "audit": _("Who has read the data"),
         "audit_log": _("Who has read the data"),
+        "worklist": _("Worklist items"),
         "mentor_matches": _("Mentoring matches"),
         "reminders": _("Reminders"),
         "exit": _("Leaving the programme"),
