@@ -45,10 +45,13 @@ WHERE ($1::text IS NULL OR status = $1)
 ORDER BY created_at DESC, id DESC
 LIMIT $4
 """)
-_CLOSE = """
+_CLOSE = (
+    """
 UPDATE worklist_item SET status = $2, closed_at = $3, closed_by = $4, note = $5
 WHERE id = $1 AND status = 'open'
-RETURNING """ + ITEMS.column_list
+RETURNING """
+    + ITEMS.column_list
+)
 _GET = ITEMS.select("WHERE id = $1")
 _OF = ITEMS.select("WHERE participant_id = $1 ORDER BY created_at DESC, id DESC")
 _ERASE = "DELETE FROM worklist_item WHERE participant_id = $1"
