@@ -25,6 +25,10 @@ environment = Environment(
 )
 #: The skills vocabulary's labels in a language: the forms' suggestions (`layout/skills.html`).
 environment.globals["skill_suggestions"] = lambda language: vocabulary().suggestions(language)
+#: Skills as the vocabulary's keys, said in a language (free text as written).
+environment.globals["skill_names"] = lambda keys, language: ", ".join(
+    vocabulary().label(str(k), language) for k in keys
+)
 
 
 def language_of(request: Request) -> Language:
