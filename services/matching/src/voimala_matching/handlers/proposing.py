@@ -53,4 +53,3 @@ async def create(deps: Deps, conn: Connection, draft: Draft) -> Proposal:
     event = match_event(MatchProposed, row, proposed_by=row.proposed_by, expires_at=row.expires_at)
     await deps.outbox.add(conn, event, subject=str(row.id))
     return row
-
