@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import expect
+from voimala_contracts.vocabulary import vocabulary
 from voimala_kit.testing import wait_for
 
 from .conftest import NewPage, Stack, check_page, sign_in_as
@@ -115,7 +116,8 @@ async def test_a_mentor_accepts_a_mentee_in_one_click_on_a_phone(
 
     card = page.locator("li.match", has_text=f"Mentoroitava {_ref(accepted['id'])}")
     said = await card.text_content() or ""
-    assert f"yhteinen ala: {mentor['fields'][0]}" in said
+    # the shared field in the page's language (the vocabulary's Finnish label)
+    assert f"yhteinen ala: {vocabulary().label(mentor['fields'][0], 'fi')}" in said
     for secret in (accepted["given_name"], accepted["family_name"], accepted["email"]):
         assert secret not in await page.content()
     # One tap: the button is big enough to hit with a thumb, and nothing asks again.
@@ -191,7 +193,9 @@ async def test_the_e_mail_link_says_what_is_answered_and_answers_once(
     await expect(page.locator("h1")).to_have_text("Hyväksy ehdotus")
     main = page.locator("main")
     await expect(main).to_contain_text(f"osallistuja {ref}")
-    await expect(main).to_contain_text(f"yhteinen ala: {mentor['fields'][0]}")
+    await expect(main).to_contain_text(
+        f"yhteinen ala: {vocabulary().label(mentor['fields'][0], 'fi')}"
+    )
     assert mentee["given_name"] not in await page.content()
     await check_page(page, f"answer-accept-phone-js-{js}")
     # The page alone answers nothing (mail scanners open links): the proposal still waits.
