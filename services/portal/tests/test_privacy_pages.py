@@ -50,7 +50,7 @@ def test_the_export_is_tables_with_headings_in_the_persons_language() -> None:
     # One record: its fields, labelled in the person's language, values as they are.
     assert details.title == "Uppgifter"
     assert ("Förnamn", "Åsa") in details.pairs
-    assert ("Kompetens", '["svets"]') in details.pairs
+    assert ("Kompetens", "svets") in details.pairs
     # Several: a table with every field any record has, in the order first seen.
     assert consents.title == "Samtycken"
     assert consents.columns[-1] == "Textversion"
@@ -67,6 +67,11 @@ def test_the_export_is_tables_with_headings_in_the_persons_language() -> None:
     assert finnish[0].title == "Osallistujarekisteri"
     assert value_text(None) == ""
     assert value_text({"a": 1}) == '{"a": 1}'
+    assert value_text(["fi", "sv"]) == "fi, sv"
+    assert value_text([{"code": "sv", "level": "native"}, {"code": "fi", "level": None}]) == (
+        "sv native; fi"
+    )
+    assert value_text([]) == value_text({}) == ""
 
 
 def test_the_audit_trails_merge_newest_first_each_named_by_its_service() -> None:

@@ -45,12 +45,32 @@ class Part:
 
 
 def value_text(value: Any) -> str:
-    """A value as it is: text as text, nothing as nothing, anything else as JSON."""
-    if value is None:
+    """A value as a person reads it: text as text, nothing as nothing, a list of plain values
+    as a list ("fi, sv"), a list of small records as their values ("sv native; fi B1");
+    anything deeper as JSON."""
+    if value is None or value in ([], {}):
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, list) and all(_plain(v) for v in value):
+        return ", ".join(value_text(v) for v in value)
+    if isinstance(value, list) and all(_small_record(v) for v in value):
+        return "; ".join(
+            " ".join(value_text(x) for x in v.values() if x is not None) for v in value
+        )
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    return " ".join(value_text(x) for x in record.values() if x is not None)
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _small_record(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) <= 3 and all(_plain(v) for v in value.values())
 
 
 def _data_of(part: Any) -> tuple[dict[str, Any], list[Any]]:
