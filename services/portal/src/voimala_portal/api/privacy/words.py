@@ -107,6 +107,11 @@ def data_sets(_: Gettext) -> dict[str, str]:
         "episodes_anonymised": _("Periods made anonymous"),
         "visits_anonymised": _("Visits made anonymous"),
         "access_exports": _("Copies of the data"),
+        "esf_entry": _("ESF+ entry facts"),
+        "esf_results": _("ESF+ results"),
+        "eura_forms": _("EURA 2021 forms"),
+        "esf_entry_anonymised": _("ESF+ entry facts made anonymous"),
+        "esf_results_anonymised": _("ESF+ results made anonymous"),
     }
 
 
