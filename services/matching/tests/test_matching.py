@@ -433,8 +433,12 @@ async def test_mentor_assignment_and_reassignment_after_decline_and_pause(
     field = f"field{uuid.uuid4().hex[:6]}"
     a = await mentor(client, token, fields=[field], capacity=1)
     b = await mentor(client, token, fields=[field], capacity=1, municipality="Turku")
+    # Goals of their own field only: the default goals ("… logistics …") would match every
+    # other test's free "logistics" mentor in Salo, which the optimal flow may rightly prefer.
     mentees = [
-        await participant(client, producer, token, skills=[field], wants_mentor=True)
+        await participant(
+            client, producer, token, skills=[field], goals=f"work in {field}", wants_mentor=True
+        )
         for _ in range(2)
     ]
     r = await client.post("/mentor-assignments", headers=auth(token("coordinator")))
