@@ -71,6 +71,11 @@ monitoring-deps: ## Debian's Prometheus (and promtool), for `make run` and the a
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
 		else echo "Prometheus is needed: sudo apt-get install prometheus"; exit 1; fi; }
 
+bench-deps: ## Debian's wrk (a C load generator: the load must not be the limit)
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "the benchmarks need Debian's wrk: sudo apt-get install wrk"; exit 1; fi; }
+
 k8s-deps: install ## schemas and tools for tests/k8s (Kubernetes', Strimzi's, CloudNativePG's, KEDA's) in .local/k8s
 	@UV="$(UV)" tests/k8s/tools/setup.sh
 
@@ -88,7 +93,7 @@ fmt: install ## format and autofix
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
-bench: install ## every benchmark: the services' (bench/<service>_*.py), then the platform's; into docs/benchmarks.md
+bench: install bench-deps ## every benchmark: the services' (bench/<service>_*.py), then the platform's; into docs/benchmarks.md
 	@$(LOCAL)/with-infra.sh bash -c 'for b in bench/*_*.py; do $(PY) "$$b" || exit 1; done; $(PY) bench/run.py'
 
 bench-platform: install ## only the outbox -> Kafka -> consumer pipeline and its bounds
