@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from voimala_kit.settings import ServiceSettings
+
 from .conftest import K8S, Doc, Rendered
 from .platform import services
 
@@ -268,13 +270,16 @@ def test_every_platform_pod_is_held_by_a_network_policy(rendered: Rendered) -> N
 
 
 def test_the_connections_add_up(production: Rendered) -> None:
-    """Every replica at its maximum fits its Pooler, and the Poolers fit PostgreSQL."""
+    """Every replica at its maximum fits its Pooler, and the Poolers fit PostgreSQL: the
+    service's own database and each process's keyring connections (same Pooler)."""
+    keyring_default = ServiceSettings.model_fields["keyring_pool_max"].default
     total = 0
     for name, service in services().items():
-        most = 0
+        most = keyring = 0
         for component in COMPONENTS:
             deployment = production.one("Deployment", f"{name}-{component}")
-            pool = int(environment(production, deployment)[f"{service.prefix}DB_POOL_MAX"])
+            env = environment(production, deployment)
+            pool = int(env[f"{service.prefix}DB_POOL_MAX"])
             replicas = deployment["spec"]["replicas"]
             for hpa in production.kind("HorizontalPodAutoscaler"):
                 if hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]:
@@ -283,10 +288,15 @@ def test_the_connections_add_up(production: Rendered) -> None:
                 if scaled["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]:
                     replicas = scaled["spec"]["maxReplicaCount"]
             most += pool * replicas
+            if f"{service.prefix}KEYRING_URL" in env:
+                per_process = int(env.get(f"{service.prefix}KEYRING_POOL_MAX", keyring_default))
+                keyring += per_process * replicas
         pooler = production.one("Pooler", f"voimala-pg-{name}")
         parameters = pooler["spec"]["pgbouncer"]["parameters"]
-        assert int(parameters["default_pool_size"]) >= most, name
-        total += int(parameters["max_db_connections"]) * 1  # per database and user: one pair
+        assert int(parameters["default_pool_size"]) >= max(most, keyring), name
+        assert int(parameters["max_client_conn"]) >= most + keyring, name
+        # Session mode: a server connection per client connection, per database.
+        total += min(int(parameters["max_db_connections"]), most) + keyring
     (cluster,) = production.kind("Cluster")
     reserved = 20  # superuser_reserved_connections, replication, the operator's own
     assert total + reserved <= int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
