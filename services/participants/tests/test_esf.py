@@ -16,7 +16,8 @@ P4 self-empl. woman 56, ISCED 6, self-employed, sensitive facts with consent; A+
 P5 corrected  gender and education unknown, birth year only (34-35): inactive at first; then
               corrected to a man, ISCED 3, unemployed one month; still taking part
 P6 earlier    woman 30, ISCED 5, employed; enters A-100, leaves A+3 employed; a six-month
-              result is refused before six months, then self-employed six months on
+              result is refused before six months, then self-employed six months on; after
+              t1 the follow-up is corrected: from precarious to stable work (EECR06)
 P7 legacy     woman, no birth data, no ESF+ entry facts; enters A+18, still taking part
 P8 no results man 45, ISCED 3, unemployed 30 days, rural; A-50 to A+50, nothing recorded since
 P9 recent     woman 28, ISCED 4, unemployed 200 days (not long-term at 28); enters TODAY-40,
@@ -84,8 +85,21 @@ class Setup:
         url = f"/participants/{pid}/episodes/{episode}/esf-entry"
         return await self.client.put(url, json=body, headers=self.headers)
 
-    async def results(self, pid: str, episode: int, stage: str, **found: date) -> httpx.Response:
-        body = {"results": [{"result": k, "observed_on": v.isoformat()} for k, v in found.items()]}
+    async def results(
+        self,
+        pid: str,
+        episode: int,
+        stage: str,
+        improvements: dict[str, date] | None = None,
+        **found: date,
+    ) -> httpx.Response:
+        body: dict[str, Any] = {
+            "results": [{"result": k, "observed_on": v.isoformat()} for k, v in found.items()]
+        }
+        if improvements is not None:
+            body["improvements"] = [
+                {"improvement": k, "observed_on": v.isoformat()} for k, v in improvements.items()
+            ]
         url = f"/participants/{pid}/episodes/{episode}/esf-results/{stage}"
         return await self.client.put(url, json=body, headers=self.headers)
 
@@ -170,6 +184,17 @@ async def _earlier_legacy_and_silent(s: Setup) -> tuple[str, str, str]:
     assert failed_fields(refused) == {("body", "results")}
     later = add_months(d(3), 6) + timedelta(days=1)
     await s.ok(s.results(p6, 1, "six_months", self_employed=later))
+    # Improvements: only at six months, only in work, only six months on.
+    better = {"precarious_to_stable": later}
+    refused = problem(await s.results(p6, 1, "leaving", better, employed=d(3)), 422)
+    assert failed_fields(refused) == {("body", "improvements")}
+    refused = problem(await s.results(p6, 1, "six_months", better), 422)
+    assert failed_fields(refused) == {("body", "improvements")}
+    too_early = {"promotion": early}
+    refused = problem(await s.results(p6, 1, "six_months", too_early, self_employed=later), 422)
+    assert failed_fields(refused) == {("body", "improvements")}
+    refused = problem(await s.results(p6, 1, "six_months", {"raise": later}, employed=later), 422)
+    assert failed_fields(refused) == {("body", "improvements", "0", "improvement")}
     p7 = await s.register(d(18), gender="female")
     p8 = await s.register(d(-50), gender="male", birth_date=born(45, d(-50)), education_level=3)
     await s.ok(s.entry(p8, 1, **unemployed(d(-80), municipality_code="734")))
@@ -214,6 +239,10 @@ async def people(
     )
     assert r.status_code == 200, r.text
     await s.ok(s.entry(p5, 1, **unemployed(d(-30), municipality_code="091")))
+    # P6's follow-up corrected: the situation improved (precarious to stable work).
+    later = add_months(d(3), 6) + timedelta(days=1)
+    better = {"precarious_to_stable": later + timedelta(days=2)}
+    await s.ok(s.results(p6, 1, "six_months", better, self_employed=later))
     ids = {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "p5": p5, "p6": p6, "p7": p7, "p8": p8}
     return ids | {"p9": p9, "t1": t1, "month_then": month_then.content}
 
@@ -255,6 +284,7 @@ MONTH = {
     "EECR03": (0, 0, 1, 0, 1, 4, 0),
     "EECR04": (2, 0, 0, 0, 2, 4, 0),
     "EECR05": (0, 0, 0, 0, 0, 0, 0),
+    "EECR06": (0, 0, 0, 0, 0, 0, 0),
 }
 YEAR_FIGURES = {
     "EECO01": (4, 3, 1, 0, 8, 8, 0),
@@ -279,6 +309,8 @@ YEAR_FIGURES = {
     "EECR03": (0, 0, 1, 0, 1, 6, 1),
     "EECR04": (3, 0, 0, 0, 3, 6, 1),
     "EECR05": (1, 1, 0, 0, 2, 4, 2),
+    # P6 employed on entry, improved; P2, P3 not employed on entry; P4 not followed up.
+    "EECR06": (1, 0, 0, 0, 1, 4, 1),
 }
 SINCE_START = {
     "EECO01": (5, 3, 1, 0, 9, 9, 0),
@@ -303,6 +335,7 @@ SINCE_START = {
     "EECR03": (0, 0, 1, 0, 1, 7, 1),
     "EECR04": (3, 0, 0, 0, 3, 7, 1),
     "EECR05": (1, 1, 0, 0, 2, 6, 4),
+    "EECR06": (1, 0, 0, 0, 1, 6, 1),
 }
 
 
@@ -344,6 +377,18 @@ async def test_a_past_report_is_unchanged_after_later_corrections_unless_asked_n
     now = await _report(client, staff, **params)
     assert now == MONTH
     assert then["EECO04"]["total"] != now["EECO04"][4]
+    # P6's six-month follow-up as recorded by t1: in work, improvements not asked.
+    since_then = await _report(client, staff, cumulative="true", as_of=t1.isoformat())
+    assert since_then["EECR05"] == SINCE_START["EECR05"]
+    assert since_then["EECR06"] == (0, 0, 0, 0, 0, 6, 2)
+    view = await Setup(client, staff).ok(
+        client.get(f"/participants/{people['p6']}/episodes/1/esf", headers=staff)
+    )
+    six = [r for r in view["results"] if r["stage"] == "six_months"]
+    assert [r["improvements"] for r in six] == [
+        {"precarious_to_stable": (add_months(d(3), 6) + timedelta(days=3)).isoformat()},
+        None,
+    ]
 
 
 async def test_the_csv_opens_in_finnish_excel(
@@ -397,6 +442,7 @@ async def test_the_data_quality_list_names_exactly_whom_it_should(
 ) -> None:
     r = await client.get("/reports/data-quality", headers=staff)
     assert r.status_code == 200, r.text
+    assert r.json()["configuration"] == []
     found = {(i["participant_id"], i["problem"], tuple(i["missing"])) for i in r.json()["items"]}
     p = people
     assert found == {

@@ -12,11 +12,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from voimala_kit import Principal, require
 from voimala_kit.refusals import invalid
 
-from ..domain.esf import EsfResult, LabourMarketStatus, esf_csv, esf_html
+from ..domain.esf import EsfResult, Improvement, LabourMarketStatus, esf_csv, esf_html
 from ..handlers.esf import (
     EsfReport,
     RecordEsfEntry,
     RecordEsfResults,
+    configuration_gaps,
     data_quality,
     esf_indicators,
     read_esf,
@@ -69,6 +70,8 @@ class EsfEntryOut(BaseModel):
     foreign_background: bool | None
     minority: bool | None
     homeless: bool | None
+    #: When the sensitive values were erased because their consent was withdrawn.
+    sensitive_erased_at: datetime | None
     recorded_by: str
     recorded_at: datetime
 
@@ -80,18 +83,32 @@ class ResultIn(BaseModel):
     observed_on: date
 
 
+class ImprovementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    improvement: Improvement
+    observed_on: date
+
+
 class EsfResultsIn(BaseModel):
     """The results as a set, each with the day it was observed; [] = none of them."""
 
     model_config = ConfigDict(extra="forbid")
 
     results: list[ResultIn] = Field(max_length=5)
+    improvements: list[ImprovementIn] | None = Field(
+        None,
+        max_length=4,
+        description="six_months only, for a person employed on entry: how their situation "
+        "improved (EECR06), each with the day observed; [] = asked, none; null = not asked",
+    )
 
 
 class EsfResultsOut(BaseModel):
     episode: int
     stage: str
     results: dict[str, date]
+    improvements: dict[str, date] | None
     recorded_by: str
     recorded_at: datetime
 
@@ -169,11 +186,17 @@ async def put_esf_results(
 ) -> EsfResultsOut:
     """Record the ESF+ results of an ended episode as a set, or correct them: `leaving`
     (observed from the exit to four weeks after; a qualification also while taking part),
-    `six_months` (observed six months or more after the exit)."""
+    `six_months` (observed six months or more after the exit; with `improvements` of the
+    situation of a person employed on entry, EECR06)."""
     results: dict[str, date] = {r.result: r.observed_on for r in body.results}
     if len(results) != len(body.results):
         raise invalid("results", "each result at most once")
-    cmd = RecordEsfResults(participant_id, episode, stage, results)
+    improvements: dict[str, date] | None = None
+    if body.improvements is not None:
+        improvements = {i.improvement: i.observed_on for i in body.improvements}
+        if len(improvements) != len(body.improvements):
+            raise invalid("improvements", "each improvement at most once")
+    cmd = RecordEsfResults(participant_id, episode, stage, results, improvements)
     async with platform.db.transaction() as conn:
         row = await record_results(platform.deps, conn, cmd, who, purpose)
     return _results(row)
@@ -223,7 +246,8 @@ async def data_quality_list(
 ) -> dict[str, list[dict[str, object]]]:
     """What is missing (coordinators): open episodes without birth date, gender, education,
     labour-market status or municipality code; exits four weeks old without ESF+ results;
-    six-month follow-ups due and missing. Audited as a read of everyone it names."""
+    six-month follow-ups due and missing. Audited as a read of everyone it names.
+    `configuration`: what the deployment has not supplied (the rural municipalities' list)."""
     async with platform.db.transaction() as conn:
         items = await data_quality(platform.deps, conn, who, purpose)
-    return {"items": items}
+    return {"items": items, "configuration": configuration_gaps(platform.deps)}

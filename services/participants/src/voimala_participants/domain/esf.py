@@ -12,8 +12,8 @@ import html
 import io
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from voimala_kit.refusals import invalid
@@ -24,6 +24,15 @@ LabourMarketStatus = Literal[
 EsfResult = Literal[
     "employed", "self_employed", "in_education_or_training", "job_searching", "qualification_gained"
 ]
+Improvement = Literal[
+    "precarious_to_stable", "underemployment_to_full_employment", "higher_skilled_job", "promotion"
+]
+IMPROVEMENTS: tuple[Improvement, ...] = (
+    "precarious_to_stable",
+    "underemployment_to_full_employment",
+    "higher_skilled_job",
+    "promotion",
+)
 Stage = Literal["leaving", "six_months"]
 STAGES: tuple[Stage, ...] = ("leaving", "six_months")
 
@@ -116,6 +125,32 @@ def check_results(
             raise invalid("results", f"{result}: observed_on must be {first.isoformat()}{until}")
 
 
+def check_improvements(
+    improvements: Mapping[str, date] | None,
+    results: Mapping[str, date],
+    started_on: date,
+    exit_date: date,
+    today: date,
+) -> None:
+    """The six-month improvements: only with employment (or self-employment) in the same set,
+    each observed in the six-month window (422 naming it)."""
+    if not improvements:
+        return
+    if not {"employed", "self_employed"} & results.keys():
+        raise invalid(
+            "improvements",
+            "an improved situation is in work: the set must hold employed or self_employed",
+        )
+    for name, on in improvements.items():
+        first, _ = result_window("six_months", name, started_on, exit_date)
+        if on > today:
+            raise invalid("improvements", f"{name}: observed_on is in the future")
+        if on < first:
+            raise invalid(
+                "improvements", f"{name}: observed_on must be {first.isoformat()} or later"
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class EntryFacts:
     """The ESF+ entry facts of an episode as last recorded (a row of `esf_entry`)."""
@@ -133,6 +168,8 @@ class EntryFacts:
     foreign_background: bool | None = None
     minority: bool | None = None
     homeless: bool | None = None
+    #: When the sensitive values were erased (the consent withdrawn); None: never.
+    sensitive_erased_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +192,8 @@ class EsfFacts:
     entries: dict[tuple[uuid.UUID, int], EntryFacts]
     #: (participant, episode, stage) -> result -> the day observed.
     results: dict[tuple[uuid.UUID, int, str], dict[str, date]]
+    #: (participant, episode) -> the six-month set's improvements (None: not asked).
+    improvements: dict[tuple[uuid.UUID, int], dict[str, date] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,6 +209,7 @@ class Person:
     last_started: date | None = None
     leaving: dict[str, date] | None = None
     six_months: dict[str, date] | None = None
+    improvements: dict[str, date] | None = None
 
 
 def _person(eps: list[EpisodeFact], facts: EsfFacts) -> Person:
@@ -189,6 +229,7 @@ def _person(eps: list[EpisodeFact], facts: EsfFacts) -> Person:
         key = (last.participant_id, last.number)
         p.leaving = facts.results.get((*key, "leaving"))
         p.six_months = facts.results.get((*key, "six_months"))
+        p.improvements = facts.improvements.get(key)
     return p
 
 
@@ -235,6 +276,21 @@ def _six_months(p: Person) -> bool | None:
         return None
     found = [r for r in ("employed", "self_employed") if r in p.six_months]
     return any(_in_window("six_months", r, p.six_months[r], p) for r in found)
+
+
+def _improved(p: Person) -> bool | None:
+    """Employed on first entry and, six months after the last exit, in work with at least one
+    improvement of the situation; not employed on entry: no."""
+    if p.entry is None:
+        return None
+    if p.entry.labour_market_status not in ("employed", "self_employed"):
+        return False
+    in_work = _six_months(p)
+    if not in_work:
+        return in_work
+    if p.improvements is None:
+        return None
+    return any(_in_window("six_months", k, on, p) for k, on in p.improvements.items())
 
 
 def _in_window(stage: str, result: str, on: date, p: Person) -> bool:
@@ -434,6 +490,17 @@ INDICATORS: tuple[Indicator, ...] = (
         "cohort: those whose six months after the last exit end in the period)",
         "Työllisinä kuusi kuukautta päättymisen jälkeen",
     ),
+    Indicator(
+        "EECR06",
+        "improved_situation_six_months",
+        "longer_term",
+        _improved,
+        "employed (incl. self-employed) on first entry and, six months after leaving, in work "
+        "having moved from precarious to stable employment, from underemployment to full "
+        "employment, to a job requiring higher competences, skills or qualifications with more "
+        "responsibility, or promoted (same exit cohort as EECR05)",
+        "Työmarkkinatilanne parantunut kuusi kuukautta päättymisen jälkeen",
+    ),
 )
 
 
@@ -485,6 +552,57 @@ class EsfPeriod:
     #: The Helsinki day of `as_of`: six-month cohorts are counted only once due by then.
     today: date
     as_of: str
+    #: Whether PARTICIPANTS_ESF_RURAL_MUNICIPALITIES holds a list (EECO17 needs it).
+    rural_configured: bool = True
+
+
+SENSITIVE_CODES = ("EECO12", "EECO13", "EECO14", "EECO15", "EECO16")
+RURAL_CAVEAT = (
+    "EECO17 needs the list of rural municipalities (Eurostat degree of urbanisation 3, "
+    "setting PARTICIPANTS_ESF_RURAL_MUNICIPALITIES), which is not configured: a person "
+    "without a rural flag is counted as not known (docs/reporting.md#eeco17)"
+)
+RURAL_CAVEAT_FI = (
+    "EECO17 (maaseutualueilta) tarvitsee luettelon maaseutukunnista (Eurostatin "
+    "kaupungistumisaste 3, asetus PARTICIPANTS_ESF_RURAL_MUNICIPALITIES), eikä sitä ole "
+    "asetettu: henkilö, jonka maaseututieto puuttuu, lasketaan sarakkeeseen tieto puuttuu."
+)
+
+
+def _erased_since(everyone: list[Person], period: EsfPeriod) -> int:
+    """People of the outputs population whose sensitive values counted at `as_of` were erased
+    later (their consent withdrawn): now not known, so the figures differ from then."""
+    as_of = datetime.fromisoformat(period.as_of)
+    return sum(
+        1
+        for p in everyone
+        if period.start <= p.entered <= period.end
+        and p.entry is not None
+        and p.entry.sensitive_erased_at is not None
+        and p.entry.sensitive_erased_at > as_of
+    )
+
+
+def _caveats(everyone: list[Person], period: EsfPeriod) -> list[dict[str, Any]]:
+    caveats: list[dict[str, Any]] = []
+    if not period.rural_configured:
+        caveats.append({"codes": ["EECO17"], "text": RURAL_CAVEAT, "teksti": RURAL_CAVEAT_FI})
+    erased = _erased_since(everyone, period)
+    if erased:
+        caveats.append(
+            {
+                "codes": list(SENSITIVE_CODES),
+                "text": f"{erased} people's sensitive characteristics counted at as_of were "
+                "erased later, when they withdrew their consent: they are counted as not "
+                "known here, so these rows may be lower than the report made then "
+                "(docs/reporting.md#withdrawn-consent)",
+                "teksti": f"{erased} henkilön arkaluonteiset tiedot, jotka laskettiin as_of-"
+                "hetkellä, on sittemmin poistettu suostumuksen peruuttamisen vuoksi: heidät "
+                "lasketaan sarakkeeseen tieto puuttuu, joten nämä rivit voivat olla pienempiä "
+                "kuin silloin tehdyssä raportissa.",
+            }
+        )
+    return caveats
 
 
 def esf_report(facts: EsfFacts, period: EsfPeriod) -> dict[str, Any]:
@@ -514,6 +632,7 @@ def esf_report(facts: EsfFacts, period: EsfPeriod) -> dict[str, Any]:
         ),
         "columns": [*COLUMNS, "total"],
         "indicators": rows,
+        "caveats": _caveats(everyone, period),
     }
 
 
@@ -552,6 +671,9 @@ def esf_csv(report: Mapping[str, Any]) -> str:
         writer.writerow(["period", key, "", *[""] * (len(COLUMNS) + 4), value, ""])
     for row in report["indicators"]:
         writer.writerow([_cell(row[c]) for c in _CSV_COLUMNS])
+    for caveat in report.get("caveats", []):
+        codes = ",".join(caveat["codes"])
+        writer.writerow(["caveat", codes, "", *[""] * (len(COLUMNS) + 4), caveat["text"], ""])
     return out.getvalue()
 
 
@@ -622,10 +744,26 @@ def quality_items(facts: list[QualityFact], today: date) -> list[dict[str, Any]]
     return items
 
 
+def configuration_items(*, rural_configured: bool) -> list[dict[str, Any]]:
+    """What the deployment has not supplied and which figures it leaves not known."""
+    if rural_configured:
+        return []
+    return [
+        {
+            "problem": "rural_municipalities_not_configured",
+            "setting": "PARTICIPANTS_ESF_RURAL_MUNICIPALITIES",
+            "affects": ["EECO17"],
+            "text": "The rural figure (EECO17) needs the list of municipality codes that "
+            "Eurostat's degree of urbanisation classes as rural areas (class 3); until it is "
+            "set, no one is counted as rural or not rural (docs/reporting.md#eeco17).",
+        }
+    ]
+
+
 _HTML_SECTIONS = {
     "outputs": "Osallistujat aloittaessaan (ensimmäinen aloitus)",
     "immediate": "Välittömät tulokset (viimeinen päättyminen)",
-    "longer_term": "Pidemmän aikavälin tulos (kuusi kuukautta päättymisestä)",
+    "longer_term": "Pidemmän aikavälin tulokset (kuusi kuukautta päättymisestä)",
 }
 _HTML_HEAD = (
     "Tunnus",
@@ -672,6 +810,13 @@ def esf_html(report: Mapping[str, Any]) -> str:
         f"{html.escape(report['as_of'])}). Kukin henkilö lasketaan kerran hankkeessa: "
         "aloitustiedot ensimmäisestä aloituksesta, tulokset viimeisestä päättymisestä.</p>",
     ]
+    caveats = report.get("caveats", [])
+    if caveats:
+        items = "".join(
+            f"<li>{html.escape(', '.join(c['codes']))}: {html.escape(c['teksti'])}</li>"
+            for c in caveats
+        )
+        parts.append(f"<h2>Huomautukset</h2><ul>{items}</ul>")
     head = "".join(f'<th scope="col">{h}</th>' for h in _HTML_HEAD)
     for section, caption in _HTML_SECTIONS.items():
         rows = [r for r in report["indicators"] if r["section"] == section]

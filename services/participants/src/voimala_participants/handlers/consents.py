@@ -11,8 +11,10 @@ from voimala_kit.db import Connection
 from voimala_kit.refusals import not_found
 
 from ..domain import Consent, Participant
+from ..domain.esf import SENSITIVE_PURPOSE
 from ..repository import consents, participants
 from .deps import Deps
+from .esf import sensitive_consent_withdrawn
 from .timeline import note
 
 
@@ -53,6 +55,9 @@ async def record_consent(
         raise not_found("participant")
     p = participants.as_participant(found)
     consent = await record(deps, conn, p, cmd, who.subject)
+    if cmd.purpose == SENSITIVE_PURPOSE and not cmd.granted:
+        # Processing on this consent stops: the values go (docs/reporting.md).
+        await sensitive_consent_withdrawn(conn, p.id, who, "consent_withdrawn")
     if cmd.purpose == "matching" and p.matching_consent != cmd.granted:
         # Matching also reads the flag from the profile: keep both ways of knowing in step.
         p.matching_consent = cmd.granted

@@ -19,13 +19,15 @@ from ..domain.esf import (
     EntryFacts,
     EsfPeriod,
     age_range,
+    check_improvements,
     check_results,
+    configuration_items,
     esf_report,
     quality_items,
 )
 from ..repository import audit, episodes, esf, participants
 from ..repository.episodes import EpisodeRow
-from ..repository.esf import EsfEntryRow, EsfResultsRow, NewEntry
+from ..repository.esf import EsfEntryRow, EsfResultsRow, NewEntry, NewResults
 from .deps import Deps
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -48,6 +50,8 @@ class RecordEsfResults:
     episode: int
     stage: str
     results: dict[str, date]
+    #: six_months only: improvement -> the day observed; None: not asked.
+    improvements: dict[str, date] | None = None
 
 
 async def _episode(conn: Connection, participant_id: uuid.UUID, number: int) -> EpisodeRow:
@@ -122,11 +126,27 @@ async def record_results(
         raise conflict("the episode has not ended: record its exit first", title="Not exited")
     today = deps.clock.today()
     check_results(cmd.stage, cmd.results, episode.started_on, episode.exit_date, today)
-    saved = await esf.add_results(
-        conn, cmd.participant_id, cmd.episode, cmd.stage, cmd.results, who.subject
+    if cmd.improvements is not None and cmd.stage != "six_months":
+        raise invalid("improvements", "only at the six-month follow-up (stage six_months)")
+    check_improvements(cmd.improvements, cmd.results, episode.started_on, episode.exit_date, today)
+    new = NewResults(
+        cmd.participant_id, cmd.episode, cmd.stage, cmd.results, cmd.improvements, who.subject
     )
+    saved = await esf.add_results(conn, new)
     await audit.record(conn, who, [cmd.participant_id], "esf_results_recorded", purpose)
     return saved
+
+
+async def sensitive_consent_withdrawn(
+    conn: Connection, participant_id: uuid.UUID, who: Principal, purpose: str
+) -> int:
+    """The consent `sensitive_characteristics` was withdrawn: erase the sensitive values of
+    every version of the entry facts, in the withdrawal's transaction (docs/reporting.md,
+    "Withdrawn consent"). Audited when anything was erased."""
+    erased = await esf.erase_sensitive(conn, participant_id)
+    if erased:
+        await audit.record(conn, who, [participant_id], "esf_sensitive_erased", purpose)
+    return erased
 
 
 @dataclass(frozen=True)
@@ -175,7 +195,10 @@ async def esf_indicators(deps: Deps, conn: Connection, cmd: EsfReport) -> dict[s
     if end < start:
         raise _query("to", "must be on or after from")
     facts = await esf.facts(conn, as_of)
-    period = EsfPeriod(start, end, cmd.cumulative, project_start, day, as_of.isoformat())
+    rural = bool(deps.settings.esf_rural_municipalities)
+    period = EsfPeriod(
+        start, end, cmd.cumulative, project_start, day, as_of.isoformat(), rural_configured=rural
+    )
     return esf_report(facts, period)
 
 
@@ -187,3 +210,8 @@ async def data_quality(
     named = [uuid.UUID(i["participant_id"]) for i in items]
     await audit.record(conn, who, named, "read_data_quality", purpose)
     return items
+
+
+def configuration_gaps(deps: Deps) -> list[dict[str, Any]]:
+    """What the reports need from the deployment and do not have (no one named)."""
+    return configuration_items(rural_configured=bool(deps.settings.esf_rural_municipalities))

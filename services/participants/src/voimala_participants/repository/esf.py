@@ -35,6 +35,8 @@ class EsfEntryRow:
     foreign_background: bool | None
     minority: bool | None
     homeless: bool | None
+    #: When the sensitive values were erased (their consent withdrawn); None: never.
+    sensitive_erased_at: datetime | None
     recorded_by: str
     recorded_at: datetime
 
@@ -51,6 +53,8 @@ class EsfResultsRow:
     stage: str
     #: result -> the day observed.
     results: dict[str, date]
+    #: six_months only: improvement -> the day observed; None: not asked.
+    improvements: dict[str, date] | None
     recorded_by: str
     recorded_at: datetime
 
@@ -63,11 +67,12 @@ _ENTRY_HISTORY = ENTRIES.select(
 )
 _ENTRIES_OF = ENTRIES.select("WHERE participant_id = $1 ORDER BY episode, recorded_at, id")
 _RESULTS_COLUMNS = (
-    "id, participant_id, episode, stage, results::text AS results, recorded_by, recorded_at"
+    "id, participant_id, episode, stage, results::text AS results, "
+    "improvements::text AS improvements, recorded_by, recorded_at"
 )
 _ADD_RESULTS = f"""
-INSERT INTO esf_results (participant_id, episode, stage, results, recorded_by)
-VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING {_RESULTS_COLUMNS}
+INSERT INTO esf_results (participant_id, episode, stage, results, improvements, recorded_by)
+VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING {_RESULTS_COLUMNS}
 """  # noqa: S608 - constant columns
 _RESULTS_HISTORY = f"""
 SELECT {_RESULTS_COLUMNS} FROM esf_results WHERE participant_id = $1 AND episode = $2
@@ -97,9 +102,19 @@ WHERE recorded_at <= $1 ORDER BY participant_id, episode, stage, recorded_at DES
 """  # noqa: S608 - constant columns
 
 
+def _days(stored: str) -> dict[str, date]:
+    return {k: date.fromisoformat(v) for k, v in json.loads(stored).items()}
+
+
+def _stored(days: dict[str, date]) -> str:
+    return json.dumps({k: v.isoformat() for k, v in sorted(days.items())})
+
+
 def _results(record: Any) -> EsfResultsRow:
     values = dict(record)
-    values["results"] = {k: date.fromisoformat(v) for k, v in json.loads(values["results"]).items()}
+    values["results"] = _days(values["results"])
+    if values["improvements"] is not None:
+        values["improvements"] = _days(values["improvements"])
     return EsfResultsRow(**values)
 
 
@@ -131,16 +146,28 @@ async def entry_history(
     return ENTRIES.load_all(await conn.fetch(_ENTRY_HISTORY, participant_id, episode))
 
 
-async def add_results(
-    conn: Connection,
-    participant_id: uuid.UUID,
-    episode: int,
-    stage: str,
-    results: dict[str, date],
-    recorded_by: str,
-) -> EsfResultsRow:
-    stored = json.dumps({k: v.isoformat() for k, v in sorted(results.items())})
-    record = await conn.fetchrow(_ADD_RESULTS, participant_id, episode, stage, stored, recorded_by)
+@dataclass(frozen=True)
+class NewResults:
+    participant_id: uuid.UUID
+    episode: int
+    stage: str
+    results: dict[str, date]
+    #: six_months only; None: not asked.
+    improvements: dict[str, date] | None
+    recorded_by: str
+
+
+async def add_results(conn: Connection, new: NewResults) -> EsfResultsRow:
+    improvements = None if new.improvements is None else _stored(new.improvements)
+    record = await conn.fetchrow(
+        _ADD_RESULTS,
+        new.participant_id,
+        new.episode,
+        new.stage,
+        _stored(new.results),
+        improvements,
+        new.recorded_by,
+    )
     return _results(record)
 
 
@@ -149,6 +176,21 @@ async def results_history(
 ) -> list[EsfResultsRow]:
     """Newest first, both stages."""
     return [_results(r) for r in await conn.fetch(_RESULTS_HISTORY, participant_id, episode)]
+
+
+_ERASE_SENSITIVE = """
+UPDATE esf_entry SET disability = NULL, third_country_national = NULL,
+    foreign_background = NULL, minority = NULL, homeless = NULL, sensitive_erased_at = now()
+WHERE participant_id = $1 AND (disability IS NOT NULL OR third_country_national IS NOT NULL
+    OR foreign_background IS NOT NULL OR minority IS NOT NULL OR homeless IS NOT NULL)
+"""
+
+
+async def erase_sensitive(conn: Connection, participant_id: uuid.UUID) -> int:
+    """Erase the sensitive values of every version of the person's entry facts; how many
+    versions held any."""
+    status = await conn.execute(_ERASE_SENSITIVE, participant_id)
+    return int(status.split()[-1])
 
 
 async def sensitive_consent(conn: Connection, participant_id: uuid.UUID) -> bool:
@@ -172,6 +214,9 @@ async def of_participant(
                 "episode": r.episode,
                 "stage": r.stage,
                 "results": {k: v.isoformat() for k, v in r.results.items()},
+                "improvements": None
+                if r.improvements is None
+                else {k: v.isoformat() for k, v in r.improvements.items()},
                 "recorded_by": r.recorded_by,
                 "recorded_at": r.recorded_at,
             }
@@ -200,11 +245,12 @@ async def facts(conn: Connection, as_of: datetime) -> EsfFacts:
         (e.participant_id, e.episode): e.facts()
         for e in ENTRIES.load_all(await conn.fetch(_ENTRIES_IN_FORCE, as_of))
     }
-    results = {
-        (r.participant_id, r.episode, r.stage): r.results
-        for r in (_results(x) for x in await conn.fetch(_RESULTS_IN_FORCE, as_of))
+    in_force = [_results(x) for x in await conn.fetch(_RESULTS_IN_FORCE, as_of)]
+    results = {(r.participant_id, r.episode, r.stage): r.results for r in in_force}
+    improvements = {
+        (r.participant_id, r.episode): r.improvements for r in in_force if r.stage == "six_months"
     }
-    return EsfFacts(episodes, entries, results)
+    return EsfFacts(episodes, entries, results, improvements)
 
 
 _QUALITY = """
