@@ -22,6 +22,7 @@ from ..handlers.occurrences import (
     cancel_occurrence,
     change_occurrence,
 )
+from ..handlers.registration_queue import register_queued
 from ..handlers.registrations import (
     CancelRegistration,
     Register,
@@ -127,6 +128,9 @@ async def register_for(
     or phone). Confirmed while seats remain, else waitlisted in arrival order."""
     guest = Guest(**body.guest.model_dump(mode="json")) if body.guest else None
     cmd = Register(occurrence_id, body.participant_id, guest, body.slot_start)
+    if cmd.slot_start is None:  # with everyone else registering for it now, in one go
+        done = await register_queued(platform.db, platform.deps, cmd, who)
+        return _registration_out(done.registration, done.position, done.cancel_token)
     async with platform.db.transaction() as conn:
         done = await register(platform.deps, conn, cmd, who)
         await audited(conn, who, [done.registration.participant_id], "registration.created")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from voimala_kit.clock import Clock
 from voimala_kit.outbox import Outbox
 
 from ..settings import Settings
+from .batcher import Batcher
 
 
 class FeedCache:
@@ -35,6 +38,8 @@ class Deps:
     outbox: Outbox
     #: One per language and length asked, until anything in the programme changes.
     feed_cache: FeedCache = field(default_factory=FeedCache)
+    #: Registrations waiting for their occurrence's next batch (handlers/registration_queue).
+    registrar: Batcher[uuid.UUID, Any, Any] = field(default_factory=Batcher)
 
     @property
     def horizon(self) -> timedelta:
