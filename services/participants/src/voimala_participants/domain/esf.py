@@ -692,55 +692,57 @@ class QualityFact:
     no_municipality_code: bool
     no_leaving: bool
     no_six_months: bool
+    #: Employed on (first) entry, in work at six months, improvements not asked (EECR06).
+    no_improvements: bool = False
+
+
+def _item(f: QualityFact, problem: str, missing: list[str], since: date) -> dict[str, Any]:
+    return {
+        "participant_id": str(f.participant_id),
+        "episode": f.episode,
+        "problem": problem,
+        "missing": missing,
+        "since": since.isoformat(),
+    }
+
+
+def _entry_gaps(f: QualityFact) -> list[dict[str, Any]]:
+    missing = [
+        name
+        for name, gap in (
+            ("birth_date", f.no_birth_date),
+            ("gender", f.no_gender),
+            ("education_level", f.no_education),
+            ("labour_market_status", f.no_status),
+            ("municipality_code", f.no_municipality_code),
+        )
+        if gap
+    ]
+    return [_item(f, "entry_facts_missing", missing, f.started_on)] if missing else []
+
+
+def _exit_gaps(f: QualityFact, exit_date: date, today: date) -> list[dict[str, Any]]:
+    items = []
+    if f.no_leaving and exit_date + LEAVING_WINDOW <= today:
+        items.append(_item(f, "exit_without_results", ["leaving"], exit_date + LEAVING_WINDOW))
+    due = add_months(exit_date, FOLLOW_UP_MONTHS)
+    if f.no_six_months and due <= today:
+        items.append(_item(f, "follow_up_missing", ["six_months"], due))
+    if f.no_improvements:
+        items.append(_item(f, "improvements_not_asked", ["improvements"], due))
+    return items
 
 
 def quality_items(facts: list[QualityFact], today: date) -> list[dict[str, Any]]:
     """What is missing, per participant and episode: open episodes' entry facts, exits four
-    weeks old without results, six-month follow-ups due and missing."""
+    weeks old without results, six-month follow-ups due and missing, and the improvements not
+    asked of a person employed on entry and in work at six months."""
     items: list[dict[str, Any]] = []
     for f in facts:
-        base = {"participant_id": str(f.participant_id), "episode": f.episode}
         if f.exit_date is None:
-            missing = [
-                name
-                for name, gap in (
-                    ("birth_date", f.no_birth_date),
-                    ("gender", f.no_gender),
-                    ("education_level", f.no_education),
-                    ("labour_market_status", f.no_status),
-                    ("municipality_code", f.no_municipality_code),
-                )
-                if gap
-            ]
-            if missing:
-                items.append(
-                    {
-                        **base,
-                        "problem": "entry_facts_missing",
-                        "missing": missing,
-                        "since": f.started_on.isoformat(),
-                    }
-                )
-            continue
-        if f.no_leaving and f.exit_date + LEAVING_WINDOW <= today:
-            items.append(
-                {
-                    **base,
-                    "problem": "exit_without_results",
-                    "missing": ["leaving"],
-                    "since": (f.exit_date + LEAVING_WINDOW).isoformat(),
-                }
-            )
-        due = add_months(f.exit_date, FOLLOW_UP_MONTHS)
-        if f.no_six_months and due <= today:
-            items.append(
-                {
-                    **base,
-                    "problem": "follow_up_missing",
-                    "missing": ["six_months"],
-                    "since": due.isoformat(),
-                }
-            )
+            items.extend(_entry_gaps(f))
+        else:
+            items.extend(_exit_gaps(f, f.exit_date, today))
     return items
 
 

@@ -260,6 +260,13 @@ WITH entry AS (
 ), stages AS (
     SELECT participant_id, episode, array_agg(DISTINCT stage) AS stages
     FROM esf_results GROUP BY participant_id, episode
+), six AS (
+    SELECT DISTINCT ON (participant_id, episode) participant_id, episode, results, improvements
+    FROM esf_results WHERE stage = 'six_months'
+    ORDER BY participant_id, episode, recorded_at DESC, id DESC
+), first_entry AS (
+    SELECT DISTINCT ON (participant_id) participant_id, labour_market_status
+    FROM esf_entry ORDER BY participant_id, episode, recorded_at DESC, id DESC
 )
 SELECT p.id AS participant_id, e.number AS episode, e.started_on, e.exit_date,
     p.birth_date IS NULL AS no_birth_date,
@@ -268,11 +275,16 @@ SELECT p.id AS participant_id, e.number AS episode, e.started_on, e.exit_date,
     en.participant_id IS NULL AS no_status,
     en.municipality_code IS NULL AS no_municipality_code,
     NOT coalesce('leaving' = ANY(s.stages), false) AS no_leaving,
-    NOT coalesce('six_months' = ANY(s.stages), false) AS no_six_months
+    NOT coalesce('six_months' = ANY(s.stages), false) AS no_six_months,
+    coalesce(six.improvements IS NULL AND (six.results ? 'employed' OR six.results ?
+        'self_employed') AND fe.labour_market_status IN ('employed', 'self_employed'), false)
+        AS no_improvements
 FROM participant p
 JOIN episode e ON e.participant_id = p.id AND e.number = p.episode
 LEFT JOIN entry en ON en.participant_id = e.participant_id AND en.episode = e.number
 LEFT JOIN stages s ON s.participant_id = e.participant_id AND s.episode = e.number
+LEFT JOIN six ON six.participant_id = e.participant_id AND six.episode = e.number
+LEFT JOIN first_entry fe ON fe.participant_id = e.participant_id
 ORDER BY p.created_at, p.id, e.number
 """
 
