@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
@@ -140,7 +140,7 @@ async def test_poison_goes_to_the_dead_letters_with_headers_and_the_rest_goes_on
 
 
 class _KilledBeforeOffsetCommit(Consumer):
-    async def commit(self, consumer: Any, tp: TopicPartition, offset: int) -> None:
+    async def commit(self, consumer: Any, offsets: Mapping[TopicPartition, int]) -> None:
         raise SystemExit("killed between the database commit and the offset commit")
 
 
@@ -226,3 +226,38 @@ async def test_a_handler_that_always_fails_is_dead_lettered_alone(
     assert headers["dlq.error.class"] == "ValueError"
     assert headers["dlq.error.message"] == "handler failed"
     assert json.loads(dead[0].value)["data"]["seq"] == 2
+
+
+async def test_a_fetch_over_partitions_is_one_transaction_each_key_in_order_once(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source = await new_topic("spread", partitions=3)
+    service = f"kt{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap, [topics.dead_letter(service)], partitions=1)
+    subjects = [uuid.uuid4() for _ in range(24)]
+    events = [_sample(seq, sid) for seq in range(5) for sid in subjects]
+    for e in [*events, *events[:10]]:  # the first ten twice: the inbox absorbs them
+        await producer.send(source, e.to_json(), key=e.subject.encode())
+    await producer.flush()
+    applied: list[tuple[str, int]] = []
+
+    async def record(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
+        await _record_effect(conn, data, event)
+        applied.append((event.subject, data.seq))
+
+    await _run_until(
+        _consumer(db, producer, kafka_bootstrap, service, source, handler=record), db, 120
+    )
+
+    effects = await _effects(db)
+    assert sorted(str(r["event_id"]) for r in effects) == sorted(str(e.id) for e in events)
+    for sid in subjects:
+        assert [seq for s, seq in applied if s == str(sid)] == list(range(5))
+    partitions = {r.partition for r in await read_topic(kafka_bootstrap, source, at_least=130)}
+    async with db.connection() as conn:
+        transactions = await conn.fetchval("SELECT count(DISTINCT xmin::text) FROM effect")
+    # All was on the topic before the consumer started: fewer transactions than partitions.
+    assert transactions < len(partitions)

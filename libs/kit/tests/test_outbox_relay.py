@@ -172,3 +172,38 @@ async def test_several_replicas_keep_each_aggregate_in_order(
     assert len(records) == total
     for sid in aggregates:
         assert seen[str(sid)] == list(range(per_aggregate))
+
+
+async def test_the_relay_vacuums_what_it_published_and_claims_stay_in_order(
+    db: Database,
+    producer: AIOKafkaProducer,
+    new_topic: Callable[[str], Awaitable[str]],
+    kafka_bootstrap: str,
+) -> None:
+    topic = await new_topic("vacuumed")
+    outbox = Outbox("kittest", topic=topic)
+    sid = uuid.uuid4()
+    for seq in range(60):
+        async with db.transaction() as conn:
+            await outbox.add(conn, SampleHappened(subject_id=sid, seq=seq), subject=str(sid))
+
+    async def vacuums() -> int:
+        async with db.connection() as conn:
+            return int(
+                await conn.fetchval(
+                    "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox'"
+                )
+            )
+
+    before = await vacuums()
+    stop = asyncio.Event()
+    relay = Relay(db, producer, service="kittest", batch_size=7, vacuum_every=20, idle_poll=0.05)
+    running = asyncio.create_task(relay.run(stop))
+    records = await read_topic(kafka_bootstrap, topic, at_least=60)
+    stop.set()
+    await running  # waits for a vacuum under way
+
+    assert [json.loads(r.value)["data"]["seq"] for r in records] == list(range(60))
+    assert await vacuums() > before
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
@@ -133,9 +134,11 @@ class Consumer:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
-                for tp, records in batches.items():
-                    await self.process(tp, records)
-                    await self.commit(consumer, tp, records[-1].offset + 1)
+                if batches:
+                    await self.process_many(batches)
+                    await self.commit(
+                        consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                    )
         except Stopping:
             log.info("consumer.stopping_uncommitted")
         finally:
@@ -145,19 +148,34 @@ class Consumer:
             await consumer.stop()
             log.info("consumer.stopped")
 
-    async def commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
-        """Commit the partition's offset; only ever called after the database committed."""
-        await consumer.commit({tp: offset})
+    async def commit(
+        self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
+    ) -> None:
+        """Commit the fetch's offsets in one request; only ever after the database committed."""
+        await consumer.commit(dict(offsets))
 
     async def process(
         self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
     ) -> None:
-        """Apply one partition's batch: poison to the dead letters, the rest in one transaction."""
+        """Apply one partition's records (see `process_many`)."""
+        await self.process_many({tp: records})
+
+    async def process_many(
+        self, batches: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
+        """Apply one fetch: poison to the dead letters, the rest in ONE transaction.
+
+        Each partition's records keep their order; partitions hold different keys, so their
+        interleaving does not matter. One transaction and one offset commit per fetch rather
+        than per partition: a third of the commits (fsyncs) and Kafka round trips with three
+        partitions, and no partition waits behind another's commits.
+        """
         work: list[_Work] = []
-        for record in records:
-            item = await self._decode(record)
-            if item is not None:
-                work.append(item)
+        for records in batches.values():
+            for record in records:
+                item = await self._decode(record)
+                if item is not None:
+                    work.append(item)
         if work:
             await self._apply(work)
 
@@ -244,9 +262,12 @@ class Consumer:
                     raise Stopping from exc
                 continue
             EVENT_SECONDS.labels(self._service).observe(time.perf_counter() - started)
-            for item, fresh in zip(work, outcomes, strict=True):
-                outcome = "applied" if fresh else "duplicate"
-                EVENTS_CONSUMED.labels(self._service, item.record.topic, outcome).inc()
+            counted = Counter(
+                (item.record.topic, "applied" if fresh else "duplicate")
+                for item, fresh in zip(work, outcomes, strict=True)
+            )
+            for (topic, outcome), count in counted.items():
+                EVENTS_CONSUMED.labels(self._service, topic, outcome).inc(count)
             return
 
     async def _apply_once(self, work: list[_Work]) -> list[bool]:

@@ -48,9 +48,11 @@ class Outbox:
             for data, subject in items
         ]
         events = [await self._sealed(e) for e in events]
-        await conn.executemany(
-            _INSERT, [(e.id, self.topic, e.subject, e.to_json()) for e in events]
-        )
+        rows = [(e.id, self.topic, e.subject, e.to_json()) for e in events]
+        if len(rows) == 1:
+            await conn.execute(_INSERT, *rows[0])  # executemany's pipeline costs more for one
+        else:
+            await conn.executemany(_INSERT, rows)
         mark_outbox_written()
         return events
 

@@ -5,11 +5,18 @@ lanes whose advisory lock it holds for the transaction, so one aggregate's event
 published by two replicas at once, and stay in order. Rows are claimed by what is committed
 now, never by a cursor, so a transaction that commits after a later one leaves no gap.
 A crash between publishing and deleting publishes the batch again: consumers deduplicate.
+
+One statement per batch claims and deletes (the delete commits only after every ack), and the
+relay vacuums the outbox itself every few thousand deleted rows: autovacuum visits a database
+about once a minute, and until it does every claim walks the dead rows (measured: a claim of
+50 rows read 63 buffers on a fresh table and 4,116 after 20,000 published rows, 0.4 -> 15 ms).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from operator import itemgetter
 
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import STRUCTURED, topics
@@ -24,19 +31,27 @@ __all__ = ["Relay"]
 log = get_logger(__name__)
 _LANE_LOCK = 7_305_115
 
+_LANES = 64  # the outbox's `lane` is mod(abs(hashtext(key)), 64)
+# Every lane whose lock this transaction gets (no scan of the table to find them), then the
+# oldest rows of those lanes, deleted and returned in one statement. RETURNING has no order:
+# the rows are sorted by position before they are sent.
 _CLAIM = f"""
 WITH mine AS (
-    SELECT lane FROM (SELECT DISTINCT lane FROM outbox) AS lanes
+    SELECT lane::smallint AS lane FROM generate_series(0, {_LANES - 1}) AS lane
     WHERE pg_try_advisory_xact_lock({_LANE_LOCK}, lane)
+), claimed AS (
+    SELECT position FROM outbox
+    WHERE lane IN (SELECT lane FROM mine)
+    ORDER BY position
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
 )
-SELECT position, topic, key, payload FROM outbox
-WHERE lane IN (SELECT lane FROM mine)
-ORDER BY position
-LIMIT $1
-FOR UPDATE SKIP LOCKED
-"""  # noqa: S608 - a constant, not input
+DELETE FROM outbox AS o USING claimed WHERE o.position = claimed.position
+RETURNING o.position, o.topic, o.key, o.payload
+"""  # noqa: S608 - constants, not input
 _HEADERS = list(STRUCTURED)
-_DELETE = "DELETE FROM outbox WHERE position = ANY($1::bigint[])"
+# Outside a transaction; TRUNCATE false: never an exclusive lock that would stall the writers.
+_VACUUM = "VACUUM (TRUNCATE false) outbox"
 # The oldest row by position (the primary key's index), not by a scan for min(created_at).
 _BACKLOG = """
 SELECT (SELECT count(*) FROM outbox) AS backlog,
@@ -57,6 +72,7 @@ class Relay:
         backoff_base: float = 0.2,
         backoff_cap: float = 30.0,
         measure_every: float = 5.0,
+        vacuum_every: int = 2_000,
     ) -> None:
         self._db = db
         self._producer = producer
@@ -66,6 +82,9 @@ class Relay:
         self._busy_wait = busy_wait
         self._backoff = (backoff_base, backoff_cap)
         self._measure_every = measure_every
+        self._vacuum_every = vacuum_every
+        self._deleted = 0  # rows deleted since the last vacuum
+        self._vacuuming: asyncio.Task[None] | None = None
         relay_started(service, topics.BY_SERVICE.get(service))
 
     async def measure_backlog(self) -> tuple[int, float | None]:
@@ -94,20 +113,32 @@ class Relay:
             rows = await conn.fetch(_CLAIM, self._batch_size)
             if not rows:
                 return 0
-            sent = [
-                await self._producer.send(
-                    r["topic"], value=r["payload"], key=r["key"].encode(), headers=_HEADERS
-                )
-                for r in rows
-            ]
+            rows.sort(key=itemgetter(0))
+            send = self._producer.send
+            sent = [await send(r[1], value=r[3], key=r[2].encode(), headers=_HEADERS) for r in rows]
             await asyncio.gather(*sent)
-            await conn.execute(_DELETE, [r["position"] for r in rows])
-        for topic in {r["topic"] for r in rows}:
-            EVENTS_PUBLISHED.labels(self._service, topic).inc(
-                sum(1 for r in rows if r["topic"] == topic)
-            )
+            # The delete commits here, after every ack; an exception rolls it back.
+        for topic, count in Counter(r[1] for r in rows).items():
+            EVENTS_PUBLISHED.labels(self._service, topic).inc(count)
         OUTBOX_BATCH.labels(self._service).set(len(rows))
+        self._deleted += len(rows)
         return len(rows)
+
+    async def vacuum(self) -> None:
+        """Reclaim the published rows now, so that claims stay cheap between autovacuums."""
+        self._deleted = 0
+        try:
+            async with self._db.connection() as conn:
+                await conn.execute(_VACUUM)
+        except Exception as exc:  # noqa: BLE001 - autovacuum still comes; the relay goes on
+            log.warning("relay.vacuum_failed", **error_fields(exc))
+
+    def _vacuum_when_due(self) -> None:
+        """Beside the publishing (VACUUM blocks no insert, claim or delete), one at a time."""
+        if self._deleted >= self._vacuum_every and (
+            self._vacuuming is None or self._vacuuming.done()
+        ):
+            self._vacuuming = asyncio.create_task(self.vacuum())
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until asked to stop.
@@ -120,6 +151,9 @@ class Relay:
             await self._publish(stop)
         finally:
             measuring.cancel()
+            if self._vacuuming is not None:
+                await asyncio.wait([self._vacuuming], timeout=10)
+                self._vacuuming.cancel()
 
     async def _publish(self, stop: asyncio.Event) -> None:
         wake = self._db.outbox_committed
@@ -138,6 +172,7 @@ class Relay:
                 if await sleep_or_stop(backoff_delay(attempt, *self._backoff), stop):
                     break
                 continue
+            self._vacuum_when_due()
             if published == 0:
                 await self._idle(wake, stop)
             elif published < self._batch_size:
