@@ -68,8 +68,8 @@ async def test_the_board_reads_the_month_and_the_year_in_finnish(
     # Every chart: an image with a name and a description in words, its words as text (not
     # drawn as paths), and a table of the same figures beside it.
     charts = page.locator("svg.board-chart")
-    assert await charts.count() == 5
-    for n in range(5):
+    assert await charts.count() == 6
+    for n in range(6):
         chart = charts.nth(n)
         assert await chart.get_attribute("role") == "img"
         assert await chart.locator("title").count() == 1
