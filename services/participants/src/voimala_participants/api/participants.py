@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from voimala_contracts.participants import CefrLevel, ParticipantStatus, TargetGroup
 from voimala_kit import Page, Problem, json_response, next_time_cursor, time_cursor
+from voimala_kit.http import hot
 from voimala_kit.refusals import not_found
 
 from ..domain import age_group, is_youth
@@ -23,6 +24,7 @@ from ..handlers.participants import (
 from ..repository import participants
 from ..repository.participants import Filters, ParticipantRow
 from .deps import PlatformDep, Purpose, Staff, StaffOrSelf, audited, own_or_staff, reader
+from .hot import list_args, read_args
 from .schemas import ParticipantIn, ParticipantOut, ParticipantPatch
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -89,6 +91,7 @@ async def register(body: ParticipantIn, who: Staff, platform: PlatformDep) -> Re
 
 
 @router.get("/{participant_id}", response_model=ParticipantOut)
+@hot(read_args)
 async def read(
     participant_id: uuid.UUID, who: StaffOrSelf, purpose: Purpose, platform: PlatformDep
 ) -> Response:
@@ -124,6 +127,7 @@ async def correct(
 
 
 @router.get("", response_model=Page[ParticipantOut])
+@hot(list_args)
 async def list_participants(
     who: Staff,
     purpose: Purpose,
