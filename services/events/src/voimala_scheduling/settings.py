@@ -20,6 +20,10 @@ class Settings(ServiceSettings):
     #: Where people reach the portal: each event of the calendar feed links back to its page
     #: there (`<portal_url>/events/<id>`). Empty: the feed carries no links.
     portal_url: str = "http://127.0.0.1:8000"
+    #: Every guest who registers gets a key of their own in the keyring, made (and committed
+    #: there) beside the other requests before their registration's batch: when everyone comes
+    #: at once, the kit's default of 2 connections makes them wait in pairs.
+    keyring_pool_max: int = 16
     #: Whether this process runs the scheduler jobs (every replica may: they claim rows).
     run_scheduler: bool = True
     #: The most JSON an access request's export may carry (bytes, before encryption): one

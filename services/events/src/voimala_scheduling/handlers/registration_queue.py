@@ -31,7 +31,7 @@ from voimala_kit.logging import get_logger
 from voimala_kit.refusals import conflict, invalid, not_found
 
 from ..domain.occurrences import Occurrence, check_open
-from ..domain.registrations import Registration, person_key
+from ..domain.registrations import GUEST_KEY, Registration, person_key
 from ..repository import occurrences
 from ..repository import registration_batch as batch
 from .batcher import Batcher
@@ -273,8 +273,19 @@ async def register_queued(
     async def run(asks: list[Ask]) -> list[Outcome]:
         return await _run(db, deps, cmd.occurrence_id, asks)
 
-    done: Registered = await deps.registrar.submit(cmd.occurrence_id, ask_for(cmd, who), run)
+    ask = ask_for(cmd, who)
+    await _make_key(deps, ask)
+    done: Registered = await deps.registrar.submit(cmd.occurrence_id, ask, run)
     return done
+
+
+async def _make_key(deps: Deps, ask: Ask) -> None:
+    """A guest's own key (`guest:<registration id>`) made now, beside the other requests, and
+    committed in the keyring before the batch: sealing their contact under the occurrence's
+    lock then only reads it. (Refused after all, the key seals nothing: it stays unused.)"""
+    keyring = deps.outbox.keyring
+    if ask.cmd.guest is not None and keyring is not None:
+        await keyring.seal(f"{GUEST_KEY}{ask.registration_id}", {})
 
 
 async def _run(

@@ -1,0 +1,167 @@
+"""Registrations that arrive together are made in one transaction per occurrence
+(handlers/registration_queue.py), on the real database: never more confirmed than seats, the
+waitlist in arrival order, duplicates refused (also within one batch), an erased participant
+refused alone, exactly one outbox event per registration, and a batch that fails as a whole
+retried one by one. The relay is off here, so that the outbox rows stay to be counted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from voimala_kit.testing import auth
+from voimala_scheduling.handlers import registration_queue
+from voimala_scheduling.settings import Settings
+
+from .conftest import first_occurrence, guest, new_series
+
+
+@pytest.fixture(scope="module")
+async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Settings:
+    return await service_settings(
+        Settings, scheduler_poll_seconds=0.3, db_pool_max=20, run_relay=False
+    )
+
+
+async def _occurrence(client: httpx.AsyncClient, staff: dict[str, str], seats: int) -> str:
+    series = await new_series(client, staff, capacity=seats)
+    occ: str = (await first_occurrence(client, series["id"]))["occurrence_id"]
+    return occ
+
+
+async def _events(db: asyncpg.Connection, occurrence_id: str) -> list[dict[str, Any]]:
+    rows = await db.fetch("SELECT payload FROM outbox WHERE key = $1", occurrence_id)
+    return [json.loads(bytes(r["payload"])) for r in rows]
+
+
+async def test_many_at_once_never_overbook_and_keep_arrival_order(
+    client: httpx.AsyncClient, staff: dict[str, str], db: asyncpg.Connection
+) -> None:
+    occ = await _occurrence(client, staff, seats=30)
+    url = f"/occurrences/{occ}/registrations"
+
+    results = await asyncio.gather(*(client.post(url, json=guest(i)) for i in range(150)))
+
+    assert all(r.status_code == 201 for r in results), [r.text for r in results][:3]
+    bodies = {r.json()["id"]: r.json() for r in results}
+    rows = await db.fetch(
+        "SELECT id, status, arrival, created_at FROM registration WHERE occurrence_id = $1 "
+        "ORDER BY arrival",
+        uuid.UUID(occ),
+    )
+    assert [r["status"] for r in rows] == ["confirmed"] * 30 + ["waitlisted"] * 120
+    assert [bodies[str(r["id"])]["status"] for r in rows] == [r["status"] for r in rows]
+    assert [bodies[str(r["id"])]["position"] for r in rows[30:]] == list(range(1, 121))
+    confirmed = await db.fetchval("SELECT confirmed FROM occurrence WHERE id = $1", uuid.UUID(occ))
+    assert confirmed == 30
+    # They were made in batches (one transaction's rows share its start time), not one by one.
+    assert len({r["created_at"] for r in rows}) < len(rows)
+    # One event per registration, each once: confirmed for the seats, waitlisted after.
+    events = await _events(db, occ)
+    by_registration: dict[str, list[str]] = {}
+    for e in events:
+        by_registration.setdefault(e["data"]["registration_id"], []).append(e["type"])
+    assert sorted(by_registration) == sorted(bodies)
+    kinds = [by_registration[str(r["id"])] for r in rows]
+    assert kinds[:30] == [["registration.confirmed.v1"]] * 30
+    assert kinds[30:] == [["registration.waitlisted.v1"]] * 120
+    positions = {e["data"]["registration_id"]: e["data"].get("position") for e in events}
+    assert [positions[str(r["id"])] for r in rows[30:]] == list(range(1, 121))
+
+
+async def test_the_same_person_twice_in_one_batch_is_registered_once(
+    client: httpx.AsyncClient, staff: dict[str, str], db: asyncpg.Connection
+) -> None:
+    occ = await _occurrence(client, staff, seats=5)
+    url = f"/occurrences/{occ}/registrations"
+    same = guest("twin")
+    others = [guest(i) for i in range(10)]
+
+    results = await asyncio.gather(*(client.post(url, json=b) for b in [same] * 4 + others))
+
+    twins = results[:4]
+    assert sorted(r.status_code for r in twins) == [201, 409, 409, 409]
+    made = next(r.json() for r in twins if r.status_code == 201)
+    for r in twins:
+        if r.status_code == 409:
+            assert r.json()["existing_registration_id"] == made["id"]
+    assert all(r.status_code == 201 for r in results[4:])
+    count = await db.fetchval(
+        "SELECT count(*) FROM registration WHERE occurrence_id = $1", uuid.UUID(occ)
+    )
+    assert count == 11
+    assert len(await _events(db, occ)) == 11
+
+
+async def test_an_erased_participant_is_refused_alone(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    db: asyncpg.Connection,
+    token: Callable[..., str],
+) -> None:
+    occ = await _occurrence(client, staff, seats=10)
+    url = f"/occurrences/{occ}/registrations"
+    erased, fine = uuid.uuid4(), [uuid.uuid4() for _ in range(6)]
+    await db.execute(
+        "INSERT INTO erased_participants (participant_id, erasure_id, erased_at) "
+        "VALUES ($1, $2, now())",
+        erased,
+        uuid.uuid4(),
+    )
+    callers = [erased, *fine]
+
+    results = await asyncio.gather(
+        *(client.post(url, json={}, headers=auth(token("participant", str(p)))) for p in callers)
+    )
+
+    assert results[0].status_code == 409, results[0].text
+    assert results[0].json()["title"] == "Participant erased"
+    assert all(r.status_code == 201 for r in results[1:]), [r.text for r in results[1:]]
+    held = await db.fetch(
+        "SELECT participant_id FROM registration WHERE occurrence_id = $1", uuid.UUID(occ)
+    )
+    assert {r["participant_id"] for r in held} == set(fine)
+    audited = await db.fetch(
+        "SELECT participant_id FROM audit_log WHERE action = 'registration.created' "
+        "AND participant_id = ANY($1::uuid[])",
+        callers,
+    )
+    assert sorted(r["participant_id"] for r in audited) == sorted(fine)
+
+
+async def test_a_batch_that_fails_is_tried_again_one_by_one(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    occ = await _occurrence(client, staff, seats=3)
+    url = f"/occurrences/{occ}/registrations"
+    real = registration_queue.register_many
+    failed: list[int] = []
+
+    async def fails_once(*args: Any) -> Any:
+        if not failed:
+            failed.append(len(args[3]))
+            await real(*args)  # written, then rolled back by the failure
+            raise RuntimeError("a batch failing as a whole")
+        return await real(*args)
+
+    monkeypatch.setattr(registration_queue, "register_many", fails_once)
+
+    results = await asyncio.gather(*(client.post(url, json=guest(i)) for i in range(8)))
+
+    assert failed
+    assert all(r.status_code == 201 for r in results), [r.text for r in results][:3]
+    statuses = sorted(r.json()["status"] for r in results)
+    assert statuses == ["confirmed"] * 3 + ["waitlisted"] * 5
+    rows = await db.fetch("SELECT id FROM registration WHERE occurrence_id = $1", uuid.UUID(occ))
+    assert sorted(str(r["id"]) for r in rows) == sorted(r.json()["id"] for r in results)
+    assert await db.fetchval("SELECT confirmed FROM occurrence WHERE id = $1", uuid.UUID(occ)) == 3
+    assert len(await _events(db, occ)) == 8
