@@ -10,6 +10,7 @@ that a ranked explanation is exactly the one the pair would get alone.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Hashable, Iterable
 
@@ -18,11 +19,13 @@ import numpy.typing as npt
 from voimala_contracts.matching import Explanation
 
 from .scoring import (
+    PARTIAL,
     PAY_SUBSIDY_GROUPS,
     Filtered,
     Opening,
     Profile,
     Weights,
+    asked,
     location_value,
     norm,
     priority_value,
@@ -83,6 +86,17 @@ class _Columns:
         self.n += 1
         return self.n - 1
 
+    def reserve(self, m: int) -> None:
+        """Room for `m` more rows at once, counted as added (bulk loads)."""
+        size = len(next(iter(self.cols.values())))
+        if self.n + m > size:
+            size = max(size * 2, self.n + m)
+            for k, col in self.cols.items():
+                grown = np.zeros(size, dtype=col.dtype)
+                grown[: len(col)] = col
+                self.cols[k] = grown
+        self.n += m
+
     def __getitem__(self, key: str) -> np.ndarray:
         return self.cols[key][: self.n]
 
@@ -139,29 +153,122 @@ def _halves(u: object) -> tuple[int, int]:
     return u.int >> 64, u.int & 0xFFFFFFFFFFFFFFFF
 
 
+#: Bits of a row's `base` code (`ProfileIndex`); the municipality's code sits above them.
+_PRIORITY_CLASS = {0.0: 0, 0.6: 1, 1.0: 2}
+_PRIORITY_VALUE = np.array([0.0, 0.6, 1.0, 0.0])
+_EMPTY, _YOUTH, _PAY, _ALIVE, _HAS_HOURS = 4, 8, 16, 32, 64
+_MUNI_SHIFT = 7
+#: How far below the k-th approximate score a row may still be among the exact k best: the
+#: exact score's rounding (0.00005) and float32 error (< 1e-6), each twice, with room to spare.
+_MARGIN = np.float32(0.0002)
+#: Per row, how many required and nice skills it holds (own, broader only) and goal words.
+_Counts = dict[str, npt.NDArray[np.uint8] | None]
+
+
+class _Bits:
+    """Keys (skills or goal words) of each row: the 64 most frequent as bits of a uint64
+    column, the rest in posting lists. A key keeps its place for the index's life."""
+
+    def __init__(self) -> None:
+        self.bit: dict[str, int] = {}
+        self.rare = _Postings()
+        self.union = 0  # every bit some row has ever held (a query skips a column without)
+
+    def reserve(self, keys: Iterable[str]) -> None:
+        """Give bits to keys (most frequent first) while bits are free."""
+        for key in keys:
+            if len(self.bit) >= 64:
+                return
+            self.bit.setdefault(key, len(self.bit))
+
+    def row_bits(self, keys: Iterable[str]) -> tuple[int, list[str]]:
+        """A row's bits for `keys`, and those of its keys kept in posting lists."""
+        bits, rare = 0, []
+        for key in keys:
+            if key not in self.bit and len(self.bit) < 64:
+                self.bit[key] = len(self.bit)  # (a key once kept in posting lists stays there)
+            b = self.bit.get(key)
+            if b is None:
+                rare.append(key)
+            else:
+                bits |= 1 << b
+        self.union |= bits
+        return bits, rare
+
+    def count(self, col: np.ndarray, keys: Iterable[str], n: int) -> npt.NDArray[np.uint8] | None:
+        """How many of `keys` (distinct) each row holds; None for none anywhere."""
+        mask, rare = 0, []
+        for key in keys:
+            b = self.bit.get(key)
+            if b is None:
+                rare.append(key)
+            else:
+                mask |= 1 << b
+        mask &= self.union
+        held = np.bitwise_count(col & np.uint64(mask)) if mask else None
+        for key in rare:
+            rows = self.rare.rows.get(key)
+            if rows is not None and len(rows):
+                if held is None:
+                    held = np.zeros(n, dtype=np.uint8)
+                held[rows] += 1
+        return held
+
+
+def _by_frequency(sets: Iterable[Iterable[str]]) -> list[str]:
+    """Keys, the most frequent first."""
+    counts: dict[str, int] = {}
+    for keys in sets:
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    return sorted(counts, key=lambda key: -counts[key])
+
+
+class _Wide:
+    """Columns created on demand (one per language or kind of hours), grown with the rest."""
+
+    def __init__(self, dtype: npt.DTypeLike) -> None:
+        self.dtype = dtype
+        self.cols: dict[str, np.ndarray] = {}
+
+    def col(self, key: str, size: int) -> np.ndarray:
+        col = self.cols.get(key)
+        if col is None or len(col) < size:
+            grown = np.zeros(size, dtype=self.dtype)
+            if col is not None:
+                grown[: len(col)] = col
+            self.cols[key] = col = grown
+        return col
+
+
+def _lookup(codes: np.ndarray, table: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    out: npt.NDArray[np.float32] = np.take(table, codes)
+    return out
+
+
 class ProfileIndex:
-    """Every candidate profile, for top-k candidates of one opening."""
+    """Every candidate profile, for top-k candidates of one opening.
+
+    A row keeps what the factors need as small codes: a `base` code (municipality, priority
+    class, whether availability is empty, youth, pay-subsidy eligibility, alive), skills and
+    goal words as bits (`_Bits`), a level per language and a bit per kind of hours. A query
+    makes, for all rows at once, an approximate float32 score from three or four table
+    lookups (a hard filter's table entry is -inf), keeps the rows within `_MARGIN` of the
+    k-th, scores those exactly as `scoring.py` does (same float64 operations in the same
+    order), takes the k best and explains only those with `scoring.py` itself.
+    """
 
     def __init__(self, weights: Weights) -> None:
         self.weights = weights
-        self.cols = _Columns(
-            {
-                "alive": np.bool_,
-                "hi": np.uint64,
-                "lo": np.uint64,
-                "youth": np.bool_,
-                "pay_ok": np.bool_,
-                "priority": np.float64,
-                "muni": np.int32,
-                "avail": np.uint64,
-                "avail_empty": np.bool_,
-            }
-        )
-        self.langs: dict[str, np.ndarray] = {}
-        self.skills = _Postings()
-        self.words = _Postings()
+        spec: dict[str, npt.DTypeLike] = {"hi": np.uint64, "lo": np.uint64, "base": np.uint32}
+        self.cols = _Columns(spec | {"own": np.uint64, "broad": np.uint64, "words": np.uint64})
+        self.langs = _Wide(np.uint8)
+        self.hours = _Wide(np.uint32)
+        self.skills = _Bits()
+        self.broad = _Bits()  # broader-only skills: the skills' bits, their own lists
+        self.broad.bit = self.skills.bit
+        self.words = _Bits()
         self.munis = _Codes()
-        self.hours: dict[str, int] = {}
         self.ids: list[Hashable] = []
         self.row: dict[Hashable, int] = {}
         self.profiles: dict[Hashable, Profile] = {}
@@ -169,180 +276,243 @@ class ProfileIndex:
     def __len__(self) -> int:
         return len(self.profiles)
 
-    def _bits(self, availability: Iterable[str]) -> int:
-        bits = 0
-        for a in availability:
-            if a not in self.hours:
-                if len(self.hours) >= 64:
-                    continue  # beyond 64 kinds of hours: not indexed (an unknown value)
-                self.hours[a] = len(self.hours)
-            bits |= 1 << self.hours[a]
-        return bits
-
-    def _lang(self, code: str) -> np.ndarray:
-        if code not in self.langs:
-            self.langs[code] = np.zeros(len(self.cols.cols["alive"]), dtype=np.uint8)
-        col = self.langs[code]
-        if len(col) < len(self.cols.cols["alive"]):
-            grown = np.zeros(len(self.cols.cols["alive"]), dtype=np.uint8)
-            grown[: len(col)] = col
-            self.langs[code] = col = grown
-        return col
-
     def upsert(self, p: Profile) -> None:
         """Add or replace one profile; one that is no candidate is removed."""
         if not p.matching_consent or p.status != "active":
             self.remove(p.participant_id)
             return
-        old = self.profiles.get(p.participant_id)
+        self.remove(p.participant_id)
         row = self.row.get(p.participant_id)
         if row is None:
             row = self.cols.new_row()
             self.ids.append(p.participant_id)
             self.row[p.participant_id] = row
-        if old is not None:
-            self.skills.remove(row, old.skills - p.skills)
-            self.skills.add(row, p.skills - old.skills)
-            old_words, new_words = words(old.goals), words(p.goals)
-            self.words.remove(row, old_words - new_words)
-            self.words.add(row, new_words - old_words)
-        else:
-            self.skills.add(row, p.skills)
-            self.words.add(row, words(p.goals))
-        self._set_columns(row, p)
+        self._set_row(row, p)
         self.profiles[p.participant_id] = p
 
-    def _set_columns(self, row: int, p: Profile) -> None:
-        c = self.cols
-        c.set("alive", row, True)
+    def _set_row(self, row: int, p: Profile) -> None:
+        c, size = self.cols, len(self.cols.cols["hi"])
+        own, rare_own = self.skills.row_bits(p.skills - p.broader_only)
+        broad, rare_broad = self.broad.row_bits(p.broader_only)
+        goal_words, rare_words = self.words.row_bits(words(p.goals))
+        self.skills.rare.add(row, rare_own)
+        self.broad.rare.add(row, rare_broad)
+        self.words.rare.add(row, rare_words)
         hi, lo = _halves(p.participant_id)
-        c.set("hi", row, hi)
-        c.set("lo", row, lo)
-        c.set("youth", row, p.youth)
-        c.set("pay_ok", row, p.target_group in PAY_SUBSIDY_GROUPS)
-        c.set("priority", row, priority_value(p)[0])
-        c.set("muni", row, self.munis.of(p.municipality))
-        bits = self._bits(p.availability)
-        c.set("avail", row, bits)
-        c.set("avail_empty", row, not p.availability)
-        for code in list(self.langs):
-            if code not in p.languages:
-                self._lang(code)[row] = 0  # (grown with the other columns)
-        for code, level in p.languages.items():
-            self._lang(code)[row] = level
+        for key, value in (("hi", hi), ("lo", lo), ("own", own), ("broad", broad)):
+            c.set(key, row, value)
+        c.set("words", row, goal_words)
+        c.set("base", row, self._base(p))
+        for code in set(self.langs.cols) | set(p.languages):
+            self.langs.col(code, size)[row] = p.languages.get(code, 0)
+        for kind in set(self.hours.cols) | set(p.availability):
+            self.hours.col(kind, size)[row] = _HAS_HOURS if kind in p.availability else 0
 
     def remove(self, participant_id: Hashable) -> None:
         row = self.row.get(participant_id)
         old = self.profiles.pop(participant_id, None)
         if row is None or old is None:
             return
-        self.cols.set("alive", row, False)
-        self.skills.remove(row, old.skills)
-        self.words.remove(row, words(old.goals))
+        self.cols.set("base", row, 0)  # not alive: every query's tables give it -inf
+        self.skills.rare.remove(row, old.skills - old.broader_only)
+        self.broad.rare.remove(row, old.broader_only)
+        self.words.rare.remove(row, words(old.goals))
 
     def bulk_load(self, profiles: Iterable[Profile]) -> None:
-        """Load many profiles into an empty index at once (start-up)."""
-        skill_rows: dict[str, list[int]] = {}
-        word_rows: dict[str, list[int]] = {}
-        for p in profiles:
-            if not p.matching_consent or p.status != "active":
-                continue
-            row = self.cols.new_row()
-            self.ids.append(p.participant_id)
-            self.row[p.participant_id] = row
-            self.profiles[p.participant_id] = p
-            for s in p.skills:
-                skill_rows.setdefault(s, []).append(row)
-            for w in words(p.goals):
-                word_rows.setdefault(w, []).append(row)
-            self._set_columns(row, p)
-        self.skills.bulk(skill_rows)
-        self.words.bulk(word_rows)
+        """Load many profiles into an empty index at once (start-up): the most frequent
+        skills and words get the bits, the rest posting lists; columns filled whole."""
+        kept = [p for p in profiles if p.matching_consent and p.status == "active"]
+        if self.cols.n or self.profiles:
+            for p in kept:
+                self.upsert(p)
+            return
+        kept = list({p.participant_id: p for p in kept}.values())  # the last of each
+        goals = [words(p.goals) for p in kept]
+        self.skills.reserve(_by_frequency(p.skills for p in kept))
+        self.words.reserve(_by_frequency(goals))
+        rare: dict[str, dict[str, list[int]]] = {"own": {}, "broad": {}, "words": {}}
+        bits: dict[str, list[int]] = {"own": [], "broad": [], "words": []}
+        for row, (p, held_words) in enumerate(zip(kept, goals, strict=True)):
+            for name, keys, into in (
+                ("own", p.skills - p.broader_only, self.skills),
+                ("broad", p.broader_only, self.broad),
+                ("words", held_words, self.words),
+            ):
+                b, rare_keys = into.row_bits(keys)
+                bits[name].append(b)
+                for key in rare_keys:
+                    rare[name].setdefault(key, []).append(row)
+        self.skills.rare.bulk(rare["own"])
+        self.broad.rare.bulk(rare["broad"])
+        self.words.rare.bulk(rare["words"])
+        self._fill(kept, bits)
 
-    def _skills(
-        self, required: list[str], nice: list[str], n: int, mask: npt.NDArray[np.bool_]
-    ) -> F | float:
-        """The skills factor; drops from `mask` those without any required skill."""
-        parts: list[tuple[float, F]] = []
-        if required:
-            held = self.skills.count(required, n)
-            mask &= held > 0
-            parts.append((2.0, held / len(required)))
-        if nice:
-            parts.append((1.0, self.skills.count(nice, n) / len(nice)))
-        if not parts:
-            return 1.0
-        acc = parts[0][0] * parts[0][1]
-        for pw, v in parts[1:]:
-            acc = acc + pw * v
-        total: float = sum(pw for pw, _ in parts)
-        result: F = acc / total
-        return result
+    def _fill(self, kept: list[Profile], bits: dict[str, list[int]]) -> None:
+        """The columns of `kept` as rows 0.. of an empty index."""
+        c, m = self.cols, len(kept)
+        c.reserve(m)
+        ids = [p.participant_id for p in kept]
+        halves = [_halves(i) for i in ids]
+        values: dict[str, list[int]] = bits | {
+            "hi": [h for h, _ in halves],
+            "lo": [lo for _, lo in halves],
+            "base": [self._base(p) for p in kept],
+        }
+        for key, column in values.items():
+            c.cols[key][:m] = np.array(column, dtype=c.cols[key].dtype)
+        size = len(c.cols["hi"])
+        for row, p in enumerate(kept):
+            for code, level in p.languages.items():
+                self.langs.col(code, size)[row] = level
+            for kind in p.availability:
+                self.hours.col(kind, size)[row] = _HAS_HOURS
+        self.ids.extend(ids)
+        self.row.update((pid, row) for row, pid in enumerate(ids))
+        self.profiles.update(zip(ids, kept, strict=True))
 
-    def scores(self, o: Opening) -> tuple[F, npt.NDArray[np.bool_]]:
-        """Every row's score for the opening, and which rows pass the hard filters."""
-        c, n, w = self.cols, self.cols.n, self.weights
-        mask = self._filters(o, n)
-        required, nice = norm(o.required_skills), norm(o.nice_skills)
-        skills = self._skills(required, nice, n, mask)
-        table = np.array(
-            [location_value(name, o.municipality, o.remote)[0] for name in self.munis.names]
-        )
-        topic = words(o.title) | words(o.description) | frozenset(required) | frozenset(nice)
-        factors: list[tuple[float, F | float]] = [
-            (w.skills, skills),
-            (w.languages, self._languages(o, n)),
-            (w.location, table[c["muni"]]),
-            (w.availability, self._availability(o, n)),
-            (w.goals, np.minimum(1.0, self.words.count(topic, n) / 3)),
-            (w.priority, c["priority"]),
-        ]
-        return _weighted(factors, n), mask
-
-    def _filters(self, o: Opening, n: int) -> npt.NDArray[np.bool_]:
-        """The rows that pass the opening's hard filters but the skills one (`_skills`)."""
-        c = self.cols
-        mask: npt.NDArray[np.bool_] = c["alive"].copy()
-        for code, minimum in o.languages.items():
-            col = self.langs.get(code)
-            mask &= False if col is None else col[:n] >= minimum
-        if o.type == "pay_subsidised_job":
-            mask &= c["pay_ok"]
-        if o.type == "summer_job_youth":
-            mask &= c["youth"]
-        return mask
-
-    def _languages(self, o: Opening, n: int) -> F | float:
-        if not o.languages:
-            return 1.0
-        margins = np.zeros(n, dtype=np.float64)
-        for code, minimum in o.languages.items():
-            col = self.langs.get(code)
-            level = np.zeros(n) if col is None else col[:n].astype(np.float64)
-            margins = margins + np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
-        languages: F = margins / len(o.languages)
-        return languages
-
-    def _availability(self, o: Opening, n: int) -> F | float:
-        if not o.hours:
-            return 1.0
-        c = self.cols
-        bit = self.hours.get(o.hours)
-        has = (
-            np.zeros(n, dtype=np.bool_) if bit is None else (c["avail"] & np.uint64(1 << bit)) != 0
-        )
-        availability: F = np.where(has, 1.0, np.where(c["avail_empty"], 0.5, 0.0))
-        return availability
+    def _base(self, p: Profile) -> int:
+        base = _PRIORITY_CLASS[priority_value(p)[0]] | _ALIVE
+        base |= (_EMPTY if not p.availability else 0) | (_YOUTH if p.youth else 0)
+        base |= _PAY if p.target_group in PAY_SUBSIDY_GROUPS else 0
+        return base | (self.munis.of(p.municipality) << _MUNI_SHIFT)
 
     def top(self, o: Opening, k: int) -> Ranked:
-        score, mask = self.scores(o)
-        out = []
-        for row in _top(score, mask, self.cols["hi"], self.cols["lo"], k):
-            pid = self.ids[row]
-            e = score_opening(self.profiles[pid], o, self.weights)
+        n = self.cols.n
+        found = self._approximate(o, n)
+        if found is None or k <= 0:
+            return []
+        approx, counts = found
+        if len(approx) > k:
+            kth = np.partition(approx, len(approx) - k)[len(approx) - k]
+        else:
+            kth = np.float32(-np.inf)
+        near = np.flatnonzero(approx >= kth - _MARGIN if kth > -np.inf else approx > -np.inf)
+        score = self._exact(o, near, counts)
+        rounded = np.floor(np.minimum(score, 1.0) * 10000.0 + 0.5) / 10000.0
+        c = self.cols
+        order = np.lexsort((c["lo"][near], c["hi"][near], -rounded))[:k]
+        out, known = [], asked(o)
+        for row in near[order]:
+            pid = self.ids[int(row)]
+            e = score_opening(self.profiles[pid], o, self.weights, known)
             assert not isinstance(e, Filtered)
             out.append((pid, e))
         return out
+
+    def _base_table(self, o: Opening, total: float) -> npt.NDArray[np.float32]:
+        """By base code: location, availability and priority (and languages if the opening
+        asks none), -inf where a hard filter (alive, pay subsidy, youth) fails."""
+        w, b = self.weights, np.arange(1 << _MUNI_SHIFT)
+        has, empty = (b & _HAS_HOURS) > 0, (b & _EMPTY) > 0
+        availability = np.where(has | (not o.hours), 1.0, np.where(empty, 0.5, 0.0))
+        bits = w.availability * availability / total + w.priority * _PRIORITY_VALUE[b & 3] / total
+        if not o.languages:
+            bits = bits + w.languages / total
+        ok = (b & _ALIVE) > 0
+        if o.type == "pay_subsidised_job":
+            ok &= (b & _PAY) > 0
+        if o.type == "summer_job_youth":
+            ok &= (b & _YOUTH) > 0
+        bits = np.where(ok, bits, -np.inf)
+        places = [location_value(m, o.municipality, o.remote)[0] for m in self.munis.names]
+        location = np.array(places) * w.location / total
+        table: npt.NDArray[np.float32] = (location[:, None] + bits[None, :]).astype(np.float32)
+        return table.ravel()
+
+    def _skills_table(self, nr: int, nn: int, total: float) -> npt.NDArray[np.float32]:
+        """By (2 x required credit, 2 x nice credit, goal words up to 3): skills and goals;
+        -inf without any required skill."""
+        w = self.weights
+        r2 = np.arange(2 * nr + 1)[:, None, None] / 2.0
+        n2 = np.arange(2 * nn + 1)[None, :, None] / 2.0
+        g = np.arange(4)[None, None, :]
+        if nr and nn:
+            skills = (2.0 * r2 / nr + n2 / nn) / 3.0
+        elif nr or nn:
+            skills = r2 / max(nr, 1) + n2 / max(nn, 1)
+        else:
+            skills = np.ones_like(r2 + n2)
+        value = w.skills * skills / total + w.goals * np.minimum(1.0, g / 3) / total
+        if nr:
+            value = np.where(r2 > 0, value, -np.inf)
+        return value.ravel().astype(np.float32)
+
+    def _counts(self, o: Opening, n: int) -> _Counts:
+        c = self.cols
+        required, nice = norm(o.required_skills), norm(o.nice_skills)
+        topic = words(o.title) | words(o.description) | frozenset(required) | frozenset(nice)
+        return {
+            "own_r": self.skills.count(c["own"], required, n),
+            "broad_r": self.broad.count(c["broad"], required, n),
+            "own_n": self.skills.count(c["own"], nice, n),
+            "broad_n": self.broad.count(c["broad"], nice, n),
+            "goals": self.words.count(c["words"], topic, n),
+        }
+
+    def _approximate(self, o: Opening, n: int) -> tuple[npt.NDArray[np.float32], _Counts] | None:
+        """Every row's score in float32 (-inf: filtered out), and the counts it came from."""
+        if n == 0 or any(code not in self.langs.cols for code in o.languages):
+            return None
+        w, c = self.weights, self.cols
+        total = sum(dataclasses.astuple(w)) or 1.0
+        nr, nn = len(norm(o.required_skills)), len(norm(o.nice_skills))
+        counts = self._counts(o, n)
+        goals = counts["goals"]
+        code = np.zeros(n, np.uint32) if goals is None else np.minimum(goals, 3).astype(np.uint32)
+        stride = (2 * nn + 1) * 4
+        strides = {"own_r": 2 * stride, "broad_r": stride, "own_n": 8, "broad_n": 4}
+        for name, times in strides.items():
+            held = counts[name]
+            if held is not None:
+                code += np.multiply(held, np.uint32(times), dtype=np.uint32)
+        base = c["base"]
+        if o.hours in self.hours.cols:
+            base = base | self.hours.cols[o.hours][:n]
+        approx = _lookup(base, self._base_table(o, total))
+        approx += _lookup(code, self._skills_table(nr, nn, total))
+        for lang, minimum in o.languages.items():
+            level = np.arange(256.0)
+            margin = np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
+            value = w.languages * margin / len(o.languages) / total
+            table = np.where(level >= minimum, value, -np.inf).astype(np.float32)
+            approx += _lookup(self.langs.cols[lang][:n], table)
+        return approx, counts
+
+    def _exact(self, o: Opening, rows: npt.NDArray[np.intp], counts: _Counts) -> F:
+        """The rows' scores exactly as `scoring.score_opening` computes them."""
+        w, m, base = self.weights, len(rows), self.cols["base"][rows]
+
+        def picked(name: str) -> F:
+            held = counts[name]
+            return np.zeros(m) if held is None else held[rows].astype(np.float64)
+
+        nr, nn = len(norm(o.required_skills)), len(norm(o.nice_skills))
+        req = (2.0 * picked("own_r") + picked("broad_r")) / 2.0 / max(nr, 1)
+        nice = (2.0 * picked("own_n") + picked("broad_n")) / 2.0 / max(nn, 1)
+        skills: F | float = (
+            (2.0 * req + 1.0 * nice) / 3.0 if nr and nn
+            else 2.0 * req / 2.0 if nr
+            else 1.0 * nice / 1.0 if nn
+            else 1.0
+        )  # fmt: skip
+        margins = np.zeros(m)
+        for code, minimum in o.languages.items():
+            level = self.langs.cols[code][rows].astype(np.float64)
+            margins = margins + np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
+        languages = margins / len(o.languages) if o.languages else 1.0
+        places = [location_value(x, o.municipality, o.remote)[0] for x in self.munis.names]
+        hours = self.hours.cols.get(o.hours or "")
+        has = np.zeros(m, np.bool_) if hours is None else hours[rows] != 0
+        availability = np.where(has | (not o.hours), 1.0, np.where(base & _EMPTY, 0.5, 0.0))
+        factors: list[tuple[float, F | float]] = [
+            (w.skills, skills),
+            (w.languages, languages),
+            (w.location, np.array(places)[base >> _MUNI_SHIFT]),
+            (w.availability, availability),
+            (w.goals, np.minimum(1.0, picked("goals") / 3)),
+            (w.priority, _PRIORITY_VALUE[base & 3]),
+        ]
+        return _weighted(factors, m)
 
 
 class OpeningIndex:
@@ -477,10 +647,12 @@ class OpeningIndex:
     def _skills(self, p: Profile, n: int, mask: npt.NDArray[np.bool_]) -> F:
         """The skills factor; drops from `mask` the openings whose required skills `p` lacks."""
         n_req, n_nice = self.cols["n_req"], self.cols["n_nice"]
-        held = self.required.count(p.skills, n)
+        own, broad = p.skills - p.broader_only, p.broader_only  # (a full and a partial match)
+        held = self.required.count(own, n) + PARTIAL * self.required.count(broad, n)
         mask &= (n_req == 0) | (held > 0)
         req = held / np.maximum(n_req, 1.0)
-        nice = self.nice.count(p.skills, n) / np.maximum(n_nice, 1.0)
+        liked = self.nice.count(own, n) + PARTIAL * self.nice.count(broad, n)
+        nice = liked / np.maximum(n_nice, 1.0)
         both = (2.0 * req + 1.0 * nice) / 3.0
         skills: F = np.where(
             n_req > 0, np.where(n_nice > 0, both, 2.0 * req / 2.0), np.where(n_nice > 0, nice, 1.0)

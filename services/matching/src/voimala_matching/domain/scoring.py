@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from voimala_contracts.matching import Explanation, Factor
+from voimala_contracts.matching import Explanation
 
-from .vocabulary import held
+from .vocabulary import held, through_broader
 from .vocabulary import key as skill_key
 
 LEVELS = {"A1": 1, "A2": 2, "B1": 3, "B2": 4, "C1": 5, "C2": 6, "native": 7}
@@ -76,8 +76,12 @@ class Profile:
     matching_consent: bool = True
     status: str = "active"
 
+    #: the keys in `skills` held only through a narrower skill: half credit (`credit`)
+    broader_only: frozenset[str] = field(default=frozenset(), init=False, compare=False)
+
     def __post_init__(self) -> None:
         # Compared by the vocabulary's keys, with the broader skills held too (`vocabulary.py`).
+        object.__setattr__(self, "broader_only", through_broader(self.skills))
         object.__setattr__(self, "skills", held(self.skills))
 
 
@@ -110,6 +114,18 @@ class Filtered:
     """The pair is not a candidate; `reason` names the hard filter."""
 
     reason: str
+
+
+#: What a skill held only through a narrower one counts for (a full match is 1).
+PARTIAL = 0.5
+
+
+def credit(p: Profile, key: str) -> float:
+    """How much of a skill `p` holds: 1 their own, `PARTIAL` only through a narrower skill
+    (a forklift licence is some warehouse work, not all of it), 0 none. Halves add exactly."""
+    if key not in p.skills:
+        return 0.0
+    return PARTIAL if key in p.broader_only else 1.0
 
 
 def norm(values: Iterable[str]) -> list[str]:
@@ -170,19 +186,23 @@ def _explain(
         contribution = w * value / total_weight
         score += contribution
         factors.append(
-            Factor(
-                name=name,
-                weight=w,
-                value=round(value, 4),
-                contribution=round(contribution, 4),
-                note=note,
-            )
+            {
+                "name": name,
+                "weight": w,
+                "value": round(value, 4),
+                "contribution": round(contribution, 4),
+                "note": note,
+            }
         )
-    return Explanation(
-        score=round4(min(1.0, score)),
-        factors=factors,
-        missing_skills=missing,
-        matched_skills=matched,
+    # Validated in one call with its factors (a ranking explains its k best this way:
+    # several times quicker than a model per factor, bench/matching_ranking.py).
+    return Explanation.model_validate(
+        {
+            "score": round4(min(1.0, score)),
+            "factors": factors,
+            "missing_skills": missing,
+            "matched_skills": matched,
+        }
     )
 
 
@@ -210,23 +230,42 @@ def _opening_filter(p: Profile, o: Opening, no_required_skill: bool) -> Filtered
     return None
 
 
-def score_opening(p: Profile, o: Opening, weights: Weights) -> Explanation | Filtered:
-    """Participant x opening: hard filters, then the weighted factors."""
+@dataclass(frozen=True)
+class Asked:
+    """What an opening asks, as scoring compares it: computed once for many profiles."""
+
+    required: list[str]
+    nice: list[str]
+    topic: frozenset[str]
+
+
+def asked(o: Opening) -> Asked:
     required, nice = norm(o.required_skills), norm(o.nice_skills)
-    has_req = [s for s in required if s in p.skills]
-    rejected = _opening_filter(p, o, bool(required) and not has_req)
+    topic = words(o.title) | words(o.description) | frozenset(required) | frozenset(nice)
+    return Asked(required, nice, topic)
+
+
+def _skills_value(p: Profile, a: Asked) -> float:
+    parts: list[tuple[float, float]] = []
+    if a.required:
+        parts.append((2.0, sum(credit(p, s) for s in a.required) / len(a.required)))
+    if a.nice:
+        parts.append((1.0, sum(credit(p, s) for s in a.nice) / len(a.nice)))
+    return sum(w * v for w, v in parts) / sum(w for w, _ in parts) if parts else 1.0
+
+
+def score_opening(
+    p: Profile, o: Opening, weights: Weights, known: Asked | None = None
+) -> Explanation | Filtered:
+    """Participant x opening: hard filters, then the weighted factors (`known`: `asked(o)`)."""
+    a = known or asked(o)
+    has_req = [s for s in a.required if s in p.skills]
+    rejected = _opening_filter(p, o, bool(a.required) and not has_req)
     if rejected:
         return rejected
-    has_nice = [s for s in nice if s in p.skills]
-    missing = [s for s in required if s not in p.skills]
-    parts: list[tuple[float, float]] = []
-    if required:
-        parts.append((2.0, len(has_req) / len(required)))
-    if nice:
-        parts.append((1.0, len(has_nice) / len(nice)))
-    skills = sum(w * v for w, v in parts) / sum(w for w, _ in parts) if parts else 1.0
-    skills_note = f"{len(has_req)}/{len(required)} required, {len(has_nice)}/{len(nice)} nice"
-
+    has_nice = [s for s in a.nice if s in p.skills]
+    missing = [s for s in a.required if s not in p.skills]
+    skills_note = f"{len(has_req)}/{len(a.required)} required, {len(has_nice)}/{len(a.nice)} nice"
     if o.languages:
         margins = [min(1.0, 0.75 + 0.25 * (p.languages[c] - m)) for c, m in o.languages.items()]
         languages = sum(margins) / len(margins)
@@ -239,16 +278,14 @@ def score_opening(p: Profile, o: Opening, weights: Weights) -> Explanation | Fil
         availability, availability_note = 0.5, "availability not given"
     else:
         availability, availability_note = 0.0, "not available for these hours"
-    topic = words(o.title) | words(o.description) | frozenset(required) | frozenset(nice)
-    overlap = len(words(p.goals) & topic)
-    goals = min(1.0, overlap / 3)
+    overlap = len(words(p.goals) & a.topic)
     priority, priority_note = priority_value(p)
     values = [
-        ("skills", skills, skills_note),
+        ("skills", _skills_value(p, a), skills_note),
         ("languages", languages, None),
         ("location", location, location_note),
         ("availability", availability, availability_note),
-        ("goals", goals, f"{overlap} matching words in goals"),
+        ("goals", min(1.0, overlap / 3), f"{overlap} matching words in goals"),
         ("priority", priority, priority_note),
     ]
     return _explain(weights, values, missing, has_req + has_nice)

@@ -4,7 +4,8 @@ A skill written in Finnish, Swedish or English, or as one of its synonyms, is on
 vocabulary's id); a skill the vocabulary does not know stays free text, folded (lower case,
 spaces collapsed). A participant who holds a skill also holds its broader skills: someone with
 a forklift licence has done warehouse work, so an opening asking for warehouse work finds
-them. The other way does not hold: "warehouse work" is no forklift licence.
+them, as a partial match (half the credit of their own skill, `scoring.credit`). The other way
+does not hold: "warehouse work" is no forklift licence.
 """
 
 from __future__ import annotations
@@ -30,6 +31,19 @@ def _held(keys: frozenset[str]) -> frozenset[str]:
 def held(keys: Iterable[str]) -> frozenset[str]:
     """Every key a participant with these skills holds: their own and the broader ones."""
     return _held(frozenset(keys))
+
+
+@lru_cache(maxsize=65536)
+def _through_broader(keys: frozenset[str]) -> frozenset[str]:
+    v = vocabulary()
+    own = {v.key(k) for k in keys}
+    return frozenset(b for k in own for b in v.broader(k)) - own
+
+
+def through_broader(keys: Iterable[str]) -> frozenset[str]:
+    """The broader keys held only through a narrower one of `keys` (not held in their own
+    right): matching counts them as a partial match (`scoring.credit`)."""
+    return _through_broader(frozenset(keys))
 
 
 @lru_cache(maxsize=4096)
