@@ -1,16 +1,14 @@
-"""Benchmark: the programme page and feed for a year of 20 series, and registration under
-contention.
+"""Benchmark: the programme page and feed for a year of 20 series.
 
 Starts the events service as a real process on the local infrastructure with a fresh database,
 schedules 20 series (weekly and monthly, a year ahead), then measures
 - building `GET /programme/{yyyy-mm}` as JSON and as the HTML poster, month by month;
 - building `GET /programme.ics` for the whole year;
-- registrations: N concurrent clients registering for ONE occurrence (every registration
-  takes the same row lock: the worst case), then spread over 20 occurrences;
 and writes the numbers as the section `events_programme` of docs/benchmarks/events.md.
 
-    .venv/bin/python bench/events_programme.py [--repeat 20] [--registrations 1000]
-        [--concurrency 50]
+    .venv/bin/python bench/events_programme.py [--repeat 20]
+
+Registration (everyone at once, with wrk and its bound) is bench/events_registration.py.
 """
 
 from __future__ import annotations
@@ -110,30 +108,6 @@ async def _timed(
     return Latency.of(seconds), size
 
 
-async def _register(
-    client: httpx.AsyncClient, url: str, occurrences: list[str], count: int, concurrency: int
-) -> tuple[float, Latency, dict[str, int]]:
-    pending = iter(range(count))
-    seconds: list[float] = []
-    statuses: dict[str, int] = {}
-
-    async def worker() -> None:
-        for n in pending:
-            occ = occurrences[n % len(occurrences)]
-            body = {"guest": {"name": f"B {n}", "email": f"b{n}.{uuid.uuid4().hex[:6]}@example.fi"}}
-            started = time.perf_counter()
-            r = await client.post(f"{url}/occurrences/{occ}/registrations", json=body)
-            seconds.append(time.perf_counter() - started)
-            r.raise_for_status()
-            status = r.json()["status"]
-            statuses[status] = statuses.get(status, 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return count / elapsed, Latency.of(seconds), statuses
-
-
 def _lat(latency: Latency) -> str:
     return f"{latency.p50:.1f} / {latency.p95:.1f} / {latency.p99:.1f} / {latency.max:.1f}"
 
@@ -190,39 +164,9 @@ async def main(args: argparse.Namespace) -> None:
                 client, f"{url}/programme/{months[1]}", args.repeat * 5, params={"format": "html"}
             )
 
-            async def first_occurrences(n: int) -> list[str]:
-                conn = await asyncpg.connect(dsn)
-                try:
-                    rows = await conn.fetch(
-                        "SELECT o.id FROM occurrence o JOIN series s ON s.id = o.series_id "
-                        "WHERE s.capacity IS NOT NULL AND o.starts_at > now() + interval '1 day' "
-                        "ORDER BY o.starts_at LIMIT $1",
-                        n,
-                    )
-                finally:
-                    await conn.close()
-                return [str(r["id"]) for r in rows]
-
-            occs = await first_occurrences(21)
-            r = await client.patch(f"{url}/occurrences/{occs[0]}", json={"capacity": 100})
-            r.raise_for_status()
-            one_rate, one_lat, one_status = await _register(
-                client, url, occs[:1], args.registrations, args.concurrency
-            )
-            spread_rate, spread_lat, _ = await _register(
-                client, url, occs[1:21], args.registrations, args.concurrency
-            )
-            conn = await asyncpg.connect(dsn)
-            try:
-                over = await conn.fetchval(
-                    "SELECT count(*) FROM occurrence o JOIN series s ON s.id = o.series_id "
-                    "WHERE o.confirmed > COALESCE(o.capacity, s.capacity)"
-                )
-            finally:
-                await conn.close()
         lines = [
             f"<!-- {SECTION}:start -->",
-            "## Programme page, feed and registration (`bench/events_programme.py`)",
+            "## Programme page and feed (`bench/events_programme.py`)",
             "",
             f"Run {datetime.now().astimezone().isoformat(timespec='minutes')}, PostgreSQL {pg}, "
             f"load average before the run {load} (2 shared cores; other engineers' tests were "
@@ -239,12 +183,6 @@ async def main(args: argparse.Namespace) -> None:
             f"- `GET /programme.ics` for 365 days ({ics_size / 1024:.0f} KiB): built in "
             f"{ics_first:.0f} ms on the first call; served from the service's cache until the "
             f"programme changes, ms p50 / p95 / p99 / max: {_lat(ics_cached)}.",
-            f"- Registration, {args.registrations} guests at concurrency {args.concurrency} for "
-            f"ONE occurrence (one row lock for all): {one_rate:.0f}/s, ms p50 / p95 / p99 / max "
-            f"{_lat(one_lat)}; outcome {one_status}.",
-            f"- The same spread over 20 occurrences: {spread_rate:.0f}/s, ms "
-            f"p50 / p95 / p99 / max {_lat(spread_lat)}.",
-            f"- Occurrences with more confirmed than seats after the runs: {over}.",
             "",
             f"<!-- {SECTION}:end -->",
         ]
@@ -260,6 +198,4 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--registrations", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=50)
     asyncio.run(main(parser.parse_args()))

@@ -150,50 +150,67 @@ async def _wait_ready(url: str) -> None:
 
 
 def _per_registration(cores: dict[str, float], rate: float) -> dict[str, float]:
-    return {k: v * 1000 / rate for k, v in cores.items() if rate > 0}
+    """ms of CPU per registration by component (replicas and generators summed)."""
+    out: dict[str, float] = {}
+    for k, v in cores.items():
+        name = k.partition("-")[0]
+        out[name] = out.get(name, 0.0) + (v * 1000 / rate if rate > 0 else 0.0)
+    return out
 
 
-async def _wrk(url: str, occs: list[str], seconds: float, concurrency: int, pid: int) -> Run:
-    """wrk for `seconds`, CPU read over its steady middle (an exited process's CPU is gone)."""
+async def _wrk(
+    urls: list[str], occs: list[str], seconds: float, concurrency: int, pids: list[int]
+) -> Run:
+    """One wrk per replica for `seconds`, CPU read over the steady middle (an exited
+    process's CPU is gone from /proc)."""
     WORK.mkdir(parents=True, exist_ok=True)
     script, occ_file = WORK / "registration.lua", WORK / f"occs-{uuid.uuid4().hex[:6]}.txt"
     script.write_text(_WRK_LUA)
     occ_file.write_text("\n".join(occs) + "\n")
-    proc = await asyncio.create_subprocess_exec(
-        "wrk",
-        "-t1",
-        f"-c{concurrency}",
-        f"-d{seconds:.0f}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        url,
-        "--",
-        str(occ_file),
-        uuid.uuid4().hex[:8],
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    procs = [
+        await asyncio.create_subprocess_exec(
+            "wrk",
+            "-t1",
+            f"-c{max(1, concurrency // len(urls))}",
+            f"-d{seconds:.0f}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(occ_file),
+            uuid.uuid4().hex[:8],
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for url in urls
+    ]
     await asyncio.sleep(1.0)
-    meter = CpuMeter({"service": pid, "wrk": proc.pid})
+    own = {f"service-{i}": p for i, p in enumerate(pids)}
+    meter = CpuMeter(own | {f"wrk-{i}": p.pid for i, p in enumerate(procs)})
     await asyncio.sleep(max(1.0, seconds - 2.5))
     cores = meter.cores()
-    out, err = await proc.communicate()
-    line = next((x for x in out.decode().splitlines() if x.startswith("RESULT ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk said nothing useful: {out.decode()} {err.decode()}")
-    r = json.loads(line.removeprefix("RESULT "))
-    rate = r["requests"] / (r["micros"] / 1e6)
-    latency = Latency(*(r[k] / 1000 for k in ("p50", "p95", "p99", "max")))
-    return Run(rate, latency, r["errors"], _per_registration(cores, rate))
+    results = []
+    for proc in procs:
+        out, err = await proc.communicate()
+        line = next((x for x in out.decode().splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            raise RuntimeError(f"wrk said nothing useful: {out.decode()} {err.decode()}")
+        results.append(json.loads(line.removeprefix("RESULT ")))
+    rate = sum(r["requests"] / (r["micros"] / 1e6) for r in results)
+    # Several wrk processes: the worst of their percentiles (an upper bound).
+    latency = Latency(*(max(r[k] for r in results) / 1000 for k in ("p50", "p95", "p99", "max")))
+    errors = sum(r["errors"] for r in results)
+    return Run(rate, latency, errors, _per_registration(cores, rate))
 
 
 async def _open_loop(
-    port: int, occ: str, rate: float, seconds: float, warmup: float, pid: int
+    ports: list[int], occ: str, rate: float, seconds: float, warmup: float, pids: list[int]
 ) -> Run:
-    """POSTs on a fixed schedule (as bench/openloop.py GETs): each latency from its due time."""
-    pool = _Connections("127.0.0.1", port, 256)
+    """POSTs on a fixed schedule (as bench/openloop.py GETs), round robin over the replicas:
+    each latency from its due time."""
+    pools = [_Connections("127.0.0.1", port, 256) for port in ports]
     loop = asyncio.get_running_loop()
     latencies: list[float] = []
     errors = 0
@@ -203,11 +220,11 @@ async def _open_loop(
     def request(n: int) -> bytes:
         body = f'{{"guest":{{"name":"Open Loop","email":"o{tag}.{n}@example.fi"}}}}'.encode()
         return (
-            f"POST /occurrences/{occ}/registrations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"POST /occurrences/{occ}/registrations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
 
-    async def one(due: float, raw: bytes, measured: bool) -> None:
+    async def one(due: float, raw: bytes, measured: bool, pool: _Connections) -> None:
         nonlocal errors
         conn = await pool.take()
         try:
@@ -225,9 +242,10 @@ async def _open_loop(
     start, sent, meter = loop.time() + 0.05, 0, None
     while sent < total:
         if sent >= skip and meter is None:
-            meter = CpuMeter({"service": pid})
+            meter = CpuMeter({f"service-{i}": p for i, p in enumerate(pids)})
         while sent < total and start + sent / rate <= loop.time():
-            task = asyncio.create_task(one(start + sent / rate, request(sent), sent >= skip))
+            pool = pools[sent % len(pools)]
+            task = asyncio.create_task(one(start + sent / rate, request(sent), sent >= skip, pool))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             sent += 1
@@ -238,7 +256,8 @@ async def _open_loop(
     late = len(tasks)
     for task in list(tasks):
         task.cancel()
-    pool.close()
+    for pool in pools:
+        pool.close()
     delivered = len(latencies) / seconds
     return Run(delivered, Latency.of(latencies), errors + late, _per_registration(cores, rate))
 
@@ -285,7 +304,7 @@ async def _pgbench(dsn: str, occs: list[str], seconds: float, concurrency: int) 
     return Run(rate, Latency(mean, 0, 0, 0), 0, _per_registration(cores, rate))
 
 
-async def _check(dsn: str, bound: list[str]) -> dict[str, int]:
+async def _check(dsn: str, bound: list[str], one: str) -> dict[str, float]:
     """Seats and order after the runs (no cancellations in between), but for the bound's."""
     conn = await asyncpg.connect(dsn)
     try:
@@ -308,10 +327,17 @@ async def _check(dsn: str, bound: list[str]) -> dict[str, int]:
             """,
             [uuid.UUID(o) for o in bound],
         )
+        # One transaction's rows share its start time: registrations per transaction.
+        batch = await conn.fetchval(
+            "SELECT count(*)::float / count(DISTINCT created_at) FROM registration "
+            "WHERE occurrence_id = $1",
+            uuid.UUID(one),
+        )
     finally:
         await conn.close()
     assert row is not None
-    return {k: int(row[k]) for k in ("over", "miscounted", "out_of_order", "registrations")}
+    found = {k: int(row[k]) for k in ("over", "miscounted", "out_of_order", "registrations")}
+    return found | {"batch": float(batch or 0)}
 
 
 def _series(first: str, count: int) -> dict[str, Any]:
@@ -364,7 +390,7 @@ class Results:
     paced: Run
     bound_one: Run
     bound_spread: Run
-    check: dict[str, int]
+    check: dict[str, float]
 
 
 def _met(ok: bool) -> str:
@@ -383,8 +409,9 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
             "## Registration when everyone comes at once (`bench/events_registration.py`)",
             "",
             f"Run {datetime.now().astimezone().isoformat(timespec='minutes')}, PostgreSQL {pg}, "
-            f"load average before the run {load} (2 shared cores); took {took:.0f} s. One "
-            "service process; the load from wrk (C, one thread, keep-alive), every request a "
+            f"load average before the run {load} (2 shared cores); took {took:.0f} s. "
+            f"{args.replicas} service process(es); the load from wrk (C, one thread, "
+            "keep-alive), every request a "
             "new guest; the bound from pgbench (C) doing the same registration transaction "
             "(lock, duplicate check, insert, seat counter, reminder, outbox row) at the same "
             "concurrency. CPU is ms per registration from /proc (postgres: every backend of "
@@ -410,32 +437,48 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
             f"{_met(spread.rate >= TARGET_SPREAD and spread.errors == 0)}.",
             f"- Open loop at {TARGET_RATE}/s: p99 {paced.latency.p99:.1f} ms; target "
             f"≤ {TARGET_P99_MS} ms {_met(paced_ok)}.",
-            f"- After the runs ({res.check['registrations']:,} registrations): occurrences with "
-            f"more confirmed than seats or a seat counter unlike its rows: "
-            f"{res.check['over'] + res.check['miscounted']} ({_met(correct)}); occurrences "
-            f"where someone waitlisted arrived before someone confirmed: "
-            f"{res.check['out_of_order']} ({_met(ordered)}).",
+            f"- After the runs ({res.check['registrations']:,.0f} registrations): occurrences "
+            f"with more confirmed than seats or a seat counter unlike its rows: "
+            f"{res.check['over'] + res.check['miscounted']:.0f} ({_met(correct)}); "
+            f"occurrences where someone waitlisted arrived before someone confirmed: "
+            f"{res.check['out_of_order']:.0f} ({_met(ordered)}).",
+            f"- Registrations per transaction on the ONE occurrence (the service takes every "
+            f"registration waiting for an occurrence into one transaction): "
+            f"{res.check['batch']:.1f} on average.",
             "",
             f"<!-- {SECTION}:end -->",
         ]
     )
 
 
-async def _measure(args: argparse.Namespace, url: str, port: int, dsn: str, pid: int) -> Results:
+@dataclass(frozen=True)
+class Service:
+    """The replicas under load: where they listen, their processes."""
+
+    ports: list[int]
+    pids: list[int]
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{p}" for p in self.ports]
+
+
+async def _measure(args: argparse.Namespace, svc: Service, dsn: str) -> Results:
     private, _ = generate_keys(ROOT / ".local" / "keys")
     token = issue_token(private.read_bytes(), role="coordinator", subject="bench")
-    occs = await _setup(url, dsn, token)
-    s, c = args.seconds, args.concurrency
-    await _wrk(url, occs[40:60], 3, c, pid)  # warm-up, not reported
-    one = await _wrk(url, occs[:1], s, c, pid)
+    occs = await _setup(svc.urls[0], dsn, token)
+    s, c, urls, pids = args.seconds, args.concurrency, svc.urls, svc.pids
+    await _wrk(urls, occs[40:60], 3, c, pids)  # warm-up, not reported
+    one = await _wrk(urls, occs[:1], s, c, pids)
     await asyncio.sleep(2)
-    spread = await _wrk(url, occs[1:21], s, c, pid)
+    spread = await _wrk(urls, occs[1:21], s, c, pids)
     await asyncio.sleep(2)
-    paced = await _open_loop(port, occs[21], TARGET_RATE, s, 2.0, pid)
+    paced = await _open_loop(svc.ports, occs[21], TARGET_RATE, s, 2.0, pids)
     await asyncio.sleep(2)
     bound_one = await _pgbench(dsn, occs[22:23], s, c)
     bound_spread = await _pgbench(dsn, occs[23:43], s, c)
-    return Results(one, spread, paced, bound_one, bound_spread, await _check(dsn, occs[22:43]))
+    check = await _check(dsn, occs[22:43], occs[0])
+    return Results(one, spread, paced, bound_one, bound_spread, check)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -445,17 +488,21 @@ async def main(args: argparse.Namespace) -> None:
     _, public = generate_keys(ROOT / ".local" / "keys")
     (ROOT / ".local" / "logs").mkdir(parents=True, exist_ok=True)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])  # noqa: ASYNC240 - /proc
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = _start(dsn, public, port)
+    processes: list[subprocess.Popen[bytes]] = []
+    ports: list[int] = []
     try:
-        await _wait_ready(url)
+        for _ in range(args.replicas):  # one after another: the first migrates
+            ports.append(_free_port())
+            processes.append(_start(dsn, public, ports[-1]))
+            await _wait_ready(f"http://127.0.0.1:{ports[-1]}")
+        svc = Service(ports, [p.pid for p in processes])
         if args.hold:
-            print(f"service pid {process.pid} on {url}, database {dsn}")
-        res = await _measure(args, url, port, dsn, process.pid)
+            print(f"service pids {svc.pids} on {svc.urls}, database {dsn}")
+        res = await _measure(args, svc, dsn)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
         await drop_database(name)
     section = _report(res, args, pg, load, time.monotonic() - began) + "\n"
     print(section)
@@ -466,5 +513,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--replicas", type=int, default=1, help="service processes")
     parser.add_argument("--hold", action="store_true", help="print the service's pid first")
     asyncio.run(main(parser.parse_args()))
