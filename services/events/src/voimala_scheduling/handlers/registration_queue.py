@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from voimala_contracts.scheduling import RegistrationConfirmed, RegistrationWaitlisted
@@ -145,7 +146,11 @@ class _Batch:
     """The registrations one transaction makes: rows, then events and answers."""
 
     occ: Occurrence
+    #: In arrival order, and where each stands among the batch's outcomes.
     asks: list[Ask]
+    where: list[int]
+    #: How many were on the waitlist before.
+    ahead: int
     rows: list[batch.NewRegistration] = field(default_factory=list)
 
     def add(self, a: Ask, seat: bool) -> None:
@@ -190,35 +195,28 @@ async def register_many(
     occ, outcomes = await _locked(deps, conn, occurrence_id, asks)
     if occ is None:
         return [o for o in outcomes if o is not None]
-    live = await batch.live_ids(conn, occ.id, [a.key for a in asks])
+    live, ahead = await batch.live_ids(conn, occ.id, [a.key for a in asks])
     accepted = _accept(occ, asks, live, outcomes)
     if accepted:
-        await _register(deps, conn, occ, [asks[i] for i in accepted], accepted, outcomes)
+        await _register(
+            deps, conn, _Batch(occ, [asks[i] for i in accepted], accepted, ahead), outcomes
+        )
     return [o for o in outcomes if o is not None]
 
 
 async def _register(
-    deps: Deps,
-    conn: Connection,
-    occ: Occurrence,
-    asks: list[Ask],
-    where: list[int],
-    outcomes: list[Outcome | None],
+    deps: Deps, conn: Connection, work: _Batch, outcomes: list[Outcome | None]
 ) -> None:
-    free = max(0, (occ.capacity or 0) - occ.confirmed) if occ.capacity is not None else 0
+    occ, asks = work.occ, work.asks
+    free = max(0, occ.capacity - occ.confirmed) if occ.capacity is not None else 0
     seats = min(free, len(asks))
-    work = _Batch(occ, asks)
     for n, a in enumerate(asks):
         work.add(a, n < seats)
-    ahead = await batch.waiting(conn, occ.id) if seats < len(asks) else 0
-    arrivals, created = await batch.add_many(conn, occ.id, work.rows)
-    if seats:
-        await occurrences.add_confirmed(conn, occ.id, seats)
-        due = max(occ.starts_at - deps.reminder_lead, deps.clock.now())
-        await batch.remind_many(conn, [r.id for r in work.rows[:seats]], due)
+    due = max(occ.starts_at - deps.reminder_lead, deps.clock.now())
+    arrivals, created = await batch.add_many(conn, occ.id, work.rows, due)
     for n, (a, row) in enumerate(zip(asks, work.rows, strict=True)):
         reg = _registration(occ, row, arrivals[n], created)
-        position = None if n < seats else ahead + n - seats + 1
+        position = None if n < seats else work.ahead + n - seats + 1
         fields = _event_fields(occ, reg)
         event = (
             RegistrationConfirmed(**fields)
@@ -227,12 +225,12 @@ async def _register(
         )
         with a.context():  # the event carries its own request's ids
             await deps.outbox.add(conn, event, subject=str(occ.id))
-        outcomes[where[n]] = Registered(reg, position, a.token)
+        outcomes[work.where[n]] = Registered(reg, position, a.token)
     await _audit(conn, asks)
 
 
 def _registration(
-    occ: Occurrence, row: batch.NewRegistration, arrival: int, created: object
+    occ: Occurrence, row: batch.NewRegistration, arrival: int, created: datetime
 ) -> Registration:
     g = row.guest
     return Registration(
@@ -248,7 +246,7 @@ def _registration(
         status="confirmed" if row.status == "confirmed" else "waitlisted",
         arrival=arrival,
         slot_start=None,
-        created_at=created,  # type: ignore[arg-type]
+        created_at=created,
         promoted_at=None,
         cancelled_at=None,
     )
