@@ -89,7 +89,8 @@ async def kafka_bound(messages: int, size: int, rate: float | None) -> KafkaResu
         await producer.start()
         try:
             await receive(out, child, timeout=60)
-            cpu = CpuMeter({"producer": os.getpid(), "consumer": child.pid or 0})
+            # No database in this run: every PostgreSQL client backend is someone else's.
+            cpu = CpuMeter({"producer": os.getpid(), "consumer": child.pid or 0}, database="-")
             started = time.time()
             await _produce(producer, topic, messages, size, rate)
             _, pairs = await receive(out, child, timeout=300)
@@ -146,7 +147,7 @@ async def database_bound(dsn: str, commits: int, writers: int) -> DatabaseResult
             return await write_one(db, outbox, seq)
 
         await run_writers(write, range(-min(commits, 1000), 0), writers, None)  # warm-up
-        cpu = CpuMeter({"writers": os.getpid()})
+        cpu = CpuMeter({"writers": os.getpid()}, database=dsn.rpartition("/")[2])
         run = await run_writers(write, range(commits), writers, None)
         cores = cpu.cores()
     finally:

@@ -4,15 +4,18 @@ this process, the kit's Consumer applying each event in a process of its own."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import itertools
 import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
 from typing import Any
 
+import asyncpg
 from aiokafka import ConsumerRecord, TopicPartition
 from common import (
     BOOTSTRAP,
@@ -60,48 +63,120 @@ class Stage:
         )
 
 
-class TimedRelay(Relay):
-    """The kit's Relay, timing each non-empty batch (claim, publish, acks, delete, commit)."""
+class _KeyedProducer:
+    """The relay's producer, noting the key of every message the batch now open sends."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.keys: list[bytes] = []
+
+    async def send(self, topic: str, **kwargs: Any) -> Any:
+        self.keys.append(kwargs["key"])
+        return await self._real.send(topic, **kwargs)
+
+
+class TimedRelay(Relay):
+    """The kit's Relay, timing each non-empty batch (claim, publish, acks, delete, commit) and
+    noting, per key, when the batch that published it started and committed."""
+
+    def __init__(self, db: Any, producer: Any, **kwargs: Any) -> None:
+        self._keyed = _KeyedProducer(producer)
+        super().__init__(db, self._keyed, **kwargs)
         self.stage = Stage()
+        self.batches: dict[bytes, tuple[float, float]] = {}  # key -> (started, committed)
 
     async def publish_batch(self) -> int:
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         sent = await super().publish_batch()
         if sent:
             self.stage.add(sent, time.perf_counter() - started)
+            span = (wall, time.time())
+            for key in self._keyed.keys:
+                self.batches[key] = span
+        self._keyed.keys.clear()
         return sent
 
 
 class TimedConsumer(Consumer):
-    """The kit's Consumer, stamping each applied event with the time its transaction committed."""
+    """The kit's Consumer, stamping each applied event with the time its fetch returned and
+    the time its transaction committed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, handlers=[Handler(BenchHappened, self.apply)], **kwargs)
-        self.pending: list[int] = []  # seqs applied in the transaction now open
-        self.done: list[tuple[int, float]] = []  # (seq, wall-clock commit time of its effect)
+        self.pending: list[tuple[int, str]] = []  # (seq, subject) applied in the open transaction
+        # (seq, subject, wall-clock time its fetch returned, wall-clock commit time of its effect)
+        self.done: list[tuple[int, str, float, float]] = []
         self.stage = Stage()
 
     async def apply(self, conn: Connection, data: BenchHappened, event: CloudEvent) -> None:
         await conn.execute(_EFFECT, event.id, data.seq)
-        self.pending.append(data.seq)
+        self.pending.append((data.seq, event.subject))
 
-    async def process(
-        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
+    async def process_many(
+        self, batches: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
     ) -> None:
-        started = time.perf_counter()
-        await super().process(tp, records)
+        started, fetched = time.perf_counter(), time.time()
+        await super().process_many(batches)
         committed = time.time()
-        self.stage.add(len(records), time.perf_counter() - started)
-        self.done.extend((seq, committed) for seq in self.pending)
+        self.stage.add(sum(len(r) for r in batches.values()), time.perf_counter() - started)
+        self.done.extend((seq, sid, fetched, committed) for seq, sid in self.pending)
         self.pending.clear()
 
-    async def commit(self, consumer: Any, tp: TopicPartition, offset: int) -> None:
+    async def commit(self, consumer: Any, offsets: Mapping[TopicPartition, int]) -> None:
         started = time.perf_counter()
-        await super().commit(consumer, tp, offset)
+        await super().commit(consumer, offsets)
         self.stage.commit_seconds += time.perf_counter() - started
+
+
+def freeze() -> None:
+    """What a service does after start-up (voimala_kit.service.serve): what lives as long as
+    the process is left out of the collector's full collections."""
+    gc.collect()
+    gc.freeze()
+
+
+class GcWatch:
+    """Garbage collections of the oldest generation in this process, and the longest pause."""
+
+    def __init__(self) -> None:
+        self.full = 0
+        self.longest = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        self.longest = max(self.longest, time.perf_counter() - self._started)
+        self.full += info["generation"] == 2
+
+    def reading(self) -> tuple[int, float]:
+        """The counts so far; the watch stops."""
+        if self._note in gc.callbacks:
+            gc.callbacks.remove(self._note)
+        return self.full, self.longest * 1000
+
+
+# What PostgreSQL did besides the pipeline's statements: checkpoints, and who vacuumed the
+# outbox and the inbox (the relay's own VACUUM counts as a manual one).
+_PG_COUNTERS = """
+SELECT (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints,
+       (SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox') AS outbox_vacuums,
+       (SELECT autovacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox')
+           AS outbox_autovacuums,
+       (SELECT autovacuum_count + autoanalyze_count FROM pg_stat_user_tables
+        WHERE relname = 'inbox') AS inbox_autovacuums
+"""
+
+
+async def pg_counters(dsn: str) -> dict[str, int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(_PG_COUNTERS)
+    finally:
+        await conn.close()
+    return {k: int(v or 0) for k, v in dict(row or {}).items()}
 
 
 def consumer_process(
@@ -116,6 +191,7 @@ async def _consume(
     dsn: str, topic: str, service: str, warmup: int, total: int, out: Queue[Any]
 ) -> None:
     db = await connect(dsn, pool_max=4)
+    freeze()
     producer = make_producer(BOOTSTRAP, f"{service}-consumer")  # for dead letters only
     await producer.start()
     stop = asyncio.Event()
@@ -131,10 +207,11 @@ async def _consume(
     try:
         await _until(consumer, task, warmup)
         consumer.stage = Stage()
+        collections = GcWatch()
         out.put(("warm", None))
         await _until(consumer, task, total)
-        measured = [(seq, t) for seq, t in consumer.done if seq >= warmup]
-        out.put(("done", (measured, consumer.stage)))
+        measured = [d for d in consumer.done if d[0] >= warmup]
+        out.put(("done", (measured, consumer.stage, collections.reading())))
     finally:
         stop.set()
         await task
@@ -161,6 +238,10 @@ class PipelineResult:
     relay: Stage
     consumer: Stage
     cpu: dict[str, float] = field(default_factory=dict)  # cores used, per component
+    # Where an event's time went, ms: segment -> (mean of all, mean of the slowest 1 %)
+    segments: dict[str, tuple[float, float]] = field(default_factory=dict)
+    gc: dict[str, tuple[int, float]] = field(default_factory=dict)  # process -> (full, max ms)
+    pg: dict[str, int] = field(default_factory=dict)  # PostgreSQL's counters during the run
 
     @property
     def throughput(self) -> float:
@@ -168,8 +249,14 @@ class PipelineResult:
 
 
 async def run_pipeline(
-    dsn: str, events: int, warmup: int, writers: int, rate: float | None
+    dsn: str,
+    events: int,
+    warmup: int,
+    writers: int,
+    rate: float | None,
+    on_measure: Callable[[int, int], None] | None = None,
 ) -> PipelineResult:
+    """`on_measure(writer_pid, consumer_pid)` is called when the measured part starts."""
     service = f"bench{uuid.uuid4().hex[:8]}"  # names the consumer group and dead-letter topic
     topic = unique("pipeline")
     async with fresh_topics([topic, topics.dead_letter(service)]):
@@ -182,7 +269,7 @@ async def run_pipeline(
         )
         child.start()
         try:
-            return await _drive(dsn, topic, child, out, events, warmup, writers, rate)
+            return await _drive(dsn, topic, child, out, events, warmup, writers, rate, on_measure)
         finally:
             child.join(timeout=30)
             if child.is_alive():
@@ -198,8 +285,10 @@ async def _drive(
     warmup: int,
     writers: int,
     rate: float | None,
+    on_measure: Callable[[int, int], None] | None,
 ) -> PipelineResult:
     db = await connect(dsn, pool_max=writers + 2)
+    freeze()
     producer = make_producer(BOOTSTRAP, "bench-relay")
     await producer.start()
     relay = TimedRelay(db, producer, service="bench")
@@ -214,25 +303,73 @@ async def _drive(
         await run_writers(write, range(warmup), writers, rate)
         await receive(out, child, timeout=120)
         relay.stage = Stage()
-        cpu = CpuMeter({"writers+relay": os.getpid(), "consumer": child.pid or 0})
+        if on_measure is not None:
+            on_measure(os.getpid(), child.pid or 0)
+        before = await pg_counters(dsn)
+        collections = GcWatch()
+        cpu = CpuMeter(
+            {"writers+relay": os.getpid(), "consumer": child.pid or 0},
+            database=dsn.rpartition("/")[2],
+        )
         writes = await run_writers(write, range(warmup, warmup + events), writers, rate)
-        _, (done, consumer_stage) = await receive(out, child, timeout=300)
+        _, (done, consumer_stage, consumer_gc) = await receive(out, child, timeout=300)
         cores = cpu.cores()
+        after = await pg_counters(dsn)
     finally:
         stop.set()
         await relaying
         await producer.stop()
         await db.close()
-    latency = {seq: t - writes.commits[seq] for seq, t in done}
+    latency = {seq: t - writes.commits[seq] for seq, _, _, t in done}
     last = sorted(writes.commits, key=writes.commits.__getitem__)[-max(1, events // 100) :]
     return PipelineResult(
         offered=rate,
         events=events,
-        seconds=max(t for _, t in done) - writes.started,
+        seconds=max(t for *_, t in done) - writes.started,
         writes=writes,
         latency=Latency.of(list(latency.values())),
         tail_max=max(latency[seq] for seq in last) * 1000,
         relay=relay.stage,
         consumer=consumer_stage,
         cpu=cores,
+        segments=segments(done, writes.commits, relay.batches, latency),
+        gc={"writers+relay": collections.reading(), "consumer": consumer_gc},
+        pg={k: after[k] - before.get(k, 0) for k in after},
     )
+
+
+SEGMENTS = (
+    "writer commit → relay claims it",
+    "relay batch (claim, send, acks, commit)",
+    "relay commit → consumer fetch returns",
+    "consumer transaction",
+)
+
+
+def segments(
+    done: list[tuple[int, str, float, float]],
+    commits: dict[int, float],
+    batches: dict[bytes, tuple[float, float]],
+    latency: dict[int, float],
+) -> dict[str, tuple[float, float]]:
+    """Each event's path cut at its four time stamps; the mean of every event and of the
+    slowest 1 %. A fetch can return before the relay's commit (the acks come first): that
+    segment is then 0 and the relay's includes the overlap."""
+    cuts: dict[int, tuple[float, ...]] = {}
+    for seq, sid, fetched, committed in done:
+        span = batches.get(sid.encode())
+        if span is None:
+            continue
+        claimed, published = span
+        stamps = (commits[seq], claimed, published, fetched, committed)
+        cuts[seq] = tuple(max(0.0, b - a) * 1000 for a, b in itertools.pairwise(stamps))
+    if not cuts:
+        return {}
+    slowest = sorted(cuts, key=latency.__getitem__)[-max(1, len(cuts) // 100) :]
+    return {
+        name: (
+            sum(c[i] for c in cuts.values()) / len(cuts),
+            sum(cuts[seq][i] for seq in slowest) / len(slowest),
+        )
+        for i, name in enumerate(SEGMENTS)
+    }

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import re
 import signal
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = ROOT / ".venv/bin/py-spy"
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
-_SITE = re.compile(r"site-packages/([^/]+)")
+_SYSCALLS = {"_SelectorSocketTransport.write", "EpollSelector.select", "socket.send"}
 
 
 @dataclass
@@ -104,11 +103,14 @@ def top_tables(profile: Profile, top: int) -> list[str]:
             inclusive[frame] += count
     lines = [f"== {profile.name}: {total:,} samples of CPU", "", "self %  function"]
     lines += [f"{n / total:6.1%}  {f}" for f, n in own.most_common(top)]
+    waiting = sum(n for f, n in own.items() if f.split(" (", 1)[0] in _SYSCALLS)
+    lines += [
+        f"({waiting / total:.0%} of the samples are in socket system calls (send, epoll): on a "
+        "busy machine that includes waiting for a core after waking the other end)"
+    ]
     lines += ["", "total %  function (itself and what it calls)"]
     roots = {"<module>", "run", "_run_once", "run_forever", "run_until_complete", "_run"}
-    shown = [
-        (f, n) for f, n in inclusive.most_common() if f.split(" (", 1)[0] not in roots
-    ][:top]
+    shown = [(f, n) for f, n in inclusive.most_common() if f.split(" (", 1)[0] not in roots][:top]
     lines += [f"{n / total:7.1%}  {f}" for f, n in shown]
     lines += ["", "self %  package"]
     lines += [f"{n / total:6.1%}  {p}" for p, n in packages.most_common(top)]
@@ -159,25 +161,22 @@ async def profile_pid(args: argparse.Namespace) -> None:
 
 
 async def profile_pipeline(args: argparse.Namespace) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import empty_tables, fresh_database, quiet_logs  # noqa: PLC0415
     from pipeline import run_pipeline  # noqa: PLC0415
 
     quiet_logs()
-    recorders = [Recorder("writers+relay", os.getpid(), args.rate_hz, args.speedscope)]
+    recorders: list[Recorder] = []
 
-    async def attach_consumer() -> None:
-        while not (children := multiprocessing.active_children()):
-            await asyncio.sleep(0.05)
-        pid = children[0].pid or 0
-        recorders.append(Recorder("consumer", pid, args.rate_hz, args.speedscope))
+    def attach(writers: int, consumer: int) -> None:  # when the warm-up is over
+        recorders.append(Recorder("writers+relay", writers, args.rate_hz, args.speedscope))
+        recorders.append(Recorder("consumer", consumer, args.rate_hz, args.speedscope))
 
     async with fresh_database() as dsn:
-        attaching = asyncio.create_task(attach_consumer())
         offered = f"{args.rate:,.0f}/s" if args.rate else "flat out"
         print(f"pipeline: {args.warmup:,} + {args.events:,} events, {offered}; py-spy attached")
-        result = await run_pipeline(dsn, args.events, args.warmup, args.writers, args.rate)
-        attaching.cancel()
+        result = await run_pipeline(
+            dsn, args.events, args.warmup, args.writers, args.rate, on_measure=attach
+        )
         await empty_tables(dsn)
     profiles = [r.stop() for r in recorders]
     lat = result.latency
@@ -215,6 +214,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench's own modules
     if args.mode == "pid":
         asyncio.run(profile_pid(args))
     else:

@@ -132,10 +132,11 @@ async def main(argv: list[str]) -> None:
             "Offered rate, run (b)": f"{args.rate:,.0f} events/s",
             "Message size": f"{size} bytes (CloudEvents JSON)",
             "Topic partitions": str(PARTITIONS),
-            "Relay": "kit defaults: batch 500, idle poll 0.25 s, woken in-process after an "
-            "outbox commit, 10 ms gathering between busy batches",
+            "Relay": "kit defaults: batch 500 claimed and deleted in one statement, idle "
+            "poll 0.25 s, woken in-process after an outbox commit, 10 ms gathering between "
+            "busy batches, VACUUM of the outbox every 2,000 published rows",
             "Consumer": "kit defaults: up to 500 records per fetch, one transaction per "
-            "partition batch, offsets committed after it",
+            "fetch (all partitions), their offsets committed after it in one request",
         },
         machine=machine(version, load),
         database=database,

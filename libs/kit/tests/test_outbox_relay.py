@@ -207,3 +207,25 @@ async def test_the_relay_vacuums_what_it_published_and_claims_stay_in_order(
     assert await vacuums() > before
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
+
+
+async def test_a_commit_on_the_connections_own_transaction_wakes_the_relay_too(
+    db: Database,
+    producer: AIOKafkaProducer,
+    new_topic: Callable[[str], Awaitable[str]],
+    kafka_bootstrap: str,
+) -> None:
+    topic = await new_topic("woken")
+    outbox = Outbox("kittest", topic=topic)
+    stop = asyncio.Event()
+    relay = Relay(db, producer, service="kittest", idle_poll=600)  # only a wake-up is in time
+    running = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(0.5)  # the relay's first, empty claim is behind it: it is idle now
+    sid = uuid.uuid4()
+    async with db.connection() as conn, conn.transaction():
+        await outbox.add(conn, SampleHappened(subject_id=sid, seq=1), subject=str(sid))
+    records = await read_topic(kafka_bootstrap, topic, at_least=1, timeout=30)
+    stop.set()
+    await running
+
+    assert [json.loads(r.value)["subject"] for r in records] == [str(sid)]

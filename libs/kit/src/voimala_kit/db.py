@@ -74,6 +74,21 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection. When it goes back after a transaction that wrote to the outbox
+        committed, this process's relay is woken, however the transaction was opened
+        (`transaction()` or the connection's own): otherwise the relay would find those events
+        only at its idle poll (0.25 s; measured, that was the p99 at a steady rate)."""
+        token = _wrote_outbox.set(False)
+        try:
+            async with self._pooled() as conn:
+                yield conn
+            if _wrote_outbox.get():
+                self.outbox_committed.set()
+        finally:
+            _wrote_outbox.reset(token)
+
+    @asynccontextmanager
+    async def _pooled(self) -> AsyncIterator[Connection]:
         if self.pool.get_idle_size():
             # An idle connection: nothing to wait for, so no timeout to arm (~4 % of a cheap
             # read) and nothing to count.
@@ -96,14 +111,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        token = _wrote_outbox.set(False)
-        try:
-            async with self.connection() as conn, conn.transaction():
-                yield conn
-            if _wrote_outbox.get():
-                self.outbox_committed.set()
-        finally:
-            _wrote_outbox.reset(token)
+        async with self.connection() as conn, conn.transaction():
+            yield conn
 
     async def ping(self) -> None:
         async with self.connection() as conn:
