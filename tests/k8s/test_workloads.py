@@ -10,8 +10,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from voimala_kit.settings import ServiceSettings
-
 from .conftest import K8S, Doc, Rendered
 from .platform import services
 
@@ -272,9 +270,9 @@ def test_every_platform_pod_is_held_by_a_network_policy(rendered: Rendered) -> N
 def test_the_connections_add_up(production: Rendered) -> None:
     """Every replica at its maximum fits its Pooler, and the Poolers fit PostgreSQL: the
     service's own database and each process's keyring connections (same Pooler)."""
-    keyring_default = ServiceSettings.model_fields["keyring_pool_max"].default
     total = 0
     for name, service in services().items():
+        keyring_default = service.settings.model_fields["keyring_pool_max"].default
         most = keyring = 0
         for component in COMPONENTS:
             deployment = production.one("Deployment", f"{name}-{component}")
