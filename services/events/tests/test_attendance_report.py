@@ -335,6 +335,9 @@ async def test_a_date_not_yet_over_is_upcoming_not_held(
         {"from": "2024-01-01", "to": "2025-03-01"},
         {"month": "2025-02", "from": "2025-02-01", "to": "2025-02-02"},
         {"month": "2025-13"},
+        {"month": "0000-01"},
+        {"month": "9999-12"},
+        {"from": "9999-12-30", "to": "9999-12-31"},
     ],
 )
 async def test_a_bad_period_is_refused(

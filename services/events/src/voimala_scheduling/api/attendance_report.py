@@ -26,6 +26,8 @@ def _period(month: str | None, start: date | None, end: date | None) -> tuple[da
     if month is not None:
         if start is not None or end is not None:
             raise invalid("month", "give either month or from and to, not both")
+        if not 2000 <= int(month[:4]) <= 2100:
+            raise invalid("month", "year must be 2000-2100")
         first = date.fromisoformat(f"{month}-01")
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         return first, last
