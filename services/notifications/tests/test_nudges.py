@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,11 +32,19 @@ from voimala_contracts.scheduling import AttendanceRecorded, AttendanceStatus
 from voimala_kit.clock import SetClock
 from voimala_kit.kafka import make_producer
 from voimala_kit.testing import auth, running_app, wait_for
-from voimala_notifications.bootstrap import bootstrap
-from voimala_notifications.domain.nudges import SENDS, MissedOccurrence, mentor_due
+from voimala_notifications.bootstrap import bootstrap, build_deps
+from voimala_notifications.domain.nudges import (
+    MENTOR_SILENT,
+    SENDS,
+    MentorSilence,
+    MissedOccurrence,
+    mentor_due,
+    was_reminded,
+)
 from voimala_notifications.domain.planning import template_values
 from voimala_notifications.domain.sms import measure
 from voimala_notifications.domain.templates import LANGUAGES, Templates
+from voimala_notifications.handlers.nudges import nudge_mentor
 from voimala_notifications.settings import Settings
 
 from .conftest import FakeSms, SmtpServer
@@ -189,9 +198,11 @@ def test_every_nudge_renders_in_every_language(send: Any, lang: str) -> None:
         data = MissedOccurrence(
             participant_id=pid, occurrence=occurrence(NOW + 6 * DAY), missed=occurrence()
         )
+    elif send is MENTOR_SILENT:
+        data = MentorSilence(**dict(_proposal(pid, mentor)), reminded=True)
     else:
         data = _proposal(pid, mentor)
-    source = _no_show(pid) if send.template == "nudge_no_show" else data
+    source = _no_show(pid) if send.template == "nudge_no_show" else _proposal(pid, mentor)
     event = new_event(source, service="events", subject="x")
     person = recipient(given_name="Aino-Testname", preferred_language=lang)
     rendered = Templates().render(
@@ -211,6 +222,38 @@ def test_every_nudge_renders_in_every_language(send: Any, lang: str) -> None:
         length = measure(rendered.sms)
         assert length.encoding == "gsm7", rendered.sms
         assert length.segments <= 2, rendered.sms
+
+
+#: What the coordinators' notice says of the reminder, when there was one and when not.
+REMINDED = {
+    "fi": ("vaikka hänelle on lähetetty muistutus", "Hänelle ei ole lähetetty muistutusta"),
+    "sv": ("trots en påminnelse", "Ingen påminnelse har skickats till mentorn"),
+    "en": ("though they were reminded", "No reminder has been sent to them"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("reminded", [True, False])
+def test_the_coordinators_notice_says_whether_the_mentor_was_reminded(
+    lang: str, reminded: bool
+) -> None:
+    settings = Settings(link_secret="test-secret-0123456789")
+    proposal = _proposal(uuid.uuid4(), uuid.uuid4())
+    data = MentorSilence(**dict(proposal), reminded=reminded)
+    event = new_event(proposal, service="matching", subject="x")
+    person = recipient(given_name="Kaisa", preferred_language=lang)
+    rendered = Templates().render(
+        MENTOR_SILENT.template, lang, template_values(MENTOR_SILENT, data, event, person, settings)
+    )
+    said, unsaid = REMINDED[lang] if reminded else REMINDED[lang][::-1]
+    assert said in rendered.text
+    assert unsaid not in rendered.text
+
+
+def test_a_reminder_counts_only_when_planned_before_the_notice() -> None:
+    assert was_reminded(NOW + 3 * DAY, NOW + 5 * DAY)
+    assert not was_reminded(None, NOW + 5 * DAY)  # the reminder rule is off
+    assert not was_reminded(NOW + 5 * DAY, NOW + 5 * DAY)
 
 
 def test_a_mentor_nudge_is_never_planned_past_the_expiry() -> None:
@@ -411,3 +454,33 @@ async def test_an_answer_before_the_fifth_day_cancels_what_waits(
         return {r["status"] for r in await nudges()} == {"cancelled"}
 
     assert await wait_for(cancelled, timeout=60)
+
+
+# Last: it registers coordinators of its own, whom the tests above would count.
+@pytest.mark.parametrize(("reminder_days", "reminded"), [(3.0, True), (0.0, False)])
+async def test_the_notice_tells_of_the_reminder_only_when_the_rule_is_on(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    db: asyncpg.Pool,
+    settings: Settings,
+    clock: SetClock,
+    reminder_days: float,
+    reminded: bool,
+) -> None:
+    coordinator = await _coordinator(client, token)
+    deps = build_deps(settings.model_copy(update={"nudge_mentor_reminder_days": reminder_days}))
+    deps = replace(deps, clock=clock)
+    proposal = _proposal(uuid.uuid4(), uuid.uuid4())  # a mentor not known here: no reminder row
+    event = new_event(proposal, service="matching", subject=str(proposal.proposal_id), time=NOW)
+    async with db.acquire() as conn, conn.transaction():
+        await nudge_mentor(deps, conn, proposal, event)
+    (row,) = await db.fetch(
+        "SELECT body, not_before FROM message WHERE ref = $1 AND recipient_id = $2"
+        " AND template = 'nudge_mentor_silent' AND channel = 'in_app'",
+        proposal.proposal_id,
+        coordinator,
+    )
+    assert row["not_before"] == NOW + 5 * DAY
+    said, unsaid = REMINDED["fi"] if reminded else REMINDED["fi"][::-1]
+    assert said in row["body"]
+    assert unsaid not in row["body"]

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar, Final
 
 from voimala_contracts import EventData
+from voimala_contracts.matching import MatchProposed
 from voimala_contracts.scheduling import OccurrenceInfo
 
 from .rules import ALL, NO_SMS, Send
@@ -49,6 +50,21 @@ class MissedOccurrence(EventData):
     participant_id: uuid.UUID
     occurrence: OccurrenceInfo
     missed: OccurrenceInfo
+
+
+class MentorSilence(MatchProposed):
+    """What the coordinators' notice is written from: the proposal, and whether the mentor
+    was reminded before it (not when the reminder rule is off, or came due after it)."""
+
+    TYPE: ClassVar[str] = "nudge.mentor_silent"
+    TOPIC: ClassVar[str] = ""
+
+    reminded: bool
+
+
+def was_reminded(reminder: datetime | None, notice: datetime) -> bool:
+    """Whether a reminder due at `reminder` (None: none planned) went before the notice."""
+    return reminder is not None and reminder < notice
 
 
 def mentor_due(proposed_at: datetime, days: float, expires_at: datetime) -> datetime | None:

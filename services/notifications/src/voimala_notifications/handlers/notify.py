@@ -73,8 +73,7 @@ async def notify(deps: Deps, conn: Connection, data: EventData, event: CloudEven
             continue
         if about.awaits is not None and await answers.of(conn, about.awaits):
             continue
-        ids = await _recipients(conn, send.to, data, event)
-        people = await recipients.many(conn, ids)
+        people = await _people(conn, send.to, data, event)
         contact = await _contact(conn, send, data) if people else None
         await _add(deps, conn, _plan(deps, about, people, contact), now)
 
@@ -114,10 +113,11 @@ def _plan(
 
 
 async def _add(deps: Deps, conn: Connection, planned: Planned, now: datetime) -> None:
-    """Add the planned messages; those that went to the inbox are told as sent."""
+    """Add the planned messages (one statement); those that went to the inbox are told as
+    sent (one more)."""
     sent: list[tuple[NotificationSent, str]] = []
-    for message in planned.messages:
-        message_id = await messages.add(conn, message)
+    added = await messages.add_many(conn, planned.messages)
+    for message, message_id in zip(planned.messages, added, strict=True):
         if message_id is not None and message.status == "sent":
             sent.append((inbox_note(message, message_id, now), str(message_id)))
     if sent:
@@ -130,6 +130,16 @@ async def _contact(conn: Connection, send: Send, data: EventData) -> dict[str, s
         return None
     person = await recipients.one(conn, cast(_OfParticipant, data).participant_id)
     return person.contact() if person is not None else None
+
+
+async def _people(conn: Connection, to: str, data: EventData, event: CloudEvent) -> list[Recipient]:
+    """Whom a rule's `to` names, as recipients: a participant (the event's, or the one holding
+    a registration) is added if new and read in one round trip, the others as `_recipients`."""
+    if to in ("participant", "registrant"):
+        pid = cast(_OfParticipant, data).participant_id
+        if pid is not None:
+            return await recipients.ensure_many(conn, [pid], "participant")
+    return await recipients.many(conn, await _recipients(conn, to, data, event))
 
 
 async def _recipients(

@@ -24,14 +24,16 @@ from ..domain.nudges import (
     MENTOR_SILENT,
     NO_SHOW,
     WAITING_FOR_ANSWER,
+    MentorSilence,
     MissedOccurrence,
     mentor_due,
+    was_reminded,
 )
 from ..domain.planning import Occasion, is_stale
 from ..domain.rules import Send
 from ..repository import answers, messages, recipients
 from .deps import Deps
-from .notify import _add, _plan, _recipients
+from .notify import _add, _people, _plan
 
 
 async def nudge_no_show(
@@ -55,17 +57,20 @@ async def nudge_no_show(
 async def nudge_mentor(
     deps: Deps, conn: Connection, data: MatchProposed, event: CloudEvent
 ) -> None:
-    """A proposal to a mentor: the reminder and the coordinators' notice, held until due."""
+    """A proposal to a mentor: the reminder and the coordinators' notice, held until due.
+    The notice says whether the mentor was reminded: the reminder rule may be off."""
     if data.notify_kind != "mentor" or await answers.of(conn, data.proposal_id):
         return
     settings = deps.settings
-    for send, days in (
-        (MENTOR_REMINDER, settings.nudge_mentor_reminder_days),
-        (MENTOR_SILENT, settings.nudge_mentor_coordinator_days),
-    ):
-        due = mentor_due(event.time, days, data.expires_at)
-        if due is not None:
-            await _send(deps, conn, send, data, event, uuid.uuid5(event.id, send.template), due)
+    reminder = mentor_due(event.time, settings.nudge_mentor_reminder_days, data.expires_at)
+    if reminder is not None:
+        ids = uuid.uuid5(event.id, MENTOR_REMINDER.template)
+        await _send(deps, conn, MENTOR_REMINDER, data, event, ids, reminder)
+    notice = mentor_due(event.time, settings.nudge_mentor_coordinator_days, data.expires_at)
+    if notice is not None:
+        told = MentorSilence(**dict(data), reminded=was_reminded(reminder, notice))
+        ids = uuid.uuid5(event.id, MENTOR_SILENT.template)
+        await _send(deps, conn, MENTOR_SILENT, told, event, ids, notice)
 
 
 async def settle_nudges(deps: Deps, conn: Connection, data: MatchCore, event: CloudEvent) -> None:
@@ -90,9 +95,9 @@ async def _send(
         # Known mentors only: a proposal that overtook its mentor's registration waits for
         # the table's rules (`waiting`), not for its nudges.
         ids = await recipients.owned(conn, data.notify_kind, data.notify_id)
+        people = await recipients.many(conn, ids)
     else:
-        ids = await _recipients(conn, send.to, data, event)
-    people = await recipients.many(conn, ids)
+        people = await _people(conn, send.to, data, event)
     if people:
         await _add(deps, conn, _plan(deps, about, people, None), now)
 

@@ -84,6 +84,22 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
 ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
 RETURNING id
 """
+# Many messages in one statement (a consumer's event has one per channel and person); the
+# ids are made here, so RETURNING says which were added and which were there already.
+_ADD_MANY = """
+INSERT INTO message (id, recipient_id, event_id, channel, template, language, subject, body,
+    html, status, sent_at, category, mandatory, ref, not_before, segments, digest, caused_at)
+SELECT id, recipient_id, event_id, channel, template, language, subject, body, html, status,
+    CASE WHEN status = 'sent' THEN coalesce(not_before, now()) END, category, mandatory, ref,
+    coalesce(not_before, now()), segments, digest, caused_at
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[],
+    $13::bool[], $14::uuid[], $15::int[], $16::bool[], $17::timestamptz[])
+    AS m(id, recipient_id, event_id, channel, template, language, subject, body, html, status,
+         not_before, category, mandatory, ref, segments, digest, caused_at)
+ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
+RETURNING id
+"""
 _PAGE_OF_INBOX = """
 WHERE recipient_id = $1 AND channel = 'in_app' AND status = 'sent'
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
@@ -139,6 +155,40 @@ async def add(conn: Connection, m: NewMessage) -> uuid.UUID | None:
         m.caused_at,
     )
     return mid
+
+
+async def add_many(conn: Connection, planned: Sequence[NewMessage]) -> list[uuid.UUID | None]:
+    """`add` for many messages in one round trip: each one's id, None where there was one for
+    its (event, recipient, channel) already (or earlier in `planned`)."""
+    if not planned:
+        return []
+    ids = [m.id or uuid.uuid4() for m in planned]
+    columns = [
+        ids,
+        *([getattr(m, name) for m in planned] for name in _MANY_COLUMNS),
+    ]
+    added = {r["id"] for r in await conn.fetch(_ADD_MANY, *columns)}
+    return [i if i in added else None for i in ids]
+
+
+_MANY_COLUMNS = (
+    "recipient_id",
+    "event_id",
+    "channel",
+    "template",
+    "language",
+    "subject",
+    "body",
+    "html",
+    "status",
+    "not_before",
+    "category",
+    "mandatory",
+    "ref",
+    "segments",
+    "digest",
+    "caused_at",
+)
 
 
 async def inbox(

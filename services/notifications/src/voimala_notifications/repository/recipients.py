@@ -39,6 +39,18 @@ _CONSENT = {
 }
 _EXITED = "UPDATE recipient SET status = 'exited', updated_at = now() WHERE id = $1"
 _ONE = RECIPIENTS.select("WHERE id = $1")
+# Those of the ids not known yet are added (as `ensure` does), and all are read, in one round
+# trip: the new rows come from the INSERT's RETURNING (the SELECT's snapshot predates them).
+_ENSURE_MANY = f"""
+WITH added AS (
+    INSERT INTO recipient (id, kind, preferred_language)
+    SELECT w.id, $2, 'fi' FROM unnest($1::uuid[]) AS w(id)
+    WHERE NOT EXISTS (SELECT 1 FROM erased_participants e WHERE e.participant_id = w.id)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING {RECIPIENTS.column_list})
+{RECIPIENTS.select("WHERE id = ANY($1::uuid[])")}
+UNION ALL SELECT {RECIPIENTS.column_list} FROM added
+"""  # noqa: S608 - the columns come from code
 _MANY = RECIPIENTS.select("WHERE id = ANY($1::uuid[])")
 _STAFF = "SELECT id FROM recipient WHERE kind = 'staff' AND status = 'active' ORDER BY id"
 _SET_PREFERENCES = RECIPIENTS.update(
@@ -120,6 +132,18 @@ async def one(conn: Connection, recipient_id: uuid.UUID) -> Recipient | None:
 async def many(conn: Connection, ids: Sequence[uuid.UUID]) -> list[Recipient]:
     """The recipients of these ids that are known (in no particular order)."""
     return RECIPIENTS.load_all(await conn.fetch(_MANY, list(ids)))
+
+
+async def ensure_many(conn: Connection, ids: Sequence[uuid.UUID], kind: str) -> list[Recipient]:
+    """`ensure` each id, then `many`: in one round trip when it can.
+
+    A row another transaction added meanwhile is not in this statement's snapshot (its INSERT
+    waited for that one and skipped the row): whoever is missing is read once more.
+    """
+    found = RECIPIENTS.load_all(await conn.fetch(_ENSURE_MANY, list(ids), kind))
+    if len(found) < len(set(ids)):
+        return await many(conn, ids)
+    return found
 
 
 async def staff(conn: Connection) -> list[uuid.UUID]:
