@@ -125,8 +125,19 @@ async def test_a_missing_skill_names_the_next_occurrence_that_teaches_it(
     assert r.status_code == 200, r.text
     (employer_view,) = [x for x in r.json() if x["participant_id"] == str(pid)]
     assert employer_view["explanation"]["next_steps"] == []
+    assert employer_view["explanation"]["missing_skills"] == []  # nothing of what they lack
     assert all(x["explanation"]["next_steps"] == [] for x in r.json())
+    assert all(x["explanation"]["missing_skills"] == [] for x in r.json())
     assert str(soon.occurrence_id) not in r.text
+    assert taught not in r.text
+    # nor in a proposal of them: the employer's view has neither, staff's has both
+    r = await client.post(f"/openings/{o['id']}/proposals", headers=employer(token, p["id"]))
+    assert r.status_code in (200, 201), r.text
+    (proposed,) = [x for x in r.json() if x["participant_id"] == str(pid)]
+    assert proposed["explanation"]["missing_skills"] == []
+    assert taught not in r.text
+    r = await client.get(f"/proposals/{proposed['id']}", headers=auth(token("coordinator")))
+    assert r.json()["explanation"]["missing_skills"] == [taught]
 
     # The events service announces the series again when one of its occurrences is
     # cancelled: the cancelled one is no next step any more.

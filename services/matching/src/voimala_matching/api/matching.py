@@ -141,7 +141,8 @@ async def top_mentors(
 async def register_mentor(body: MentorIn, who: Coordinator, platform: PlatformDep) -> MentorOut:
     """A coordinator registers a volunteer mentor (who then logs in as `mentor`)."""
     codes = [language.code for language in body.languages]
-    cmd = mentor_cases.RegisterMentor(**body.model_dump() | {"languages": codes})
+    levels = {lang.code: lang.level for lang in body.languages if lang.level is not None}
+    cmd = mentor_cases.RegisterMentor(**body.model_dump() | {"languages": codes, "levels": levels})
     async with platform.db.transaction() as conn:
         found = await mentor_cases.register_mentor(platform.deps, conn, cmd)
     return mentor_out(found, 0)

@@ -50,6 +50,9 @@ def proposal_out(p: Proposal, who: Principal, profile: ProfileRow | None = None)
     out = ProposalOut.model_validate(fields_of(p) | {"candidate": candidate_view(profile)})
     if not is_staff(who):
         shown = redact(out.explanation)
+        if who.has("participant") and who.subject == str(p.participant_id):
+            # Their own: what they lack is theirs to see (partners and mentors see none).
+            shown = shown.model_copy(update={"missing_skills": out.explanation.missing_skills})
         out = out.model_copy(update={"explanation": shown, "score": shown.score})
     if p.status == "confirmed" and not who.has("participant"):
         out = out.model_copy(update={"contact_delivery": CONTACT_DELIVERY})

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 Text = Field(min_length=1, max_length=200)
 _REQUIRED_LEVEL = "{code, level}: level is the least the opening asks (min_level accepted too)"
 _MENTOR_LEVEL = (
-    "{code, level} or a bare code; matching keeps only the code (whether the participant "
-    "speaks it at B1 or better), so level is answered null"
+    "{code, level} or a bare code (level null: not stated); a language is shared with a "
+    "participant when both speak it at B1 or better (a level not stated counts as enough)"
 )
 
 
@@ -328,7 +328,11 @@ def candidate_view(profile: ProfileRow | None) -> CandidateProfile | None:
 
 
 def mentor_out(mentor: MentorRow, active_mentees: int) -> MentorOut:
-    return MentorOut.model_validate(fields_of(mentor) | {"active_mentees": active_mentees})
+    levels = mentor.language_levels
+    languages = [{"code": c, "level": levels.get(c)} for c in mentor.languages]
+    return MentorOut.model_validate(
+        fields_of(mentor) | {"active_mentees": active_mentees, "languages": languages}
+    )
 
 
 def partner_out(partner: Partner) -> PartnerOut:

@@ -107,6 +107,8 @@ class Mentor:
     municipality: str | None = None
     prefers_youth: bool = False
     available: bool = True
+    #: the mentor's level of each language where they stated it (`LEVELS`); none: not stated
+    levels: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -298,7 +300,9 @@ def score_mentor(p: Profile, m: Mentor, weights: Weights) -> Explanation | Filte
         return rejected
     if not m.available:
         return Filtered("mentor_paused")
-    shared = [c for c in m.languages if p.languages.get(c, 0) >= LEVELS["B1"]]
+    # Shared: both speak it at B1 or better (a mentor's level not stated counts as enough).
+    b1 = LEVELS["B1"]
+    shared = [c for c in m.languages if min(p.languages.get(c, 0), m.levels.get(c, b1)) >= b1]
     if m.languages and not shared:
         return Filtered("no_shared_language")
     fields = norm(m.fields)
@@ -327,7 +331,9 @@ def score_mentor(p: Profile, m: Mentor, weights: Weights) -> Explanation | Filte
 def redact(e: Explanation) -> Explanation:
     """The explanation a partner or mentor may see: without the programme-priority factor
     (its value would tell the participant's target group, i.e. subsidy days), the score
-    renormalised over the other factors. Staff see the whole explanation."""
+    renormalised over the other factors, and without the skills the person lacks (issue 14:
+    an employer learns nothing of the person beyond what the programme proposes; the
+    participant's own view puts them back). Staff see the whole explanation."""
     kept = [f for f in e.factors if f.name != "priority"]
     weight = sum(f.weight for f in kept) or 1.0
     factors = [
@@ -337,5 +343,6 @@ def redact(e: Explanation) -> Explanation:
         update={
             "factors": factors,
             "score": round(min(1.0, sum(f.weight * f.value for f in kept) / weight), 4),
+            "missing_skills": [],
         }
     )

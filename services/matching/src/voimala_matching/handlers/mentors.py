@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voimala_contracts.matching import MentorAvailabilityChanged, MentorPersonal, MentorRegistered
 from voimala_kit.db import Connection
@@ -32,6 +32,8 @@ class RegisterMentor:
     available: bool
     prefers_youth: bool
     municipality: str | None
+    #: code -> CEFR level, for the languages whose level was given
+    levels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ async def register_mentor(deps: Deps, conn: Connection, cmd: RegisterMentor) -> 
         available=cmd.available,
         prefers_youth=cmd.prefers_youth,
         municipality=cmd.municipality,
+        language_levels={code.lower(): level for code, level in cmd.levels.items()},
     )
     if not await mentors.insert(conn, m):
         raise conflict("a mentor with this login is already registered")

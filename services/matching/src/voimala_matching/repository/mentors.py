@@ -9,8 +9,8 @@ from datetime import datetime
 from voimala_kit.db import Connection
 from voimala_kit.rows import Table
 
-from ..domain.scoring import Mentor
-from . import load
+from ..domain.scoring import LEVELS, Mentor
+from . import load, to_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,8 @@ class MentorFields:
     available: bool
     prefers_youth: bool
     municipality: str | None
+    #: code -> CEFR level or native, for the languages whose level the mentor stated
+    language_levels: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +48,22 @@ class Counted:
 
 MENTORS = Table("mentor", MentorRow)
 _NEW = Table("mentor", MentorFields)
+_LEVELS = "language_levels"  # (jsonb)
 #: Mentees who count against a mentor's capacity: accepted or confirmed, mentoring not ended.
 ACTIVE = """status IN ('accepted', 'confirmed') AND outcome IS DISTINCT FROM 'mentoring_ended'"""
 
 
 async def insert(conn: Connection, m: MentorFields) -> bool:
     """False if a mentor with this login is already registered."""
-    done = await conn.fetchrow(_NEW.insert("ON CONFLICT (user_id) DO NOTHING"), *_NEW.values(m))
+    sql = _NEW.insert("ON CONFLICT (user_id) DO NOTHING")
+    done = await conn.fetchrow(sql, *to_json(_NEW, m, _LEVELS))
     return done is not None
 
 
 async def get(conn: Connection, mentor_id: uuid.UUID, *, lock: bool = False) -> MentorRow | None:
     sql = MENTORS.select("WHERE id = $1" + (" FOR UPDATE" if lock else ""))
     row = await conn.fetchrow(sql, mentor_id)
-    return None if row is None else load(MENTORS, row)
+    return None if row is None else load(MENTORS, row, _LEVELS)
 
 
 async def all_with_active(conn: Connection) -> list[Counted]:
@@ -70,7 +74,7 @@ async def all_with_active(conn: Connection) -> list[Counted]:
               AND x.outcome IS DISTINCT FROM 'mentoring_ended') AS n
         FROM mentor m ORDER BY name, id"""  # noqa: S608 - columns from code
     )
-    return [Counted(load(MENTORS, r), r["n"]) for r in rows]
+    return [Counted(load(MENTORS, r, _LEVELS), r["n"]) for r in rows]
 
 
 async def by_user(conn: Connection, user_id: uuid.UUID) -> uuid.UUID | None:
@@ -109,7 +113,7 @@ async def with_room(conn: Connection) -> list[Counted]:
               AS room
         FROM mentor m WHERE available"""  # noqa: S608 - columns from code
     )
-    return [Counted(load(MENTORS, r), r["room"]) for r in rows if r["room"] > 0]
+    return [Counted(load(MENTORS, r, _LEVELS), r["room"]) for r in rows if r["room"] > 0]
 
 
 def to_scoring(row: MentorRow) -> Mentor:
@@ -117,6 +121,7 @@ def to_scoring(row: MentorRow) -> Mentor:
         mentor_id=row.id,
         fields=tuple(row.fields),
         languages=frozenset(row.languages),
+        levels={code: LEVELS[level] for code, level in row.language_levels.items()},
         municipality=row.municipality,
         prefers_youth=row.prefers_youth,
         available=row.available,
