@@ -393,6 +393,20 @@ class Results:
     check: dict[str, float]
 
 
+def _arithmetic(run: Run) -> str:
+    """What the CPU per registration allows on this machine's cores (the ceiling)."""
+    parts = {k: v for k, v in run.cpu_ms.items() if k in ("service", "postgres", "kafka", "wrk")}
+    total = sum(parts.values())
+    cores = os.cpu_count() or 1
+    service = parts.get("service", 0.0)
+    return (
+        f"- CPU arithmetic (ONE occurrence): {' + '.join(f'{k} {v:.2f}' for k, v in parts.items())}"
+        f" = {total:.2f} ms of CPU per registration: {cores} cores allow at most "
+        f"{cores * 1000 / total if total else 0:,.0f}/s; one service process (one core at "
+        f"most) {1000 / service if service else 0:,.0f}/s."
+    )
+
+
 def _met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
@@ -442,6 +456,7 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
             f"{res.check['over'] + res.check['miscounted']:.0f} ({_met(correct)}); "
             f"occurrences where someone waitlisted arrived before someone confirmed: "
             f"{res.check['out_of_order']:.0f} ({_met(ordered)}).",
+            _arithmetic(one),
             f"- Registrations per transaction on the ONE occurrence (the service takes every "
             f"registration waiting for an occurrence into one transaction): "
             f"{res.check['batch']:.1f} on average.",
