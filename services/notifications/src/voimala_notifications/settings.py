@@ -37,6 +37,9 @@ class Settings(ServiceSettings):
     stale_after_hours: float = Field(
         48, gt=0, description="older events are recorded in the inbox but not e-mailed or texted"
     )
+    #: False: this process consumes and writes messages, another one (a replica with True)
+    #: delivers them: the claims (SKIP LOCKED leases) share the queue between processes.
+    run_delivery: bool = True
     delivery_loops: int = Field(2, ge=1, le=8, description="claim-send-record loops at once")
     delivery_batch: int = Field(200, ge=1, le=5000)
     delivery_idle_poll: float = Field(0.5, gt=0)

@@ -17,7 +17,8 @@ def workers(deps: Deps, channels: Mapping[str, Channel]) -> list[tuple[str, Work
     object for them all: a channel found down is paused for every loop."""
     worker = DeliveryWorker(deps, channels)
     loops: list[tuple[str, Worker]] = [
-        (f"delivery-{n}", worker) for n in range(deps.settings.delivery_loops)
+        (f"delivery-{n}", worker)
+        for n in range(deps.settings.delivery_loops if deps.settings.run_delivery else 0)
     ]
     if deps.settings.run_retention:
         loops.append(("message-retention", message_retention))
