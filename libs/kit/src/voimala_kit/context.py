@@ -8,16 +8,16 @@ handler passing them along.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-
-from .logging import bind
+from typing import Any
 
 __all__ = ["causation_id", "correlation_id", "work_context"]
 
 _correlation: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 _causation: ContextVar[str | None] = ContextVar("causation_id", default=None)
+_event: ContextVar[str | None] = ContextVar("event_id", default=None)
 
 
 def correlation_id() -> str | None:
@@ -28,6 +28,17 @@ def causation_id() -> str | None:
     return _causation.get()
 
 
+def add_work_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A log processor: the correlation id (and the event being handled) of the unit of work
+    the line is logged in. Read from these variables when a line is written, rather than
+    bound into structlog's per request: binding cost ~5 % of a cheap read."""
+    if (corr := _correlation.get()) is not None:
+        event.setdefault("correlation_id", corr)
+        if (handled := _event.get()) is not None:
+            event.setdefault("event_id", handled)
+    return event
+
+
 @contextmanager
 def work_context(
     correlation: str | None = None, causation: str | None = None, event_id: str | None = None
@@ -36,10 +47,10 @@ def work_context(
     corr = correlation or str(uuid.uuid4())
     c_token = _correlation.set(corr)
     k_token = _causation.set(causation)
-    extra = {"event_id": event_id} if event_id else {}
+    e_token = _event.set(event_id or None)
     try:
-        with bind(correlation_id=corr, **extra):
-            yield corr
+        yield corr
     finally:
         _correlation.reset(c_token)
         _causation.reset(k_token)
+        _event.reset(e_token)

@@ -15,6 +15,8 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor
 
+from .context import add_work_ids
+
 __all__ = ["bind", "configure_logging", "error_fields", "get_logger"]
 
 
@@ -23,6 +25,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     shared: list[Processor] = [
         _bind_service(service),
         structlog.contextvars.merge_contextvars,
+        add_work_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
