@@ -145,7 +145,9 @@ async def participant(
     async def kept() -> dict[str, Any] | None:
         return await profile_of(client, token, pid)
 
-    await wait_for(kept, timeout=60)
+    # (the session's own consumer group starts at the topics' beginning: on a broker many
+    # sessions have written to, the first profile waits for it to catch up)
+    await wait_for(kept, timeout=240)
     return pid
 
 

@@ -64,7 +64,7 @@ async def test_a_mentor_takes_bare_codes_or_the_one_shape(
     bare = await mentor(client, token, languages=["FI", "sv"])
     shaped = await mentor(client, token, languages=[{"code": "en", "level": "C1"}])
     assert bare["languages"] == [{"code": "fi", "level": None}, {"code": "sv", "level": None}]
-    assert shaped["languages"] == [{"code": "en", "level": None}]
+    assert shaped["languages"] == [{"code": "en", "level": "C1"}]  # kept (issue 14)
     r = await client.get(f"/mentors/{bare['id']}", headers=auth(token("coordinator")))
     assert r.json()["languages"] == bare["languages"]
 

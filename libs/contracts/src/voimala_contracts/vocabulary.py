@@ -108,6 +108,25 @@ def build(entries: Iterable[dict[str, object]]) -> Vocabulary:
     return Vocabulary(skills=skills, forms=forms)
 
 
+#: The vocabulary's skill of speaking each language (by ISO 639 code): what a series teaching
+#: the language names in its `teaches` ("suomen kieli", "Finnish", ...), so that a language
+#: level below an opening's is a missing skill with next steps too (matching, issue 14).
+LANGUAGE_SKILLS = {
+    "fi": "finnish",
+    "sv": "swedish",
+    "en": "english",
+    "ru": "russian",
+    "uk": "ukrainian",
+    "ar": "arabic",
+    "et": "estonian",
+}
+
+
+def language_skill(code: str) -> str | None:
+    """The vocabulary's key of speaking the language `code`; None if it has none."""
+    return LANGUAGE_SKILLS.get(code.strip().lower())
+
+
 @cache
 def vocabulary() -> Vocabulary:
     """The programme's vocabulary (`skills.json`), read once per process."""

@@ -7,13 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from voimala_kit.auth import Principal
+from voimala_kit.db import Connection
 from voimala_kit.refusals import forbidden, not_found
+from voimala_kit.service import Platform
 
 from ..domain.scoring import redact
 from ..handlers import assignment, programme, ranking
 from ..handlers import mentors as mentor_cases
+from ..handlers.deps import Deps
 from ..repository import mentors, openings, partner_names, profiles
 from ..repository.mentors import MentorRow
+from ..repository.openings import OpeningRow
+from ..settings import Settings
 from .deps import (
     Anyone,
     Coordinator,
@@ -40,10 +45,21 @@ from .schemas import (
     explained,
     fields_of,
     mentor_out,
+    missing_languages,
 )
 
 router = APIRouter(tags=["matching"])
 TopK = Annotated[int, Query(ge=1, le=200)]
+Near = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=50,
+        description="also up to this many missed only by a language level (issue 14): "
+        "listed after the eligible ones, `eligible` false, with `missing_languages` and the "
+        "next steps that teach the language; for the participant and staff only",
+    ),
+]
 
 
 @router.get("/profiles/{participant_id}", response_model=ProfileOut)
@@ -59,11 +75,12 @@ async def read_profile(participant_id: uuid.UUID, who: Staff, platform: Platform
 
 @router.get("/openings/{opening_id}/candidates", response_model=list[RankedCandidate])
 async def top_candidates(
-    opening_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50
+    opening_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50, near: Near = 0
 ) -> list[RankedCandidate]:
     """The best k consenting candidates for an opening, each with its explanation. Staff, or
-    the opening's own partner (pseudonymous: skills, languages, availability, goals). The
-    read is audited for every candidate shown."""
+    the opening's own partner (pseudonymous: skills, languages, availability, goals; no
+    missing skills, no next steps, no near ones). The read is audited for every candidate
+    shown."""
     async with platform.db.transaction() as conn:
         opening = await openings.get(conn, opening_id)
         if opening is None:
@@ -77,6 +94,7 @@ async def top_candidates(
         # Next steps are the participant's and staff's to see; the partner's view has none.
         staff = is_staff(who)
         steps = await programme.steps_for(platform.deps, conn, [e for _, e in ranked if staff])
+        nearby = await _near_candidates(platform, conn, who, opening, near if staff else 0)
     shown = [
         (row, explained(e, steps[i]) if staff else explained(redact(e)))
         for i, (row, e) in enumerate(ranked)
@@ -89,12 +107,40 @@ async def top_candidates(
             profile=CandidateProfile.model_validate(fields_of(row)),
         )
         for row, explanation in shown
+    ] + nearby
+
+
+async def _near_candidates(
+    platform: Platform[Settings, Deps],
+    conn: Connection,
+    who: Principal,
+    opening: OpeningRow,
+    k: int,
+) -> list[RankedCandidate]:
+    """Staff's near view: who misses the opening only by a language level (audited too)."""
+    if k == 0:
+        return []
+    found = await ranking.near_candidates(platform.deps, conn, opening, k)
+    await audited(conn, who, [row.participant_id for row, _, _ in found], "candidates.read")
+    steps = await programme.steps_for(
+        platform.deps, conn, [e for _, e, _ in found], [gaps for _, _, gaps in found]
+    )
+    return [
+        RankedCandidate(
+            participant_id=row.participant_id,
+            score=e.score,
+            explanation=explained(e, steps[i]),
+            profile=CandidateProfile.model_validate(fields_of(row)),
+            eligible=False,
+            missing_languages=missing_languages(gaps),
+        )
+        for i, (row, e, gaps) in enumerate(found)
     ]
 
 
 @router.get("/participants/{participant_id}/openings", response_model=list[RankedOpening])
 async def top_openings(
-    participant_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50
+    participant_id: uuid.UUID, who: Anyone, platform: PlatformDep, k: TopK = 50, near: Near = 0
 ) -> list[RankedOpening]:
     """The best k open openings for a participant: staff, or the participant themself. The
     read is audited."""
@@ -106,8 +152,11 @@ async def top_openings(
             raise not_found("profile for this participant (yet)")
         ranked = await ranking.top_openings(platform.deps, conn, profile, k)
         await audited(conn, who, [participant_id], "openings_ranking.read")
-        steps = await programme.steps_for(platform.deps, conn, [e for _, e in ranked])
-        names = await partner_names.of(conn, (row.partner_id for row, _ in ranked))
+        nearby = await ranking.near_openings(platform.deps, conn, profile, near) if near else []
+        gaps: list[ranking.Gaps] = [[] for _ in ranked] + [g for _, _, g in nearby]
+        every = [(row, e) for row, e in ranked] + [(row, e) for row, e, _ in nearby]
+        steps = await programme.steps_for(platform.deps, conn, [e for _, e in every], gaps)
+        names = await partner_names.of(conn, (row.partner_id for row, _ in every))
     return [
         RankedOpening(
             opening=OpeningOut.model_validate(
@@ -115,8 +164,10 @@ async def top_openings(
             ),
             score=e.score,
             explanation=explained(e, steps[i]),
+            eligible=i < len(ranked),
+            missing_languages=missing_languages(gaps[i]),
         )
-        for i, (row, e) in enumerate(ranked)
+        for i, (row, e) in enumerate(every)
     ]
 
 

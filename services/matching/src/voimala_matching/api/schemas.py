@@ -27,6 +27,7 @@ from voimala_contracts.matching import (
 from voimala_contracts.participants import Channel, Language
 
 from ..domain.next_steps import NextStep
+from ..domain.scoring import LEVELS
 from ..repository.mentors import MentorRow
 from ..repository.partners import Partner
 from ..repository.profiles import ProfileRow
@@ -290,17 +291,36 @@ def _step(s: NextStep) -> NextStepOut:
     )
 
 
+class MissingLanguageOut(BaseModel):
+    """A language the opening asks at a level the participant does not (yet) have."""
+
+    code: str
+    level_needed: str = Field(description="CEFR level or native: the least the opening asks")
+    level_had: str | None = Field(description="the participant's level; null: none recorded")
+
+
+_ELIGIBLE = (
+    "false for a near one (asked with `near`): missed only by a language level, listed after "
+    "the eligible ones with `missing_languages` and next steps that teach the language; never "
+    "proposed"
+)
+
+
 class RankedCandidate(BaseModel):
     participant_id: uuid.UUID
     score: float
     explanation: ExplanationOut
     profile: CandidateProfile
+    eligible: bool = Field(True, description=_ELIGIBLE)
+    missing_languages: list[MissingLanguageOut] = Field(default_factory=list)
 
 
 class RankedOpening(BaseModel):
     opening: OpeningOut
     score: float
     explanation: ExplanationOut
+    eligible: bool = Field(True, description=_ELIGIBLE)
+    missing_languages: list[MissingLanguageOut] = Field(default_factory=list)
 
 
 class RankedMentor(BaseModel):
@@ -319,6 +339,16 @@ class UnansweredOut(BaseModel):
     answerer_id: uuid.UUID
     name: str
     expired: int
+
+
+_LEVEL_NAMES = {number: name for name, number in LEVELS.items()}
+
+
+def missing_languages(gaps: Sequence[tuple[str, int, int]]) -> list[MissingLanguageOut]:
+    return [
+        MissingLanguageOut(code=c, level_needed=_LEVEL_NAMES[need], level_had=_LEVEL_NAMES.get(had))
+        for c, need, had in gaps
+    ]
 
 
 def candidate_view(profile: ProfileRow | None) -> CandidateProfile | None:

@@ -399,6 +399,38 @@ class ProfileIndex:
             out.append((pid, e))
         return out
 
+    def near(self, o: Opening, k: int) -> Ranked:
+        """The k best who miss the opening only by a language level (every other hard filter
+        passed), scored and explained without that filter (`score_opening(levels=False)`)."""
+        n = self.cols.n
+        if not o.languages or k <= 0 or n == 0:
+            return []
+        found = self._approximate(dataclasses.replace(o, languages={}), n)
+        if found is None:
+            return []
+        approx, w = found[0], self.weights
+        total = sum(dataclasses.astuple(w)) or 1.0
+        approx -= np.float32(w.languages / total)  # (the factor as if no language were asked)
+        below = np.zeros(n, dtype=np.bool_)
+        for code, minimum in o.languages.items():
+            col = self.langs.cols.get(code)
+            margin = np.clip(0.75 + 0.25 * (np.arange(256.0) - minimum), 0.0, 1.0)
+            value = (w.languages * margin / len(o.languages) / total).astype(np.float32)
+            approx += value[0] if col is None else _lookup(col[:n], value)
+            below |= True if col is None else col[:n] < minimum
+        approx[~below] = -np.inf
+        rows = np.flatnonzero(approx > -np.inf)
+        if len(rows) > 4 * k:  # (approximate: a margin of rows, then exactly)
+            rows = rows[np.argpartition(approx[rows], len(rows) - 4 * k)[len(rows) - 4 * k :]]
+        known, scored = asked(o), []
+        for row in rows:
+            pid = self.ids[int(row)]
+            e = score_opening(self.profiles[pid], o, self.weights, known, levels=False)
+            if not isinstance(e, Filtered):
+                scored.append((pid, e))
+        scored.sort(key=lambda x: (-x[1].score, str(x[0])))
+        return scored[:k]
+
     def _base_table(self, o: Opening, total: float) -> npt.NDArray[np.float32]:
         """By base code: location, availability and priority (and languages if the opening
         asks none), -inf where a hard filter (alive, pay subsidy, youth) fails."""
@@ -608,10 +640,30 @@ class OpeningIndex:
             out.append((oid, e))
         return out
 
-    def scores(self, p: Profile) -> tuple[F, npt.NDArray[np.bool_]]:
-        """Every row's score for the participant, and which rows pass the hard filters."""
+    def near(self, p: Profile, k: int) -> Ranked:
+        """The k best openings `p` misses only by a language level, scored and explained
+        without that filter (`score_opening(levels=False)`)."""
+        if not p.matching_consent or p.status != "active" or self.cols.n == 0 or k <= 0:
+            return []
+        n = self.cols.n
+        score, mask = self.scores(p, levels=False)
+        below = np.zeros(n, dtype=np.bool_)
+        for code, col in self.lang_min.items():
+            below |= col[:n] > p.languages.get(code, 0)
+        scored = []
+        for row in _top(score, mask & below, self.cols["hi"], self.cols["lo"], 4 * k):
+            oid = self.ids[row]
+            e = score_opening(p, self.openings[oid], self.weights, levels=False)
+            if not isinstance(e, Filtered):
+                scored.append((oid, e))
+        scored.sort(key=lambda x: (-x[1].score, str(x[0])))
+        return scored[:k]
+
+    def scores(self, p: Profile, levels: bool = True) -> tuple[F, npt.NDArray[np.bool_]]:
+        """Every row's score for the participant, and which rows pass the hard filters (the
+        language levels' too unless `levels` is False)."""
         c, n, w = self.cols, self.cols.n, self.weights
-        mask = self._filters(p, n)
+        mask = self._filters(p, n, levels)
         table = np.array([location_value(p.municipality, name)[0] for name in self.munis.names])
         hours_table = np.array(
             [
@@ -631,11 +683,11 @@ class OpeningIndex:
         ]
         return _weighted(factors, n), mask
 
-    def _filters(self, p: Profile, n: int) -> npt.NDArray[np.bool_]:
+    def _filters(self, p: Profile, n: int, levels: bool = True) -> npt.NDArray[np.bool_]:
         """The rows that pass the hard filters for `p` but the skills one (`_skills`)."""
         c = self.cols
         mask: npt.NDArray[np.bool_] = c["alive"].copy()
-        for code, col in self.lang_min.items():
+        for code, col in self.lang_min.items() if levels else ():
             need = col[:n]
             mask &= (need == 0) | (p.languages.get(code, 0) >= need)
         if p.target_group not in PAY_SUBSIDY_GROUPS:

@@ -216,13 +216,22 @@ def _eligible(p: Profile) -> Filtered | None:
     return None
 
 
-def _opening_filter(p: Profile, o: Opening, no_required_skill: bool) -> Filtered | None:
+def language_gaps(p: Profile, o: Opening) -> list[tuple[str, int, int]]:
+    """The opening's languages `p` speaks below its level: (code, level asked, level had; 0
+    for none), in the opening's order."""
+    return [
+        (c, m, p.languages.get(c, 0)) for c, m in o.languages.items() if p.languages.get(c, 0) < m
+    ]
+
+
+def _opening_filter(
+    p: Profile, o: Opening, no_required_skill: bool, levels: bool = True
+) -> Filtered | None:
     rejected = _eligible(p)
     if rejected:
         return rejected
-    for code, minimum in o.languages.items():
-        if p.languages.get(code, 0) < minimum:
-            return Filtered("language_level")
+    if levels and language_gaps(p, o):
+        return Filtered("language_level")
     if o.type == "pay_subsidised_job" and p.target_group not in PAY_SUBSIDY_GROUPS:
         return Filtered("not_eligible_for_pay_subsidy")
     if o.type == "summer_job_youth" and not p.youth:
@@ -256,23 +265,32 @@ def _skills_value(p: Profile, a: Asked) -> float:
     return sum(w * v for w, v in parts) / sum(w for w, _ in parts) if parts else 1.0
 
 
+def _languages_value(p: Profile, o: Opening) -> float:
+    if not o.languages:
+        return 1.0
+    # (at or above the level asked a margin is at least 0.75; below it only in a near view)
+    margins = [
+        max(0.0, min(1.0, 0.75 + 0.25 * (p.languages.get(c, 0) - m)))
+        for c, m in o.languages.items()
+    ]
+    return sum(margins) / len(margins)
+
+
 def score_opening(
-    p: Profile, o: Opening, weights: Weights, known: Asked | None = None
+    p: Profile, o: Opening, weights: Weights, known: Asked | None = None, levels: bool = True
 ) -> Explanation | Filtered:
-    """Participant x opening: hard filters, then the weighted factors (`known`: `asked(o)`)."""
+    """Participant x opening: hard filters, then the weighted factors (`known`: `asked(o)`).
+    `levels=False` leaves out the language-level filter (a near view, `language_gaps` saying
+    what is missing); the languages factor still counts the levels `p` has."""
     a = known or asked(o)
     has_req = [s for s in a.required if s in p.skills]
-    rejected = _opening_filter(p, o, bool(a.required) and not has_req)
+    rejected = _opening_filter(p, o, bool(a.required) and not has_req, levels)
     if rejected:
         return rejected
     has_nice = [s for s in a.nice if s in p.skills]
     missing = [s for s in a.required if s not in p.skills]
     skills_note = f"{len(has_req)}/{len(a.required)} required, {len(has_nice)}/{len(a.nice)} nice"
-    if o.languages:
-        margins = [min(1.0, 0.75 + 0.25 * (p.languages[c] - m)) for c, m in o.languages.items()]
-        languages = sum(margins) / len(margins)
-    else:
-        languages = 1.0
+    languages = _languages_value(p, o)
     location, location_note = location_value(p.municipality, o.municipality, o.remote)
     if not o.hours or o.hours in p.availability:
         availability, availability_note = 1.0, "available for these hours"

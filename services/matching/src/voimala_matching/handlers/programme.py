@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from voimala_contracts import CloudEvent
 from voimala_contracts.matching import Explanation
 from voimala_contracts.scheduling import OccurrenceInfo, SeriesScheduled
+from voimala_contracts.vocabulary import language_skill
 from voimala_kit.db import Connection
 
 from ..domain.next_steps import NextStep, Upcoming, next_steps
@@ -45,10 +46,24 @@ async def keep_series(deps: Deps, conn: Connection, data: SeriesScheduled, _: Cl
 
 
 async def steps_for(
-    deps: Deps, conn: Connection, explanations: Sequence[Explanation]
+    deps: Deps,
+    conn: Connection,
+    explanations: Sequence[Explanation],
+    languages: Sequence[Sequence[tuple[str, int, int]]] = (),
 ) -> list[list[NextStep]]:
-    """For each explanation, the upcoming occurrences that teach what it says is missing."""
-    if not any(e.missing_skills for e in explanations):
+    """For each explanation, the upcoming occurrences that teach what it says is missing: the
+    languages below the level asked first (`languages[i]`, a near view's gaps: series that
+    teach the language, e.g. the language café teaching "suomen kieli"), then the skills."""
+    missing = [
+        [
+            key
+            for c, _, _ in (languages[i] if i < len(languages) else ())
+            if (key := language_skill(c))
+        ]
+        + e.missing_skills
+        for i, e in enumerate(explanations)
+    ]
+    if not any(missing):
         return [[] for _ in explanations]
     upcoming = await occurrences.teaching_after(conn, deps.clock.now())
-    return [next_steps(e.missing_skills, upcoming) for e in explanations]
+    return [next_steps(keys, upcoming) for keys in missing]

@@ -16,7 +16,7 @@ from voimala_contracts.matching import Explanation
 from voimala_kit.db import Connection
 
 from ..domain.index import Ranked
-from ..domain.scoring import Filtered, norm, score_mentor, score_opening
+from ..domain.scoring import Filtered, language_gaps, norm, score_mentor, score_opening
 from ..domain.vocabulary import stored_forms
 from ..repository import mentors, openings, profiles
 from ..repository.mentors import MentorRow
@@ -57,6 +57,39 @@ async def top_openings(
     best = _by_uuid(deps.indexes.openings.top(profiles.to_scoring(profile), k))
     rows = await openings.many(conn, [oid for oid, _ in best])
     return [(rows[oid], e) for oid, e in best if oid in rows]
+
+
+Gaps = list[tuple[str, int, int]]
+
+
+async def near_candidates(
+    deps: Deps, conn: Connection, opening: OpeningRow, k: int
+) -> list[tuple[ProfileRow, Explanation, Gaps]]:
+    """The best k who miss the opening only by a language level (staff's near view)."""
+    await deps.indexes.sync(conn)
+    o = openings.to_scoring(opening)
+    best = _by_uuid(deps.indexes.profiles.near(o, k))
+    rows = await profiles.many(conn, [pid for pid, _ in best])
+    return [
+        (rows[pid], e, language_gaps(profiles.to_scoring(rows[pid]), o))
+        for pid, e in best
+        if pid in rows
+    ]
+
+
+async def near_openings(
+    deps: Deps, conn: Connection, profile: ProfileRow, k: int
+) -> list[tuple[OpeningRow, Explanation, Gaps]]:
+    """The best k open openings the participant misses only by a language level."""
+    await deps.indexes.sync(conn)
+    p = profiles.to_scoring(profile)
+    best = _by_uuid(deps.indexes.openings.near(p, k))
+    rows = await openings.many(conn, [oid for oid, _ in best])
+    return [
+        (rows[oid], e, language_gaps(p, openings.to_scoring(rows[oid])))
+        for oid, e in best
+        if oid in rows
+    ]
 
 
 async def candidates(
