@@ -264,6 +264,39 @@ async def phase_delivery(dsn: str, sink: Sink, service: Service, n: int) -> dict
     }
 
 
+#: Where an event's CPU goes: from the profiles of issue 18's change (py-spy on this bench,
+#: cProfile and statement counts with the handlers driven in the consumer's batch shape).
+WHERE = [
+    "### Where an event's CPU goes",
+    "",
+    "From profiles taken on 2026-12-02 on this machine while it was shared (py-spy on this "
+    "bench; cProfile with the rules' handlers driven over 3,000 events in the consumer's "
+    "batch shape; statements counted per event):",
+    "",
+    "- **Consumer path** (kit consumer -> rules -> template -> message rows): 5 statements "
+    "per event before (add the recipient, read it, one INSERT per message: in-app and "
+    "e-mail, the in-app message's `notification.sent` outbox row), 3 after (the participant "
+    "added and read in one statement, the event's messages in one multi-row INSERT, the "
+    "outbox row). Round trips were the largest item: 27 % of py-spy's samples were socket "
+    "writes to PostgreSQL, each `send()` costing 0.13-0.26 ms of the service's CPU on the "
+    "loaded machine. Rendering the fi/sv/en template (compiled once at start) is ~0.15 ms, "
+    "decoding the event (kit) ~0.1 ms, building the outbox event ~0.1 ms.",
+    "- **Delivery**: aiosmtplib's `sendmail` parsed both addresses twice with the `email` "
+    "package, and `email.header` encoded the subject: together more CPU than the SMTP "
+    "exchange (cProfile: 12.5 of 47 s in `Header.encode`, 8.6 s parsing addresses). The "
+    "envelope is now written out on the kept session and the subject encoded directly: "
+    "0.6-0.8 -> ~0.34 ms of CPU a message (delivery worker alone).",
+    "- **What stays per event**: 3 round trips inside the consumer's transaction. The kit's "
+    "consumer (`voimala_kit/consumer.py`) calls the handler once per event, so the service "
+    "cannot write a whole batch's messages in one statement; a `notification.sent` event per "
+    "in-app message and per e-mail (two outbox rows and two Kafka publishes an event); four "
+    "SMTP round trips an e-mail (MAIL, RCPT, DATA, the content: the client does no "
+    "PIPELINING); and, outside the service, PostgreSQL, Kafka and the SMTP sink on the same "
+    "two cores.",
+    "",
+]
+
+
 def _occurrence() -> OccurrenceInfo:
     starts = datetime.now(UTC) + timedelta(days=3)
     return OccurrenceInfo(
@@ -279,7 +312,9 @@ def _occurrence() -> OccurrenceInfo:
     )
 
 
-async def _produce(people: list[tuple[uuid.UUID, str]], rate: float) -> dict[str, float]:
+async def _produce(
+    people: list[tuple[uuid.UUID, str]], rate: float
+) -> tuple[dict[str, float], float]:
     """Offer one `registration.confirmed.v1` per person at a steady rate (open loop: an event
     is sent when it is due, whatever became of the ones before)."""
     configure_logging("bench", "WARNING")
@@ -302,14 +337,17 @@ async def _produce(people: list[tuple[uuid.UUID, str]], rate: float) -> dict[str
                 topics.EVENTS, event.to_json(), key=str(pid).encode(), headers=list(STRUCTURED)
             )
         await producer.flush()
+        offering = time.monotonic() - begun
     finally:
         await producer.stop()
-    return sent_at
+    return sent_at, offering
 
 
 def _generator(people: list[tuple[uuid.UUID, str]], rate: float, out: Any) -> None:
-    """The load generator, in a process of its own: its CPU is not the service's."""
-    out.put(asyncio.run(_produce(people, rate)))
+    """The load generator, in a process of its own: its CPU is not the service's (and is
+    told with what it sent)."""
+    sent_at, offering = asyncio.run(_produce(people, rate))
+    out.put((sent_at, offering, time.process_time()))
 
 
 async def phase_events(
@@ -322,11 +360,11 @@ async def phase_events(
     cpu0, started = service.cpu(), time.monotonic()
     child.start()
     meter = CpuMeter({**service.pids(), "generator": child.pid or 0, "sink": sink.pid})
-    sent_at: dict[str, float] = await receive(out, child, timeout=seconds * 3 + 60)
-    offered_for = time.monotonic() - started
+    sent_at, offered_for, generator_cpu = await receive(out, child, timeout=seconds * 3 + 60)
     child.join(10)
     await _wait(sink, list(sent_at), timeout=60.0 + seconds)
     cores = meter.cores()
+    cores["generator"] = generator_cpu / (time.monotonic() - started)
     cpu = service.cpu() - cpu0
     arrived = [a for a in sent_at if a in sink.arrived]
     latencies = [sink.arrived[a] - sent_at[a] for a in arrived]
@@ -335,6 +373,7 @@ async def phase_events(
         "rate": rate,
         "offered": len(sent_at) / offered_for,
         "seconds": seconds,
+        "duration": time.monotonic() - started,
         "p50": _pct(latencies, 50),
         "p99": _pct(latencies, 99),
         "max": max(latencies),
@@ -359,6 +398,27 @@ def _cores(e: dict[str, float]) -> str:
     roles = [k.removeprefix("cores_") for k in e if k.startswith("cores_")]
     own = [r for r in roles if r in ("service", "consumer", "delivery")]
     return ", ".join(f"{r} process {e['cores_' + r]:.2f}" for r in own)
+
+
+def _arithmetic(e: dict[str, float]) -> str:
+    """What the run's work costs per event, and so how many cores the target rate needs."""
+    per_event = {
+        name: e[f"cores_{part}"] * e["duration"] / e["n"] * 1000
+        for name, part in (
+            ("PostgreSQL", "postgres"),
+            ("Kafka", "kafka"),
+            ("sink", "sink"),
+            ("generator", "generator"),
+        )
+    }
+    per_event = {"service": e["cpu_ms"], **per_event}
+    total = sum(per_event.values())
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_event.items())
+    return (
+        f"Per event, ms of CPU: {parts}; {total:.2f} in all, so {TARGET_RATE:.0f} events/s "
+        f"need {total * TARGET_RATE / 1000:.2f} cores of the machine's {os.cpu_count()} "
+        f"(the service's processes {e['cpu_ms'] * TARGET_RATE / 1000:.2f})."
+    )
 
 
 def _verdict(e: dict[str, float]) -> str:
@@ -404,8 +464,8 @@ def _write(delivery: dict[str, float], phases: list[dict[str, float]], split: bo
             f"({delivery['rate']:.0f} msg/s). Cores used meanwhile: "
             f"{_cores(e)}, PostgreSQL {e['cores_postgres']:.2f}, Kafka "
             f"{e['cores_kafka']:.2f}, sink {e['cores_sink']:.2f}, generator "
-            f"{e.get('cores_generator', 0.0):.2f}, other {e['cores_other']:.2f} "
-            f"(machine busy {e['cores_busy']:.2f} of {os.cpu_count()})."
+            f"{e['cores_generator']:.2f}, other {e['cores_other']:.2f} "
+            f"(machine busy {e['cores_busy']:.2f} of {os.cpu_count()}). {_arithmetic(e)}"
             for e in phases
         ),
         "",
@@ -413,10 +473,12 @@ def _write(delivery: dict[str, float], phases: list[dict[str, float]], split: bo
         "all were queued: it measures the drain, not a single message). The others are the "
         "whole path: Kafka -> consumer (inbox, rules, template, message rows) -> delivery "
         "worker -> SMTP `250`, at a steady offered rate (open loop), the latency from the "
-        "event's time to the sink's `250`. Service CPU/event is the service process's CPU "
-        "(user + system) over the phase divided by its messages: consumer, relay and delivery "
-        "together. Lost: an event whose e-mail never arrived; doubled: one that arrived twice.",
+        "event's time to the sink's `250`. Service CPU/event is the service processes' CPU "
+        "(user + system) over the phase divided by the e-mails that arrived: consumer, relays "
+        "and delivery together. Lost: an event whose e-mail never arrived; doubled: one that "
+        "arrived twice.",
         "",
+        *WHERE,
     ]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines), encoding="utf-8")
