@@ -177,6 +177,8 @@ def _free_port() -> int:
 
 
 def _pct(values: list[float], p: float) -> float:
+    if not values:  # nothing arrived: the table says so (lost), the run goes on
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
@@ -255,7 +257,7 @@ async def phase_delivery(dsn: str, sink: Sink, service: Service, n: int) -> dict
     times = [sink.arrived[a] for _, a in people if a in sink.arrived]
     return {
         "n": n,
-        "rate": len(times) / (max(times) - started),
+        "rate": len(times) / (max(times, default=started + 1) - started),
         "p50": _pct([t - started for t in times], 50),
         "p99": _pct([t - started for t in times], 99),
         "lost": n - len(times),
@@ -376,7 +378,7 @@ async def phase_events(
         "duration": time.monotonic() - started,
         "p50": _pct(latencies, 50),
         "p99": _pct(latencies, 99),
-        "max": max(latencies),
+        "max": max(latencies, default=float("nan")),
         "lost": len(sent_at) - len(arrived),
         "doubled": sum(1 for a in sent_at if sink.copies.get(a, 0) > 1),
         "cpu_ms": cpu / max(1, len(arrived)) * 1000,
