@@ -57,7 +57,8 @@ async def _a_past_date_with_attendance(stack: Stack, month: str) -> None:
             """
             INSERT INTO occurrence (id, series_id, rule_date, starts_at, ends_at,
                 attendance_closed_at)
-            VALUES ($1, $2, $3, $4, $4 + interval '1 hour', $4 + interval '13 hours')
+            VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + interval '1 hour',
+                $4::timestamptz + interval '13 hours')
             """,
             oid,
             sid,
@@ -156,7 +157,7 @@ async def test_the_board_report_as_a_pdf_in_finnish_with_the_attendance(
     )
     assert await attendance_chart.locator("path").count() == 0
     desc = await attendance_chart.locator("desc").text_content() or ""
-    assert f"Osallistuneet {att_month['attended']}" in desc.split(";")[-1]
+    assert f"Tulleet {att_month['attended']}" in desc.split(";")[-1]
 
     # The PDF, through the page's link.
     link = page.get_by_role("link", name="Lataa raportti PDF-tiedostona (suomeksi)")
