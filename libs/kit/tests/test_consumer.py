@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from voimala_contracts import CloudEvent, new_event, topics
 from voimala_kit import Connection, Consumer, Database, Handler, TransientError
 from voimala_kit.kafka import ensure_topics, make_producer
@@ -261,3 +261,35 @@ async def test_a_fetch_over_partitions_is_one_transaction_each_key_in_order_once
         transactions = await conn.fetchval("SELECT count(DISTINCT xmin::text) FROM effect")
     # All was on the topic before the consumer started: fewer transactions than partitions.
     assert transactions < len(partitions)
+
+
+async def test_what_was_applied_is_committed_by_the_time_the_consumer_stops(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source, service = await _setup(kafka_bootstrap, new_topic)
+    consumer = _consumer(db, producer, kafka_bootstrap, service, source)
+    consumer._commit_every = 3600  # only an empty fetch or the stop commits after the first
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    for seq in range(30):
+        event = _sample(seq)
+        await producer.send_and_wait(source, event.to_json(), key=event.subject.encode())
+
+    async def applied() -> bool:
+        return len(await _effects(db)) == 30
+
+    await wait_for(applied, timeout=30)
+    stop.set()
+    await task
+
+    group = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=f"{service}-group", enable_auto_commit=False
+    )
+    await group.start()
+    try:
+        assert await group.committed(TopicPartition(source, 0)) == 30
+    finally:
+        await group.stop()

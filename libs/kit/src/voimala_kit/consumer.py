@@ -10,6 +10,7 @@ they last, holding the partition: order matters more than progress.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -86,6 +87,7 @@ class Consumer:
         backoff_cap: float = 30.0,
         max_attempts: int = 5,
         max_records: int = 500,
+        commit_every: float = 0.1,
         lag_every: float = 5.0,
         security: Mapping[str, Any] | None = None,
         keyring: Keyring | None = None,
@@ -103,6 +105,7 @@ class Consumer:
         self._backoff = (backoff_base, backoff_cap)
         self._max_attempts = max_attempts
         self._max_records = max_records
+        self._commit_every = commit_every
         self.dead_letter_topic = topics.dead_letter(service)
         self._stop = asyncio.Event()
         self._lag_every = lag_every
@@ -132,13 +135,7 @@ class Consumer:
         measuring = asyncio.Event()
         meter_task = asyncio.create_task(meter.run(measuring))
         try:
-            while not stop.is_set():
-                batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
-                if batches:
-                    await self.process_many(batches)
-                    await self.commit(
-                        consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                    )
+            await self._consume(consumer, stop)
         except Stopping:
             log.info("consumer.stopping_uncommitted")
         finally:
@@ -147,6 +144,28 @@ class Consumer:
             meter_task.cancel()
             await consumer.stop()
             log.info("consumer.stopped")
+
+    async def _consume(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
+        """Fetch, apply, commit the offsets of what the database has committed.
+
+        Under load offsets go at most every `commit_every` seconds (each commit is a Kafka
+        round trip on the consumer's path and a write on the broker); a crash then re-reads at
+        most that much, which the inbox absorbs. What is pending is committed as soon as a
+        fetch comes back empty, and before stopping.
+        """
+        loop = asyncio.get_running_loop()
+        pending: dict[TopicPartition, int] = {}
+        committed_at = -math.inf
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
+            if batches:
+                await self.process_many(batches)
+                pending.update({tp: records[-1].offset + 1 for tp, records in batches.items()})
+            if pending and (not batches or loop.time() - committed_at >= self._commit_every):
+                await self.commit(consumer, pending)
+                pending, committed_at = {}, loop.time()
+        if pending:
+            await self.commit(consumer, pending)
 
     async def commit(
         self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
