@@ -1,12 +1,17 @@
-"""Benchmark: GET /participants/{id} and the filtered list over 100,000 participants.
+"""Benchmark: GET /participants/{id} beside its bound, and the filtered list at its target
+rate, over 100,000 participants (issue 18, targets 2 and 5).
 
-Starts the participants service as a real process (or several replicas) on the local
-infrastructure with a fresh database, loads 100,000 fictional participants into it, then
-drives HTTP load from separate generator processes and writes the numbers as the section
-`participants_api` of docs/benchmarks/participants.md.
+Starts the participants service as real processes (two replicas by default) on the local
+infrastructure with a fresh database, loads 100,000 fictional participants into it, and
+beside it the bound of the read, `bench/bareapp.py` (bare Starlette + asyncpg, the same read
+and audit row in one statement). Then, with wrk (C) as the load: the read on one service
+process and on one bare process (their ratio must reach 0.7), the list on every replica; then
+the list at 1,200 pages/s offered on a fixed schedule (`bench/openloop.py`; p99 <= 50 ms).
+Writes targets, bounds, ratios and CPU per request into the section `participants_api.r<n>.c<m>`
+of docs/benchmarks/participants.md. About 3 minutes.
 
-    .venv/bin/python bench/participants_api.py [--participants 100000] [--seconds 20]
-        [--concurrency 32] [--replicas 1] [--generators 1]
+    .venv/bin/python bench/participants_api.py [--participants 100000] [--seconds 15]
+        [--concurrency 32] [--replicas 2] [--only-get] [--pause SECONDS]
 """
 
 from __future__ import annotations
@@ -771,9 +776,9 @@ def _render_head(args: argparse.Namespace, pg: str, load: str, rep: Report) -> l
         f"(`python -m voimala_participants`, {args.replicas} replica(s), uvicorn, one event "
         "loop each) with relay and consumer running. The bound, `bench/bareapp.py`: a bare "
         "Starlette app on uvicorn (the same uvloop and httptools), the same columns read and "
-        "the same audit row written in one statement, orjson, no auth, no middleware; as many "
-        "processes as replicas, on the same database, measured right after the service with "
-        "the same load. Load: "
+        "the same audit row written in one statement, orjson, no auth, no middleware, on the "
+        "same database. The read is measured on one service process, then on one bare process "
+        "with the same load; the list on every replica. Load: "
         + (
             f"wrk (C; one per replica, {args.concurrency} connections in all, keep-alive)"
             if args.load == "wrk"
@@ -798,7 +803,7 @@ def _render(args: argparse.Namespace, pg: str, load: str, rep: Report) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r, names in (
-        ("get, the service", rep.service_get, rep.services),
+        ("get, the service", rep.service_get, rep.services[:1]),
         ("get, the bare app", rep.bare_get, rep.bares),
         ("list, the service", rep.listed, rep.services),
     ):
@@ -853,12 +858,14 @@ def _say(label: str, r: ScenarioResult, names: list[str]) -> None:
     )
 
 
-async def _measure(args: argparse.Namespace, target: Target, bare: Target) -> Report:
+async def _measure(args: argparse.Namespace, one: Target, bare: Target, target: Target) -> Report:
+    """The read on one service process, then on one bare process; the list on every
+    replica, as fast as it goes and then at the target rate."""
     run = _scenario_wrk if args.load == "wrk" else _scenario
     services, bares = list(target.pids), list(bare.pids)
     print(f"get, the service: {args.seconds} s ...", flush=True)
-    service_get = await run("get", target, args)
-    _say("the service", service_get, services)
+    service_get = await run("get", one, args)
+    _say("the service", service_get, services[:1])
     await _settle()
     print(f"get, the bare app: {args.seconds} s ...", flush=True)
     bare_get = await run("get", bare, args)
@@ -898,7 +905,9 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.to_thread(_wait_ready, replica)
         print(f"seeding {args.participants:,} participants ...", flush=True)
         ids = await _seed(dsn, args.participants)
-        bares = [_start_bare(dsn, args.pool) for _ in range(args.replicas)]
+        # One bare process beside one service process: the read is compared process for
+        # process (the list below loads every replica).
+        bares = [_start_bare(dsn, args.pool)]
         for bare in bares:
             await asyncio.to_thread(_wait_answers, bare, f"/participants/{ids[0]}")
         token = issue_token(private.read_bytes(), role="coordinator", subject="bench")
@@ -919,7 +928,8 @@ async def main(args: argparse.Namespace) -> None:
         if args.pause:
             print(f"service pids {target.pids}, bare {bound.pids}; waiting", flush=True)
             await asyncio.sleep(args.pause)
-        report = await _measure(args, target, bound)
+        one = Target(target.urls[:1], token, ids, {"service-0": replicas[0].process.pid}, dsn)
+        report = await _measure(args, one, bound, target)
         if args.only_get:
             return
         doc = write_section("participants", _section(args), _render(args, pg, load, report))
@@ -934,7 +944,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="service processes for the list (the read: one)"
+    )
     parser.add_argument("--generators", type=int, default=1)
     parser.add_argument("--pool", type=int, default=10, help="database connections per replica")
     parser.add_argument(

@@ -59,7 +59,9 @@ async def _caller(request: Request, roles: tuple[str, ...]) -> Principal | None:
 
 
 async def _purpose(request: Request) -> str:
-    return await read_purpose(request.headers.get("x-purpose"), request.query_params.get("purpose"))
+    # No query string (a plain read): no query parameters to parse.
+    asked = request.query_params.get("purpose") if request.scope["query_string"] else None
+    return await read_purpose(request.headers.get("x-purpose"), asked)
 
 
 async def read_args(request: Request, params: dict[str, str]) -> dict[str, Any] | None:
