@@ -46,6 +46,7 @@ class Stage:
     events: int = 0
     seconds: float = 0.0
     commit_seconds: float = 0.0  # the consumer's Kafka offset commits
+    commits: int = 0
 
     def add(self, events: int, seconds: float) -> None:
         self.rounds += 1
@@ -126,6 +127,7 @@ class TimedConsumer(Consumer):
         started = time.perf_counter()
         await super().commit(consumer, offsets)
         self.stage.commit_seconds += time.perf_counter() - started
+        self.stage.commits += 1
 
 
 def freeze() -> None:

@@ -136,7 +136,8 @@ async def main(argv: list[str]) -> None:
             "poll 0.25 s, woken in-process after an outbox commit, 10 ms gathering between "
             "busy batches, VACUUM of the outbox every 2,000 published rows",
             "Consumer": "kit defaults: up to 500 records per fetch, one transaction per "
-            "fetch (all partitions), their offsets committed after it in one request",
+            "fetch (all partitions), offsets committed after it in one request, at most "
+            "every 0.1 s while busy",
         },
         machine=machine(version, load),
         database=database,
