@@ -6,7 +6,6 @@ import json
 import uuid
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -78,63 +77,34 @@ SELECT * FROM found
 """  # noqa: S608 - constant columns
 _EXISTS = "SELECT EXISTS (SELECT 1 FROM participant WHERE id = $1)"
 _BY_EMAIL = "SELECT id FROM participant WHERE lower(email) = lower($1)"
-# The list: one statement per combination of the filters given, holding only their conditions
-# (made once, `_page_statement`). With every filter in one statement as `$n IS NULL OR ...`,
-# PostgreSQL's generic plan for it is a full sort (150 ms), so it planned every page anew:
-# half of the database's CPU per page. A statement of its own conditions plans once and
-# takes its index (status, target group) in the list's order.
-#
-# Each condition, in the order of `_CONDITIONS`, with `{}` for its parameters. Youth compares
-# the birth data with the domain's `youth_limit` of the day (born after that date, or, with
-# only the year known, after that year): the rule is decided there.
-_CONDITIONS = {
-    "after": "(created_at, id) > ({}::timestamptz, {}::uuid)",
-    "status": "status = {}::text",
-    "target_group": "target_group = {}::text",
-    "language": "languages @> {}::jsonb",
-    "language_level": """EXISTS (
+# Youth compares the birth data with the domain's `youth_limit` of the day ($9: born after that
+# date, $17: or, with only the year known, after that year): the rule is decided there.
+_PAGE = PARTICIPANTS.select("""
+WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
+  AND ($3::text IS NULL OR status = $3)
+  AND ($4::text IS NULL OR target_group = $4)
+  AND ($5::jsonb IS NULL OR languages @> $5)
+  AND ($15::text IS NULL OR EXISTS (
         SELECT 1 FROM jsonb_array_elements(languages) AS l
-        WHERE l->>'code' = {}::text
-          AND array_position({}::text[], l->>'level') >= array_position({}::text[], {}::text))""",
-    "skill": "skills @> ARRAY[{}::text]",
-    "text": "search @@ to_tsquery('simple', {}::text)",
-    "youth": """{}::boolean = (
-        CASE WHEN birth_date IS NOT NULL THEN birth_date > {}::date
-             WHEN birth_year IS NOT NULL THEN birth_year > {}::integer
-             ELSE false END)""",
-}
+        WHERE l->>'code' = $5::jsonb->0->>'code'
+          AND array_position($16::text[], l->>'level') >= array_position($16::text[], $15)))
+  AND ($6::text IS NULL OR skills @> ARRAY[$6])
+  AND ($7::text IS NULL OR search @@ to_tsquery('simple', $7))
+  AND ($8::boolean IS NULL OR $8 = (
+        CASE WHEN birth_date IS NOT NULL THEN birth_date > $9::date
+             WHEN birth_year IS NOT NULL THEN birth_year > $17::integer
+             ELSE false END))
+ORDER BY created_at, id
+LIMIT $10
+""")
 # The page is read one row longer than asked (to know if more follow); only the rows shown
-# are audited, in the statement that reads them.
-_AUDIT_PAGE = """
-WITH page AS ({page}),
-audited AS ({audit}
-    SELECT ${actor}, ${roles}, id, 'list', ${purpose}
-    FROM (SELECT id FROM page ORDER BY created_at, id LIMIT ${shown}) s)
+# are audited.
+_PAGE_AUDITED = f"""
+WITH page AS ({_PAGE}),
+audited AS ({_AUDIT}
+    SELECT $12, $13, id, 'list', $14 FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $11) s)
 SELECT * FROM page ORDER BY created_at, id
-"""
-
-
-@lru_cache(maxsize=256)
-def _page_statement(given: tuple[str, ...], arity: tuple[int, ...]) -> str:
-    """The audited page statement for the conditions `given` (names of `_CONDITIONS`, each
-    taking `arity` parameters), numbered from $1 in that order; then the limit, the rows
-    shown, the actor, their roles and the purpose."""
-    n = 0
-    where = []
-    for name, count in zip(given, arity, strict=True):
-        where.append(_CONDITIONS[name].format(*(f"${n + i + 1}" for i in range(count))))
-        n += count
-    tail = ("WHERE " + "\n  AND ".join(where) + "\n" if where else "") + (
-        f"ORDER BY created_at, id LIMIT ${n + 1}"
-    )
-    return _AUDIT_PAGE.format(
-        page=PARTICIPANTS.select(tail),
-        audit=_AUDIT,
-        shown=n + 2,
-        actor=n + 3,
-        roles=n + 4,
-        purpose=n + 5,
-    )
+"""  # noqa: S608 - constant columns
 
 
 def _row(record: asyncpg.Record) -> ParticipantRow:
@@ -235,32 +205,6 @@ def _tsquery(text: str) -> str | None:
     return " & ".join(terms[:8]) or None
 
 
-def _conditions(
-    after: tuple[datetime, uuid.UUID] | None, filters: Filters, today: date
-) -> dict[str, tuple[object, ...]]:
-    """The conditions of the filters given, each with its parameters."""
-    found: dict[str, tuple[object, ...]] = {}
-    if after is not None:
-        found["after"] = after
-    if filters.status is not None:
-        found["status"] = (filters.status,)
-    if filters.target_group is not None:
-        found["target_group"] = (filters.target_group,)
-    if filters.language:
-        found["language"] = (json.dumps([{"code": filters.language}]),)
-        if filters.language_level is not None:
-            levels = list(CEFR_ORDER)
-            found["language_level"] = (filters.language, levels, levels, filters.language_level)
-    if filters.skill is not None:
-        found["skill"] = (filters.skill,)
-    if filters.text and (query := _tsquery(filters.text)) is not None:
-        found["text"] = (query,)
-    if filters.youth is not None:
-        youth = youth_limit(today)
-        found["youth"] = (filters.youth, youth.born_after, youth.year_after)
-    return found
-
-
 async def page(
     conn: Connection,
     after: tuple[datetime, uuid.UUID] | None,
@@ -271,10 +215,27 @@ async def page(
 ) -> list[ParticipantRow]:
     """Up to `limit` + 1 rows (the extra one says a next page exists); `limit` of them are
     audited."""
-    found = _conditions(after, filters, today)
-    statement = _page_statement(tuple(found), tuple(len(v) for v in found.values()))
-    values = [v for params in found.values() for v in params]
+    created, pid = after or (None, None)
+    language = json.dumps([{"code": filters.language}]) if filters.language else None
+    youth = youth_limit(today)
     records = await conn.fetch(
-        statement, *values, limit + 1, limit, reader.actor, reader.roles, reader.purpose
+        _PAGE_AUDITED,
+        created,
+        pid,
+        filters.status,
+        filters.target_group,
+        language,
+        filters.skill,
+        _tsquery(filters.text) if filters.text else None,
+        filters.youth,
+        youth.born_after,
+        limit + 1,
+        limit,
+        reader.actor,
+        reader.roles,
+        reader.purpose,
+        filters.language_level,
+        list(CEFR_ORDER),
+        youth.year_after,
     )
     return [_row(r) for r in records]
