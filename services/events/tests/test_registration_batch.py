@@ -148,7 +148,7 @@ async def test_a_batch_that_fails_is_tried_again_one_by_one(
 
     async def fails_once(*args: Any) -> Any:
         if not failed:
-            failed.append(len(args[3]))
+            failed.append(len(args[2]))
             await real(*args)  # written, then rolled back by the failure
             raise RuntimeError("a batch failing as a whole")
         return await real(*args)
@@ -165,3 +165,37 @@ async def test_a_batch_that_fails_is_tried_again_one_by_one(
     assert sorted(str(r["id"]) for r in rows) == sorted(r.json()["id"] for r in results)
     assert await db.fetchval("SELECT confirmed FROM occurrence WHERE id = $1", uuid.UUID(occ)) == 3
     assert len(await _events(db, occ)) == 8
+
+
+async def test_one_batch_takes_several_occurrences_each_with_its_own_seats(
+    client: httpx.AsyncClient, staff: dict[str, str], db: asyncpg.Connection
+) -> None:
+    occs = [await _occurrence(client, staff, seats=seats) for seats in (2, 5, 0)]
+    asked = [(occs[i % 3], i) for i in range(60)]
+
+    results = await asyncio.gather(
+        *(client.post(f"/occurrences/{o}/registrations", json=guest(i)) for o, i in asked)
+    )
+
+    assert all(r.status_code == 201 for r in results), [r.text for r in results][:3]
+    bodies = {r.json()["id"]: r.json() for r in results}
+    started: dict[str, set[Any]] = {}
+    for occ, seats in zip(occs, (2, 5, 0), strict=True):
+        rows = await db.fetch(
+            "SELECT id, status, created_at FROM registration WHERE occurrence_id = $1 "
+            "ORDER BY arrival",
+            uuid.UUID(occ),
+        )
+        assert len(rows) == 20
+        assert [r["status"] for r in rows] == ["confirmed"] * seats + ["waitlisted"] * (20 - seats)
+        assert [bodies[str(r["id"])]["position"] for r in rows[seats:]] == list(
+            range(1, 21 - seats)
+        )
+        counted = await db.fetchval(
+            "SELECT confirmed FROM occurrence WHERE id = $1", uuid.UUID(occ)
+        )
+        assert counted == seats
+        started[occ] = {r["created_at"] for r in rows}
+        assert len(await _events(db, occ)) == 20
+    # Some transaction registered people for more than one of the occurrences.
+    assert started[occs[0]] & started[occs[1]]

@@ -3,14 +3,16 @@
 Every registration of one occurrence must take the occurrence's row lock in turn (the seat
 count read is the seat count written), so registrations of a popular occurrence one
 transaction each run no faster than one lock hold plus one commit after another
-(bench/events_registration.py measures that bound). Here each request joins its
-occurrence's queue in this process; one task takes everything waiting for that occurrence
-and registers it in ONE transaction under ONE lock, in the order the requests arrived, then
-answers each request with its own outcome; what arrived meanwhile is the next batch. Seats,
-the waitlist's order (arrival is drawn in queue order, under the lock), duplicates and one
-event per registration are exactly as one by one; a refusal (duplicate, erased, closed) is
-that request's alone. Should a batch fail as a whole, its transaction is rolled back and each
-of its registrations is tried again alone (handlers/registrations.register).
+(bench/events_registration.py measures that bound). Here each request joins this process's
+queue; one task takes everything waiting and registers it in ONE transaction, locking each
+occurrence concerned once (in id order, as every change of registrations locks them), in the
+order the requests arrived, then answers each request with its own outcome; what arrived
+meanwhile is the next batch. Seats, the waitlist's order (arrivals are drawn in queue order,
+under the locks), duplicates and one event per registration are exactly as one by one; a
+refusal (duplicate, erased, closed) is that request's alone. Should a batch fail as a whole
+(a deadlock with a change locking occurrences in another order, say), its transaction is
+rolled back and each of its registrations is tried again alone
+(handlers/registrations.register).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -119,7 +121,10 @@ def _open_now(deps: Deps, occ: Occurrence) -> Exception | None:
 
 
 def _accept(
-    occ: Occurrence, asks: list[Ask], live: dict[str, uuid.UUID], outcomes: list[Outcome | None]
+    occs: dict[uuid.UUID, Occurrence],
+    asks: list[Ask],
+    live: dict[tuple[uuid.UUID, str], uuid.UUID],
+    outcomes: list[Outcome | None],
 ) -> list[int]:
     """Which of the asks are registered (by index, in arrival order); the rest refused."""
     taken = dict(live)
@@ -127,96 +132,116 @@ def _accept(
     for i, a in enumerate(asks):
         if outcomes[i] is not None:
             continue
-        if a.key in taken:
+        held = (a.cmd.occurrence_id, a.key)
+        if held in taken:
             outcomes[i] = conflict(
                 "this person already holds a registration for the occurrence",
                 title="Already registered",
-                existing_registration_id=str(taken[a.key]),
+                existing_registration_id=str(taken[held]),
             )
-        elif occ.slot_minutes is not None:
+        elif occs[a.cmd.occurrence_id].slot_minutes is not None:
             outcomes[i] = invalid("slot_start", "the occurrence has bookable slots: choose one")
         else:
-            taken[a.key] = a.registration_id
+            taken[held] = a.registration_id
             accepted.append(i)
     return accepted
 
 
 @dataclass
-class _Batch:
-    """The registrations one transaction makes: rows, then events and answers."""
+class _Seats:
+    """One occurrence's seats and waitlist as the batch fills them, in arrival order."""
 
     occ: Occurrence
-    #: In arrival order, and where each stands among the batch's outcomes.
-    asks: list[Ask]
-    where: list[int]
-    #: How many were on the waitlist before.
-    ahead: int
-    rows: list[batch.NewRegistration] = field(default_factory=list)
+    free: int
+    waiting: int
 
-    def add(self, a: Ask, seat: bool) -> None:
-        self.rows.append(
-            batch.NewRegistration(
-                id=a.registration_id,
-                participant_id=a.participant_id,
-                guest=a.cmd.guest,
-                person_key=a.key,
-                cancel_token=_digest(a.token) if a.token else None,
-                status="confirmed" if seat else "waitlisted",
-                created_by=a.who.subject if a.who else None,
-            )
-        )
+    def take(self) -> int | None:
+        """A seat (None), or the next place on the waitlist."""
+        if self.free > 0:
+            self.free -= 1
+            return None
+        self.waiting += 1
+        return self.waiting
+
+
+def _row(a: Ask, occ: Occurrence, position: int | None, due: datetime) -> batch.NewRegistration:
+    return batch.NewRegistration(
+        id=a.registration_id,
+        occurrence_id=occ.id,
+        participant_id=a.participant_id,
+        guest=a.cmd.guest,
+        person_key=a.key,
+        cancel_token=_digest(a.token) if a.token else None,
+        status="confirmed" if position is None else "waitlisted",
+        created_by=a.who.subject if a.who else None,
+        reminded_at=due if position is None else None,
+    )
 
 
 async def _locked(
-    deps: Deps, conn: Connection, occurrence_id: uuid.UUID, asks: list[Ask]
-) -> tuple[Occurrence | None, list[Outcome | None]]:
-    """Erased participants held off, the occurrence locked; each ask's refusal so far."""
+    deps: Deps, conn: Connection, asks: list[Ask]
+) -> tuple[dict[uuid.UUID, Occurrence], list[Outcome | None]]:
+    """Erased participants held off, the occurrences locked (in id order, as every change of
+    registrations takes them); each ask's refusal so far."""
     outcomes: list[Outcome | None] = [None] * len(asks)
     named = sorted({a.participant_id for a in asks if a.participant_id is not None})
     erased = await batch.hold_participants(conn, named)
+    ids = sorted({a.cmd.occurrence_id for a in asks})
+    occs = await occurrences.get_many(conn, ids, lock=True)
     for i, a in enumerate(asks):
+        occ = occs.get(a.cmd.occurrence_id)
         if a.participant_id in erased:
             outcomes[i] = conflict(
                 "the participant's data has been erased", title="Participant erased"
             )
-    occ = await occurrences.get(conn, occurrence_id, lock=True)
-    if occ is None:
-        return None, [o or not_found("occurrence") for o in outcomes]
-    for i, a in enumerate(asks):
-        outcomes[i] = outcomes[i] or _refusal(occ, a, _open_now(deps, occ))
-    return occ, outcomes
+        elif occ is None:
+            outcomes[i] = not_found("occurrence")
+        else:
+            outcomes[i] = _refusal(occ, a, _open_now(deps, occ))
+    return occs, outcomes
 
 
-async def register_many(
-    deps: Deps, conn: Connection, occurrence_id: uuid.UUID, asks: list[Ask]
-) -> list[Outcome]:
-    """Register the asks for one occurrence in the caller's transaction, in their order:
+async def register_many(deps: Deps, conn: Connection, asks: list[Ask]) -> list[Outcome]:
+    """Register the asks in the caller's transaction, in their order: on each occurrence
     confirmed while seats remain, then waitlisted; each answered or refused alone."""
-    occ, outcomes = await _locked(deps, conn, occurrence_id, asks)
-    if occ is None:
-        return [o for o in outcomes if o is not None]
-    live, ahead = await batch.live_ids(conn, occ.id, [a.key for a in asks])
-    accepted = _accept(occ, asks, live, outcomes)
-    if accepted:
-        await _register(
-            deps, conn, _Batch(occ, [asks[i] for i in accepted], accepted, ahead), outcomes
-        )
+    occs, outcomes = await _locked(deps, conn, asks)
+    pending = [(a.cmd.occurrence_id, a.key) for a, o in zip(asks, outcomes, strict=True) if not o]
+    if pending:
+        held = await batch.holders(conn, pending)
+        accepted = _accept(occs, asks, held.live, outcomes)
+        if accepted:
+            await _register(
+                deps, conn, occs, held.waiting, [(i, asks[i]) for i in accepted], outcomes
+            )
     return [o for o in outcomes if o is not None]
 
 
 async def _register(
-    deps: Deps, conn: Connection, work: _Batch, outcomes: list[Outcome | None]
+    deps: Deps,
+    conn: Connection,
+    occs: dict[uuid.UUID, Occurrence],
+    waiting: dict[uuid.UUID, int],
+    asks: list[tuple[int, Ask]],
+    outcomes: list[Outcome | None],
 ) -> None:
-    occ, asks = work.occ, work.asks
-    free = max(0, occ.capacity - occ.confirmed) if occ.capacity is not None else 0
-    seats = min(free, len(asks))
-    for n, a in enumerate(asks):
-        work.add(a, n < seats)
-    due = max(occ.starts_at - deps.reminder_lead, deps.clock.now())
-    arrivals, created = await batch.add_many(conn, occ.id, work.rows, due)
-    for n, (a, row) in enumerate(zip(asks, work.rows, strict=True)):
+    now = deps.clock.now()
+    seats = {
+        o.id: _Seats(
+            o,
+            max(0, o.capacity - o.confirmed) if o.capacity is not None else 0,
+            waiting.get(o.id, 0),
+        )
+        for o in occs.values()
+    }
+    places = [seats[a.cmd.occurrence_id].take() for _, a in asks]
+    rows = []
+    for (_, a), position in zip(asks, places, strict=True):
+        occ = occs[a.cmd.occurrence_id]
+        rows.append(_row(a, occ, position, max(occ.starts_at - deps.reminder_lead, now)))
+    arrivals, created = await batch.add_many(conn, rows)
+    for n, ((i, a), row, position) in enumerate(zip(asks, rows, places, strict=True)):
+        occ = occs[row.occurrence_id]
         reg = _registration(occ, row, arrivals[n], created)
-        position = None if n < seats else work.ahead + n - seats + 1
         fields = _event_fields(occ, reg)
         event = (
             RegistrationConfirmed(**fields)
@@ -225,8 +250,8 @@ async def _register(
         )
         with a.context():  # the event carries its own request's ids
             await deps.outbox.add(conn, event, subject=str(occ.id))
-        outcomes[work.where[n]] = Registered(reg, position, a.token)
-    await _audit(conn, asks)
+        outcomes[i] = Registered(reg, position, a.token)
+    await _audit(conn, [a for _, a in asks])
 
 
 def _registration(
@@ -259,7 +284,11 @@ async def register_alone(deps: Deps, conn: Connection, a: Ask) -> Registered:
     return done
 
 
-#: What waits for an occurrence's next batch (Deps.registrar).
+#: Every occurrence's registrations wait in one queue: one transaction takes them all, however
+#: many occurrences they are for (spread over 20, batches per occurrence stay small).
+_EVERY = uuid.UUID(int=0)
+
+#: What waits for the next batch (Deps.registrar).
 Registrar = Batcher[uuid.UUID, Ask, Registered]
 
 
@@ -269,11 +298,11 @@ async def register_queued(
     """Register behind those that arrived before, in the occurrence's next batch."""
 
     async def run(asks: list[Ask]) -> list[Outcome]:
-        return await _run(db, deps, cmd.occurrence_id, asks)
+        return await _run(db, deps, asks)
 
     ask = ask_for(cmd, who)
     await _make_key(deps, ask)
-    done: Registered = await deps.registrar.submit(cmd.occurrence_id, ask, run)
+    done: Registered = await deps.registrar.submit(_EVERY, ask, run)
     return done
 
 
@@ -286,13 +315,11 @@ async def _make_key(deps: Deps, ask: Ask) -> None:
         await keyring.seal(f"{GUEST_KEY}{ask.registration_id}", {})
 
 
-async def _run(
-    db: Database, deps: Deps, occurrence_id: uuid.UUID, asks: list[Ask]
-) -> list[Outcome]:
+async def _run(db: Database, deps: Deps, asks: list[Ask]) -> list[Outcome]:
     """The batch in one transaction; should it fail as a whole, each registration alone."""
     try:
         async with db.transaction() as conn:
-            return await register_many(deps, conn, occurrence_id, asks)
+            return await register_many(deps, conn, asks)
     except Exception:  # rolled back: each is tried again alone
         log.warning("registration_batch_failed", size=len(asks), exc_info=True)
     outcomes: list[Outcome] = []

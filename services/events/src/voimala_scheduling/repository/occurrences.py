@@ -118,9 +118,15 @@ async def get(
 
 
 async def get_many(
-    conn: Connection, occurrence_ids: list[uuid.UUID]
+    conn: Connection, occurrence_ids: list[uuid.UUID], *, lock: bool = False
 ) -> dict[uuid.UUID, Occurrence]:
-    rows = await conn.fetch(SELECT + " WHERE o.id = ANY($1::uuid[])", occurrence_ids)
+    """By id; `lock`: each locked, in id order (as every change of registrations takes them)."""
+    rows = await conn.fetch(
+        SELECT
+        + " WHERE o.id = ANY($1::uuid[])"
+        + (" ORDER BY o.id FOR UPDATE OF o" if lock else ""),
+        occurrence_ids,
+    )
     return {occ.id: occ for occ in map(_load, rows)}
 
 

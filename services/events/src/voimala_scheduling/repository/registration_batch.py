@@ -18,34 +18,36 @@ SELECT count(pg_advisory_xact_lock_shared(hashtextextended(p, 7305115)))
 FROM (SELECT p FROM unnest($1::text[]) AS p ORDER BY p) AS held
 """
 _ERASED = "SELECT participant_id FROM erased_participants WHERE participant_id = ANY($1::uuid[])"
-# Who of them already holds a live registration, and how many wait already (one round trip).
+# Who of them already holds a live registration, and how many wait already on each occurrence
+# (one round trip).
 _LIVE = """
-SELECT (SELECT count(*) FROM registration WHERE occurrence_id = $1 AND status = 'waitlisted')
-           AS waiting,
-       COALESCE(array_agg(person_key), '{}') AS keys, COALESCE(array_agg(id), '{}') AS ids
-FROM registration
-WHERE occurrence_id = $1 AND person_key = ANY($2::text[]) AND status <> 'cancelled'
+SELECT r.occurrence_id, r.person_key, r.id, 0::bigint AS waiting
+FROM unnest($1::uuid[], $2::text[]) AS k(occurrence_id, person_key)
+JOIN registration r ON r.occurrence_id = k.occurrence_id AND r.person_key = k.person_key
+WHERE r.status <> 'cancelled'
+UNION ALL
+SELECT occurrence_id, NULL, NULL, count(*) FROM registration
+WHERE occurrence_id = ANY($3::uuid[]) AND status = 'waitlisted'
+GROUP BY occurrence_id
 """
 _ARRIVALS = "SELECT nextval('registration_arrival') FROM generate_series(1, $1)"
-# The rows, the seat counter and the confirmed ones' reminders in one statement (the
+# The rows, the seat counters and the confirmed ones' reminders in one statement (the
 # reminders' foreign key is checked at the statement's end, when the rows are there).
 _INSERT = """
 WITH added AS (
     INSERT INTO registration (id, occurrence_id, participant_id, guest_name, guest_email,
         guest_phone, guest_language, person_key, cancel_token, status, arrival, created_by)
-    SELECT r.id, $1, r.participant_id, r.guest_name, r.guest_email, r.guest_phone,
-        r.guest_language, r.person_key, r.cancel_token, r.status, r.arrival, r.created_by
-    FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[])
-        AS r(id, participant_id, guest_name, guest_email, guest_phone, guest_language,
-             person_key, cancel_token, status, arrival, created_by)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+        $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[])
     RETURNING created_at
 ), seats AS (
-    UPDATE occurrence SET confirmed = confirmed + cardinality($13::uuid[])
-    WHERE id = $1 AND cardinality($13::uuid[]) > 0
+    UPDATE occurrence o SET confirmed = o.confirmed + s.n
+    FROM unnest($13::uuid[], $14::int[]) AS s(id, n)
+    WHERE o.id = s.id
 ), reminded AS (
     INSERT INTO reminder (id, registration_id, due_at)
-    SELECT gen_random_uuid(), r, $14 FROM unnest($13::uuid[]) AS r
+    SELECT gen_random_uuid(), x.registration_id, x.due_at
+    FROM unnest($15::uuid[], $16::timestamptz[]) AS x(registration_id, due_at)
     ON CONFLICT (registration_id) DO UPDATE SET due_at = EXCLUDED.due_at, dropped_at = NULL
         WHERE reminder.sent_at IS NULL
 )
@@ -58,12 +60,15 @@ class NewRegistration:
     """One row to insert; its arrival is drawn under the occurrence's lock."""
 
     id: uuid.UUID
+    occurrence_id: uuid.UUID
     participant_id: uuid.UUID | None
     guest: Guest | None
     person_key: str
     cancel_token: str | None
     status: str
     created_by: str | None
+    #: When a confirmed one is reminded (None: waitlisted).
+    reminded_at: datetime | None
 
 
 async def hold_participants(conn: Connection, participant_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -76,33 +81,45 @@ async def hold_participants(conn: Connection, participant_ids: list[uuid.UUID]) 
     return {r["participant_id"] for r in rows}
 
 
-async def live_ids(
-    conn: Connection, occurrence_id: uuid.UUID, keys: list[str]
-) -> tuple[dict[str, uuid.UUID], int]:
-    """The live registration of each person (key) who already holds one for the occurrence,
-    and how many are on its waitlist now."""
-    row = await conn.fetchrow(_LIVE, occurrence_id, keys)
-    assert row is not None
-    return dict(zip(row["keys"], row["ids"], strict=True)), int(row["waiting"])
+@dataclass(frozen=True, slots=True)
+class Holders:
+    """Who already holds a live registration (by occurrence and person), and how many wait."""
+
+    live: dict[tuple[uuid.UUID, str], uuid.UUID]
+    waiting: dict[uuid.UUID, int]
 
 
-async def add_many(
-    conn: Connection,
-    occurrence_id: uuid.UUID,
-    rows: list[NewRegistration],
-    reminded_at: datetime,
-) -> tuple[list[int], datetime]:
+async def holders(conn: Connection, asked: list[tuple[uuid.UUID, str]]) -> Holders:
+    """For the (occurrence, person key) pairs asked: the live registrations already held, and
+    the waitlists' lengths of their occurrences."""
+    rows = await conn.fetch(
+        _LIVE,
+        [o for o, _ in asked],
+        [k for _, k in asked],
+        sorted({o for o, _ in asked}),
+    )
+    live = {(r["occurrence_id"], r["person_key"]): r["id"] for r in rows if r["id"] is not None}
+    waiting = {r["occurrence_id"]: int(r["waiting"]) for r in rows if r["id"] is None}
+    return Holders(live, waiting)
+
+
+async def add_many(conn: Connection, rows: list[NewRegistration]) -> tuple[list[int], datetime]:
     """Insert the rows in the order given, count the confirmed ones' seats and schedule their
     reminders; the rows' arrivals (ascending, in that order) and when they were created. The
-    caller holds the occurrence's lock, so every later registration of it arrives after
+    caller holds the occurrences' locks, so every later registration of them arrives after
     these."""
     drawn = await conn.fetch(_ARRIVALS, len(rows))
     arrivals = sorted(r[0] for r in drawn)
     guests = [r.guest for r in rows]
+    seats: dict[uuid.UUID, int] = {}
+    for r in rows:
+        if r.reminded_at is not None:
+            seats[r.occurrence_id] = seats.get(r.occurrence_id, 0) + 1
+    reminded = [r for r in rows if r.reminded_at is not None]
     created: datetime = await conn.fetchval(
         _INSERT,
-        occurrence_id,
         [r.id for r in rows],
+        [r.occurrence_id for r in rows],
         [r.participant_id for r in rows],
         [g.name if g else None for g in guests],
         [g.email if g else None for g in guests],
@@ -113,7 +130,9 @@ async def add_many(
         [r.status for r in rows],
         arrivals,
         [r.created_by for r in rows],
-        [r.id for r in rows if r.status == "confirmed"],
-        reminded_at,
+        list(seats),
+        list(seats.values()),
+        [r.id for r in reminded],
+        [r.reminded_at for r in reminded],
     )
     return arrivals, created
