@@ -47,6 +47,7 @@ class Stage:
     seconds: float = 0.0
     commit_seconds: float = 0.0  # the consumer's Kafka offset commits
     commits: int = 0
+    empty: int = 0  # the relay's claims that found nothing (it then idles until woken)
 
     def add(self, events: int, seconds: float) -> None:
         self.rounds += 1
@@ -94,6 +95,8 @@ class TimedRelay(Relay):
             span = (wall, time.time())
             for key in self._keyed.keys:
                 self.batches[key] = span
+        else:
+            self.stage.empty += 1
         self._keyed.keys.clear()
         return sent
 

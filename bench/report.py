@@ -171,7 +171,7 @@ def _stages_table(r: Results) -> list[str]:
             _row(
                 [
                     _offered(p.offered),
-                    p.relay.describe(),
+                    f"{p.relay.describe()}; {p.relay.empty} claims found nothing",
                     p.consumer.describe(),
                     f"{p.consumer.commits} commits, {commits:.1f} ms each",
                 ]
@@ -227,16 +227,18 @@ def _bounds_paragraphs(r: Results) -> list[str]:
         f"{flat.writes.rate:,.0f}/s, the relay published {relay_cap:,.0f}/s while inside a "
         f"batch and the consumer applied {consumer_cap:,.0f}/s while inside a batch or an "
         "offset commit. The relay and the consumer work batch by batch, so latency at a "
-        "steady load is about one relay batch cycle, Kafka's produce (acks=all, linger 2 ms) "
-        "and fetch, and one consumer batch transaction plus its offset commit.",
+        "steady load is about one relay batch cycle (a claim at most every 10 ms), Kafka's "
+        "produce (acks=all, linger 2 ms) and fetch, and one consumer batch transaction (offsets "
+        "are committed after it, at most every 0.1 s).",
     ]
     tail = max(flat.tail_max, *(p.tail_max for p in r.pipeline))
     if tail >= 0.8 * _RELAY_IDLE_POLL_MS:
         paragraphs.append(
             f"**The max column.** The slowest events ({tail:.0f} ms) were among the last 1 % "
             "written: when writing stops, an event committed while the relay was publishing a "
-            f"batch may wait up to the relay's idle poll ({_RELAY_IDLE_POLL_MS} ms) when its "
-            "wake-up was lost; look at the relay's wake-up handling."
+            f"batch waits up to the relay's idle poll ({_RELAY_IDLE_POLL_MS} ms) if its wake-up "
+            "was lost (the kit wakes the relay when a connection that wrote to the outbox goes "
+            "back to the pool), or the machine was simply that slow: compare the segments above."
         )
     return paragraphs
 

@@ -157,10 +157,12 @@ class Relay:
 
     async def _publish(self, stop: asyncio.Event) -> None:
         wake = self._db.outbox_committed
+        loop = asyncio.get_running_loop()
         attempt = 0
         while not stop.is_set():
             # Cleared before the claim: a commit during the batch wakes the next round.
             wake.clear()
+            claimed_at = loop.time()
             try:
                 published = await self.publish_batch()
                 attempt = 0
@@ -177,8 +179,11 @@ class Relay:
                 await self._idle(wake, stop)
             elif published < self._batch_size:
                 # Busy: gather a few more commits into the next batch rather than running a
-                # claim, a Kafka round trip and a delete for each one (fewer, fuller batches).
-                await sleep_or_stop(self._busy_wait, stop)
+                # claim, a Kafka round trip and a delete for each one (fewer, fuller batches):
+                # claims at most every `busy_wait`; a batch that took longer gathered enough.
+                gather = self._busy_wait - (loop.time() - claimed_at)
+                if gather > 0:
+                    await sleep_or_stop(gather, stop)
 
     async def _idle(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
         waiting = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())}
