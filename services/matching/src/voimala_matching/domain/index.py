@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Hashable, Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -451,13 +452,15 @@ class ProfileIndex:
         table: npt.NDArray[np.float32] = (location[:, None] + bits[None, :]).astype(np.float32)
         return table.ravel()
 
-    def _skills_table(self, nr: int, nn: int, total: float) -> npt.NDArray[np.float32]:
-        """By (2 x required credit, 2 x nice credit, goal words up to 3): skills and goals;
-        -inf without any required skill."""
+    def _skills_table(
+        self, nr: int, nn: int, goal_radix: int, total: float
+    ) -> npt.NDArray[np.float32]:
+        """By (2 x required credit, 2 x nice credit, goal words below `goal_radix`): skills
+        and goals; -inf without any required skill."""
         w = self.weights
         r2 = np.arange(2 * nr + 1)[:, None, None] / 2.0
         n2 = np.arange(2 * nn + 1)[None, :, None] / 2.0
-        g = np.arange(4)[None, None, :]
+        g = np.arange(goal_radix)[None, None, :]
         if nr and nn:
             skills = (2.0 * r2 / nr + n2 / nn) / 3.0
         elif nr or nn:
@@ -489,19 +492,28 @@ class ProfileIndex:
         total = sum(dataclasses.astuple(w)) or 1.0
         nr, nn = len(norm(o.required_skills)), len(norm(o.nice_skills))
         counts = self._counts(o, n)
+        # The skills table's code: (2 x required, 2 x nice credit, goal words) in mixed radix;
+        # goal words as counted (up to 255) where the table stays within 16-bit codes, else
+        # capped at 3 (where the goals factor is full anyway).
+        small = (2 * nr + 1) * (2 * nn + 1) <= 256
+        goal_radix, kind = (256, np.uint16) if small else (4, np.uint32)
         goals = counts["goals"]
-        code = np.zeros(n, np.uint32) if goals is None else np.minimum(goals, 3).astype(np.uint32)
-        stride = (2 * nn + 1) * 4
-        strides = {"own_r": 2 * stride, "broad_r": stride, "own_n": 8, "broad_n": 4}
-        for name, times in strides.items():
+        code: npt.NDArray[Any]
+        if goals is None:
+            code = np.zeros(n, kind)
+        else:
+            code = goals.astype(kind) if small else np.minimum(goals, 3).astype(kind)
+        stride = (2 * nn + 1) * goal_radix
+        strides = {"own_r": 2 * stride, "broad_r": stride, "own_n": 2 * goal_radix}
+        for name, times in (strides | {"broad_n": goal_radix}).items():
             held = counts[name]
             if held is not None:
-                code += np.multiply(held, np.uint32(times), dtype=np.uint32)
+                code += np.multiply(held, kind(times), dtype=kind)
         base = c["base"]
         if o.hours in self.hours.cols:
             base = base | self.hours.cols[o.hours][:n]
         approx = _lookup(base, self._base_table(o, total))
-        approx += _lookup(code, self._skills_table(nr, nn, total))
+        approx += _lookup(code, self._skills_table(nr, nn, goal_radix, total))
         for lang, minimum in o.languages.items():
             level = np.arange(256.0)
             margin = np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
@@ -700,10 +712,12 @@ class OpeningIndex:
         """The skills factor; drops from `mask` the openings whose required skills `p` lacks."""
         n_req, n_nice = self.cols["n_req"], self.cols["n_nice"]
         own, broad = p.skills - p.broader_only, p.broader_only  # (a full and a partial match)
-        held = self.required.count(own, n) + PARTIAL * self.required.count(broad, n)
+        held, liked = self.required.count(own, n), self.nice.count(own, n)
+        if broad:
+            held = held + PARTIAL * self.required.count(broad, n)
+            liked = liked + PARTIAL * self.nice.count(broad, n)
         mask &= (n_req == 0) | (held > 0)
         req = held / np.maximum(n_req, 1.0)
-        liked = self.nice.count(own, n) + PARTIAL * self.nice.count(broad, n)
         nice = liked / np.maximum(n_nice, 1.0)
         both = (2.0 * req + 1.0 * nice) / 3.0
         skills: F = np.where(
