@@ -293,3 +293,28 @@ async def test_what_was_applied_is_committed_by_the_time_the_consumer_stops(
         assert await group.committed(TopicPartition(source, 0)) == 30
     finally:
         await group.stop()
+
+
+async def test_offsets_of_a_partition_taken_by_a_rebalance_are_left_to_its_next_owner(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    source = await new_topic("revoked", partitions=2)
+    service = f"kt{uuid.uuid4().hex[:8]}"
+    ours, taken = TopicPartition(source, 0), TopicPartition(source, 1)
+    for partition in (0, 1):
+        for seq in range(3):
+            await producer.send_and_wait(source, _sample(seq).to_json(), partition=partition)
+    group = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=f"{service}-group", enable_auto_commit=False
+    )
+    await group.start()
+    try:
+        group.assign([ours])  # partition 1 was applied, then went to another member
+        consumer = _consumer(db, producer, kafka_bootstrap, service, source)
+        await consumer._commit_assigned(group, {ours: 3, taken: 3})
+        assert await group.committed(ours) == 3
+    finally:
+        await group.stop()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from voimala_contracts import (
     CloudEvent,
     EventData,
@@ -162,10 +163,24 @@ class Consumer:
                 await self.process_many(batches)
                 pending.update({tp: records[-1].offset + 1 for tp, records in batches.items()})
             if pending and (not batches or loop.time() - committed_at >= self._commit_every):
-                await self.commit(consumer, pending)
+                await self._commit_assigned(consumer, pending)
                 pending, committed_at = {}, loop.time()
         if pending:
-            await self.commit(consumer, pending)
+            await self._commit_assigned(consumer, pending)
+
+    async def _commit_assigned(
+        self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
+    ) -> None:
+        """Commit what is still ours: a rebalance may have taken a partition since its records
+        were applied; its next owner reads them again and the inbox absorbs them."""
+        assigned = consumer.assignment()
+        mine = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+        if not mine:
+            return
+        try:
+            await self.commit(consumer, mine)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("consumer.offsets_not_committed", **error_fields(exc))
 
     async def commit(
         self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
