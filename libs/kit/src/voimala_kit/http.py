@@ -16,7 +16,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -441,6 +440,16 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_HTML_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
 def _with_security_headers(send: Send) -> Send:
     """nosniff and no referrer on every answer; HTML pages (the poster, the action pages) may
     not be framed. No referrer at all, not even to the same origin: the action pages' address
@@ -449,12 +458,14 @@ def _with_security_headers(send: Send) -> Send:
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            headers.setdefault("x-content-type-options", "nosniff")
-            headers.setdefault("referrer-policy", "no-referrer")
-            if headers.get("content-type", "").startswith("text/html"):
-                headers.setdefault("content-security-policy", "frame-ancestors 'none'")
-                headers.setdefault("x-frame-options", "DENY")
+            # On the raw header list (as MutableHeaders.setdefault would, with one pass).
+            raw = list(message.get("headers", ()))
+            given = {name.lower(): value for name, value in reversed(raw)}
+            wanted = _SECURITY_HEADERS
+            if given.get(b"content-type", b"").startswith(b"text/html"):
+                wanted = _SECURITY_HEADERS + _HTML_HEADERS
+            raw += [(name, value) for name, value in wanted if name not in given]
+            message["headers"] = raw
         await send(message)
 
     return sending
