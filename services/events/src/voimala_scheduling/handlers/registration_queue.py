@@ -201,13 +201,30 @@ async def _locked(
     return occs, outcomes
 
 
+def _short(
+    occs: dict[uuid.UUID, Occurrence], pending: list[tuple[uuid.UUID, str]]
+) -> list[uuid.UUID]:
+    """The occurrences whose free seats may not do for everyone asking: their waitlists'
+    lengths are needed (counting costs a read of the waitlist)."""
+    asking: dict[uuid.UUID, int] = {}
+    for occurrence_id, _ in pending:
+        asking[occurrence_id] = asking.get(occurrence_id, 0) + 1
+    short = []
+    for occurrence_id, n in asking.items():
+        occ = occs[occurrence_id]
+        free = occ.capacity - occ.confirmed if occ.capacity is not None else 0
+        if n > free:
+            short.append(occurrence_id)
+    return sorted(short)
+
+
 async def register_many(deps: Deps, conn: Connection, asks: list[Ask]) -> list[Outcome]:
     """Register the asks in the caller's transaction, in their order: on each occurrence
     confirmed while seats remain, then waitlisted; each answered or refused alone."""
     occs, outcomes = await _locked(deps, conn, asks)
     pending = [(a.cmd.occurrence_id, a.key) for a, o in zip(asks, outcomes, strict=True) if not o]
     if pending:
-        held = await batch.holders(conn, pending)
+        held = await batch.holders(conn, pending, _short(occs, pending))
         accepted = _accept(occs, asks, held.live, outcomes)
         if accepted:
             await _register(

@@ -19,16 +19,18 @@ FROM (SELECT p FROM unnest($1::text[]) AS p ORDER BY p) AS held
 """
 _ERASED = "SELECT participant_id FROM erased_participants WHERE participant_id = ANY($1::uuid[])"
 # Who of them already holds a live registration, and how many wait already on each occurrence
-# (one round trip).
+# whose seats will not do (one round trip; each count from that occurrence's part of the
+# waitlist index, registration_waitlist: counted over all occurrences at once, PostgreSQL
+# read the whole table, 7-17 ms a batch at 11,000 rows).
 _LIVE = """
 SELECT r.occurrence_id, r.person_key, r.id, 0::bigint AS waiting
 FROM unnest($1::uuid[], $2::text[]) AS k(occurrence_id, person_key)
 JOIN registration r ON r.occurrence_id = k.occurrence_id AND r.person_key = k.person_key
 WHERE r.status <> 'cancelled'
 UNION ALL
-SELECT occurrence_id, NULL, NULL, count(*) FROM registration
-WHERE occurrence_id = ANY($3::uuid[]) AND status = 'waitlisted'
-GROUP BY occurrence_id
+SELECT o.id, NULL, NULL, (
+    SELECT count(*) FROM registration w WHERE w.occurrence_id = o.id AND w.status = 'waitlisted'
+) FROM unnest($3::uuid[]) AS o(id)
 """
 _ARRIVALS = "SELECT nextval('registration_arrival') FROM generate_series(1, $1)"
 # The rows, the seat counters and the confirmed ones' reminders in one statement (the
@@ -89,15 +91,12 @@ class Holders:
     waiting: dict[uuid.UUID, int]
 
 
-async def holders(conn: Connection, asked: list[tuple[uuid.UUID, str]]) -> Holders:
-    """For the (occurrence, person key) pairs asked: the live registrations already held, and
-    the waitlists' lengths of their occurrences."""
-    rows = await conn.fetch(
-        _LIVE,
-        [o for o, _ in asked],
-        [k for _, k in asked],
-        sorted({o for o, _ in asked}),
-    )
+async def holders(
+    conn: Connection, asked: list[tuple[uuid.UUID, str]], counted: list[uuid.UUID]
+) -> Holders:
+    """For the (occurrence, person key) pairs asked: the live registrations already held; and
+    the waitlists' lengths of the occurrences `counted` (0 for the others)."""
+    rows = await conn.fetch(_LIVE, [o for o, _ in asked], [k for _, k in asked], counted)
     live = {(r["occurrence_id"], r["person_key"]): r["id"] for r in rows if r["id"] is not None}
     waiting = {r["occurrence_id"]: int(r["waiting"]) for r in rows if r["id"] is None}
     return Holders(live, waiting)
