@@ -3,7 +3,7 @@ title, language, author and subject in its metadata, an outline (bookmarks) of i
 and every chart drawn as bars with each figure, legend and category written as real text
 (never as paths), the same figures in a table after it. Helvetica (the PDF's own font, no
 font file to ship): it writes Finnish and Swedish; any other character becomes its nearest
-Latin-1 one."""
+Latin-1 one (a question mark where there is none)."""
 
 from __future__ import annotations
 
