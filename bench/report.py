@@ -360,8 +360,11 @@ def render(r: Results) -> str:
             "",
             *_background_lines(r),
             "",
-            "CPU used during each run, in cores, from /proc (*postgres* is every PostgreSQL "
-            "process, *kafka* the broker's JVM, *other* the rest of the machine's busy time):",
+            "CPU used during each run, in cores, from /proc (*postgres* is PostgreSQL's "
+            "background processes and the backends of the benchmark's database, while backends "
+            "of other databases on a shared server count as *other*; *kafka* the broker's JVM, "
+            "*other* the rest of the machine's busy time). On a busy machine CPU per event "
+            "grows too (smaller batches, more switching): compare runs on a quiet one.",
             "",
             *_cpu_table(r),
             "",
