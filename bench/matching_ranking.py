@@ -273,8 +273,8 @@ def main(args: argparse.Namespace) -> None:
         f"flow solved in {solve:.2f} s "
         f"(target ≤ 10 s: {'met' if solve <= 10 else 'not met'}); "
         f"{len(chosen):,} assigned, total score {score:,.1f}.",
-        f"- This script ran {time.perf_counter() - began:,.0f} s (about 1.5 minutes on a quiet "
-        "machine; most of it making the fictional data in Python).",
+        f"- This script ran {time.perf_counter() - began:,.0f} s (on a quiet machine an "
+        "estimated 1.5 to 2 minutes, most of it making the fictional data in Python).",
         "",
         f"<!-- {SECTION}:end -->",
         "",
