@@ -313,9 +313,9 @@ def render(r: Results) -> str:
             "concurrency and no Kafka.",
             "",
             "To see where the CPU goes before changing anything: `.venv/bin/python "
-            "bench/profile.py pipeline` runs this pipeline flat out with py-spy on the writer "
+            "bench/hotspots.py pipeline` runs this pipeline flat out with py-spy on the writer "
             "and relay process and on the consumer, and prints the functions with the largest "
-            "self and total CPU share and ms of CPU per event per component; `bench/profile.py "
+            "self and total CPU share and ms of CPU per event per component; `bench/hotspots.py "
             "pid <pid> --seconds 20` does the same for any running service process while you "
             "drive load at it (wrk, `bench/openloop.py`, a service's bench script).",
             "",
@@ -378,7 +378,7 @@ def render(r: Results) -> str:
 
 
 # What issue 18's profiling found and changed (2026-12-02); measured on the shared machine with
-# bench/profile.py, the per-event time stamps above and EXPLAIN (ANALYZE, BUFFERS).
+# bench/hotspots.py, the per-event time stamps above and EXPLAIN (ANALYZE, BUFFERS).
 _FOUND = [
     "## What was found and changed (issue 18)",
     "",
@@ -409,7 +409,7 @@ _FOUND = [
     "- Measured and left: the relay's own Python is about 35 µs of CPU per event (aiokafka's "
     "`send()`); an event's CPU is mostly its round trips: the writer's four statements, the "
     "handler's statement per event, and the system calls around them "
-    "(`bench/profile.py pipeline`).",
+    "(`bench/hotspots.py pipeline`).",
     "",
 ]
 

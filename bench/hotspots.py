@@ -3,14 +3,14 @@
 Not part of `make bench` (its name has no underscore). Start here before changing code for
 speed: measure, change, measure again.
 
-    .venv/bin/python bench/profile.py pipeline [--events 30000] [--rate 2000]
+    .venv/bin/python bench/hotspots.py pipeline [--events 30000] [--rate 2000]
         Runs the event pipeline of bench/run.py (writers + the kit's Relay in this process, the
         kit's Consumer in a child process) against a fresh database and fresh topics, with
         py-spy sampling both processes, and prints for each the functions that use the most
         CPU by self and by total share, CPU by package, and ms of CPU per event for every
         component (this process, the consumer, PostgreSQL, Kafka) read from /proc.
 
-    .venv/bin/python bench/profile.py pid <pid> [--seconds 20]
+    .venv/bin/python bench/hotspots.py pid <pid> [--seconds 20]
         Samples any running Python process (a service started with `make run`, a benchmark's
         service process) while you drive load at it (wrk, bench/openloop.py, a bench script),
         and prints the same tables. `ps -ef | grep voimala_` finds the service's pid.
