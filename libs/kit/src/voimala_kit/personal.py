@@ -153,6 +153,12 @@ PERSONAL_ERASED = Counter(
 )
 
 
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query on release (a round trip per key read or made): the keyring
+    sets no session state (no SET, LISTEN or session advisory lock); asyncpg still rolls back
+    an open transaction."""
+
+
 class KeyringError(RuntimeError):
     """The keyring cannot be used (no key-encryption key, no table): a setup mistake."""
 
@@ -248,6 +254,7 @@ class Keyring:
             max_size=max_size,
             command_timeout=command_timeout,
             server_settings={"application_name": f"{service or 'voimala'}-keyring"},
+            reset=_no_reset,
         )
         keyring = cls(pool, kek, old_keks, service)
         try:
