@@ -127,7 +127,7 @@ async def main(args: argparse.Namespace) -> None:
         token = issue_token(private.read_bytes(), role="coordinator", subject="bench")
         headers = {"Authorization": f"Bearer {token}"}
         today = datetime.now(ZoneInfo("Europe/Helsinki")).date()
-        limits = httpx.Limits(max_connections=args.concurrency)
+        limits = httpx.Limits(max_connections=10)
         async with httpx.AsyncClient(timeout=60, headers=headers, limits=limits) as client:
             started = time.perf_counter()
             for i in range(20):
