@@ -116,7 +116,12 @@ def _cafe(series_id: uuid.UUID, teaches: str, starts_at: datetime) -> SeriesSche
     )
 
 
-async def _opening(matching: str, token: Callable[..., str], skills: list[str]) -> dict[str, Any]:
+async def _opening(
+    matching: str,
+    token: Callable[..., str],
+    skills: list[str],
+    languages: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     staff = auth(token("coordinator"))
     tag = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(base_url=matching) as client:
@@ -132,6 +137,8 @@ async def _opening(matching: str, token: Callable[..., str], skills: list[str]) 
             "municipality": "Salo",
             "places": 1,
         }
+        if languages:
+            opening["languages"] = languages
         r = await client.post(f"/partners/{partner['id']}/openings", json=opening, headers=staff)
         assert r.status_code == 201, r.text
         made: dict[str, Any] = r.json()
@@ -192,6 +199,64 @@ async def test_next_steps_for_the_participant_and_staff_never_the_employer(
     # the participant's own openings are not the employer's to see
     r = await boss.get(f"/staff/participants/{pid}/openings")
     assert r.status_code in (302, 303, 403)
+
+
+async def test_an_opening_missed_by_a_finnish_level_is_near_with_the_language_cafe(
+    browser: Browser,
+    portal: Portal,
+    matching: str,
+    producer: AIOKafkaProducer,
+    token: Callable[..., str],
+) -> None:
+    pid = uuid.uuid4()
+    skill = f"pallet wrapping {uuid.uuid4().hex[:6]}"
+    profile = MatchingProfile(
+        skills=[skill],
+        languages=[LanguageSkill(code="fi", level="A2")],
+        municipality="Salo",
+        matching_consent=True,
+    )
+    data = ParticipantRegistered(participant_id=pid, profile=profile)
+    await _send(
+        producer, topics.PARTICIPANTS, new_event(data, service="participants", subject=str(pid))
+    )
+    opening = await _opening(matching, token, [skill], [{"code": "fi", "level": "B1"}])
+    series_id = uuid.uuid4()
+    # soon: other tests' series teaching Finnish are on the same broker (matching's start 20
+    # minutes on), and a missing language names only its first two occurrences
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=3)
+    cafe = _cafe(series_id, "Suomen kieli", soon)
+    await _send(producer, topics.EVENTS, new_event(cafe, service="events", subject=str(series_id)))
+    occurrence_id = str(cafe.upcoming[0].occurrence_id)
+
+    def sections(page: str) -> tuple[str, str]:
+        eligible, _, near = page.partition('id="near"')
+        return eligible, near
+
+    me = await _as(browser, portal, "participant", str(pid))
+
+    async def near_with_cafe() -> str | None:
+        r = await me.get("/me/openings?lang=fi")
+        assert r.status_code == 200, r.text
+        return r.text if occurrence_id in sections(r.text)[1] else None
+
+    eligible, near = sections(await wait_for(near_with_cafe, timeout=60))
+    assert opening["title"] not in eligible
+    assert "Lähes sopivat: kielitaito puuttuu" in near
+    assert opening["title"] in near
+    assert "suomi: tarvitaan B1, nyt A2" in near
+    assert f'<a href="/events/{occurrence_id}">' in near
+    assert "Kielikahvila" in near
+
+    staff = await _as(browser, portal, "counsellor", "c-1")
+    r = await staff.get(f"/staff/participants/{pid}/openings?lang=sv")
+    assert r.status_code == 200, r.text
+    eligible, near = sections(r.text)
+    assert opening["title"] not in eligible
+    assert "Nästan passande: språkkunskap saknas" in near
+    assert "finska: B1 krävs, nu A2" in near
+    assert occurrence_id in near
+    assert "Språkcafé" in near
 
 
 async def test_the_opening_form_suggests_the_vocabulary(
