@@ -222,41 +222,53 @@ async def test_an_opening_missed_by_a_finnish_level_is_near_with_the_language_ca
     )
     opening = await _opening(matching, token, [skill], [{"code": "fi", "level": "B1"}])
     series_id = uuid.uuid4()
-    # soon: other tests' series teaching Finnish are on the same broker (matching's start 20
-    # minutes on), and a missing language names only its first two occurrences
-    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=3)
-    cafe = _cafe(series_id, "Suomen kieli", soon)
+    cafe = _cafe(series_id, "Suomen kieli", datetime.now(UTC) + timedelta(minutes=30))
     await _send(producer, topics.EVENTS, new_event(cafe, service="events", subject=str(series_id)))
-    occurrence_id = str(cafe.upcoming[0].occurrence_id)
 
     def sections(page: str) -> tuple[str, str]:
+        """The eligible part of a page, and its near opening's card (empty if none)."""
         eligible, _, near = page.partition('id="near"')
-        return eligible, near
+        card = near.partition(f'aria-labelledby="near-{opening["id"]}"')[2]
+        return eligible, card.partition("</section>")[0]
 
     me = await _as(browser, portal, "participant", str(pid))
 
-    async def near_with_cafe() -> str | None:
+    async def near_with_steps() -> str | None:
         r = await me.get("/me/openings?lang=fi")
         assert r.status_code == 200, r.text
-        return r.text if occurrence_id in sections(r.text)[1] else None
+        return r.text if 'href="/events/' in sections(r.text)[1] else None
 
-    eligible, near = sections(await wait_for(near_with_cafe, timeout=60))
+    page = await wait_for(near_with_steps, timeout=60)
+    eligible, card = sections(page)
     assert opening["title"] not in eligible
-    assert "Lähes sopivat: kielitaito puuttuu" in near
-    assert opening["title"] in near
-    assert "suomi: tarvitaan B1, nyt A2" in near
-    assert f'<a href="/events/{occurrence_id}">' in near
-    assert "Kielikahvila" in near
+    assert "Lähes sopivat: kielitaito puuttuu" in page.partition('id="near"')[2]
+    assert opening["title"] in card
+    assert "suomi: tarvitaan B1, nyt A2" in card
+    # the steps are matching's for the language (the first occurrences teaching Finnish on a
+    # broker other tests share: ours, or an earlier café), each linked to its event page
+    own = auth(token("participant", subject=str(pid)))
+    async with httpx.AsyncClient(base_url=matching) as client:
+        r = await client.get(f"/participants/{pid}/openings", params={"near": 5}, headers=own)
+    (found,) = [x for x in r.json() if x["opening"]["id"] == opening["id"]]
+    steps = found["explanation"]["next_steps"]
+    assert steps
+    assert {s["skill"] for s in steps} == {"finnish"}
+    for step in steps:
+        assert (
+            f'<a href="/events/{step["occurrence_id"]}">suomen kieli → {step["title"]["fi"]}, '
+            in card
+        )
 
     staff = await _as(browser, portal, "counsellor", "c-1")
     r = await staff.get(f"/staff/participants/{pid}/openings?lang=sv")
     assert r.status_code == 200, r.text
-    eligible, near = sections(r.text)
+    eligible, card = sections(r.text)
     assert opening["title"] not in eligible
-    assert "Nästan passande: språkkunskap saknas" in near
-    assert "finska: B1 krävs, nu A2" in near
-    assert occurrence_id in near
-    assert "Språkcafé" in near
+    assert "Nästan passande: språkkunskap saknas" in r.text
+    assert "finska: B1 krävs, nu A2" in card
+    for step in steps:
+        assert f'<a href="/events/{step["occurrence_id"]}">' in card
+        assert f" → {step['title'].get('sv') or step['title']['fi']}, " in card
 
 
 async def test_the_opening_form_suggests_the_vocabulary(
