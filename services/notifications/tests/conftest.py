@@ -13,15 +13,21 @@ from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from voimala_kit.kafka import ensure_topics
-from voimala_kit.testing import free_port
+from fastapi import FastAPI
+from voimala_kit.clock import SetClock
+from voimala_kit.kafka import ensure_topics, make_producer
+from voimala_kit.testing import free_port, running_app
+from voimala_notifications.bootstrap import bootstrap
 from voimala_notifications.consumer import SUBSCRIBE
 from voimala_notifications.fake_sms import create_fake_provider
+from voimala_notifications.settings import Settings
 
 
 @dataclass
@@ -132,3 +138,56 @@ def group_at_end(kafka_bootstrap: str) -> Callable[[str], Awaitable[str]]:
         return group
 
     return make
+
+
+# One test module's running service: the module names what differs in `SETTINGS` (a dict of
+# Settings fields) and gives its own `clock`; its consumer group, producer id and database
+# follow from the module's name.
+def _label(request: pytest.FixtureRequest) -> str:
+    return str(request.module.__name__).rsplit(".", 1)[-1].removeprefix("test_")
+
+
+@pytest.fixture(scope="module")
+async def settings(
+    request: pytest.FixtureRequest,
+    service_settings: Callable[..., Awaitable[Settings]],
+    smtp: SmtpServer,
+    sms: FakeSms,
+    group_at_end: Callable[[str], Awaitable[str]],
+) -> Settings:
+    fields: dict[str, Any] = {"delivery_idle_poll": 0.05, **getattr(request.module, "SETTINGS", {})}
+    return await service_settings(
+        Settings,
+        consumer_group=await group_at_end(_label(request)),
+        smtp_port=smtp.port,
+        sms_provider_url=sms.url,
+        **fields,
+    )
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings, clock: SetClock) -> FastAPI:
+    return bootstrap(settings, clock=clock)
+
+
+@pytest.fixture(scope="module")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="module")
+async def producer(
+    request: pytest.FixtureRequest, kafka_bootstrap: str
+) -> AsyncIterator[AIOKafkaProducer]:
+    p = make_producer(kafka_bootstrap, f"notifications-{_label(request)}-test")
+    await p.start()
+    yield p
+    await p.stop()

@@ -10,7 +10,7 @@ import asyncio
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +27,7 @@ from voimala_contracts import (
     new_event,
 )
 from voimala_kit.clock import SetClock
-from voimala_kit.kafka import make_producer
-from voimala_kit.testing import auth, running_app, wait_for
-from voimala_notifications.bootstrap import bootstrap
+from voimala_kit.testing import auth, wait_for
 from voimala_notifications.consumer import SUBSCRIBE
 from voimala_notifications.settings import Settings
 
@@ -43,47 +41,14 @@ TWICE = 24  # the last ones: their confirmation is delivered twice
 NIGHT = datetime(2026, 11, 27, 21, 30, tzinfo=UTC)  # 23:30 in Helsinki
 
 
+SETTINGS = {  # beside conftest's: its own consumer group, SMTP and SMS servers
+    "run_relay": False,  # the outbox rows stay, for the test to count
+}
+
+
 @pytest.fixture(scope="module")
 def clock() -> SetClock:
     return SetClock(NIGHT)
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    service_settings: Callable[..., Awaitable[Settings]],
-    smtp: SmtpServer,
-    sms: FakeSms,
-    group_at_end: Callable[[str], Awaitable[str]],
-) -> Settings:
-    return await service_settings(
-        Settings,
-        consumer_group=await group_at_end("burst"),
-        run_relay=False,  # the outbox rows stay, for the test to count
-        smtp_port=smtp.port,
-        sms_provider_url=sms.url,
-        delivery_idle_poll=0.05,
-    )
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings, clock: SetClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings, clock=clock)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "notifications-burst-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def _send(

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,7 +37,6 @@ from voimala_contracts.matching import (
     PartnerRegistered,
 )
 from voimala_kit.clock import SetClock
-from voimala_kit.kafka import make_producer
 from voimala_kit.testing import auth, read_topic, running_app, wait_for
 from voimala_notifications.bootstrap import bootstrap
 from voimala_notifications.consumer import SUBSCRIBE
@@ -56,51 +55,18 @@ SERVICE_OF = {
 SECRET = "delivery-test-secret-0123456789"
 
 
+SETTINGS = {  # beside conftest's: its own consumer group, SMTP and SMS servers
+    "run_relay": False,  # the outbox rows stay, for the tests to read
+    "link_secret": SECRET,
+    "delivery_backoff_base": 0.1,
+    "delivery_backoff_cap": 0.5,
+    "delivery_max_attempts": 200,
+}
+
+
 @pytest.fixture(scope="module")
 def clock() -> SetClock:
     return SetClock(NOW)  # 14:00 in Helsinki
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    service_settings: Callable[..., Awaitable[Settings]],
-    smtp: SmtpServer,
-    sms: FakeSms,
-    group_at_end: Callable[[str], Awaitable[str]],
-) -> Settings:
-    return await service_settings(
-        Settings,
-        consumer_group=await group_at_end("delivery"),
-        run_relay=False,  # the outbox rows stay, for the tests to read
-        smtp_port=smtp.port,
-        sms_provider_url=sms.url,
-        link_secret=SECRET,
-        delivery_idle_poll=0.05,
-        delivery_backoff_base=0.1,
-        delivery_backoff_cap=0.5,
-        delivery_max_attempts=200,
-    )
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings, clock: SetClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings, clock=clock)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "notifications-delivery-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ coordinators on the fifth, unless the proposal is answered first."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,9 +30,8 @@ from voimala_contracts.matching import (
 )
 from voimala_contracts.scheduling import AttendanceRecorded, AttendanceStatus
 from voimala_kit.clock import SetClock
-from voimala_kit.kafka import make_producer
-from voimala_kit.testing import auth, running_app, wait_for
-from voimala_notifications.bootstrap import bootstrap, build_deps
+from voimala_kit.testing import auth, wait_for
+from voimala_notifications.bootstrap import build_deps
 from voimala_notifications.domain.nudges import (
     MENTOR_SILENT,
     SENDS,
@@ -47,7 +46,7 @@ from voimala_notifications.domain.templates import LANGUAGES, Templates
 from voimala_notifications.handlers.nudges import nudge_mentor
 from voimala_notifications.settings import Settings
 
-from .conftest import FakeSms, SmtpServer
+from .conftest import FakeSms
 from .samples import NOW, explanation, occurrence, recipient
 
 SERVICE_OF = {
@@ -58,49 +57,16 @@ SERVICE_OF = {
 DAY = timedelta(days=1)
 
 
+SETTINGS = {  # beside conftest's: its own consumer group, SMTP and SMS servers
+    "link_secret": "nudges-test-secret-0123456789",
+    "delivery_backoff_base": 0.1,
+    "delivery_backoff_cap": 0.5,
+}
+
+
 @pytest.fixture(scope="module")
 def clock() -> SetClock:
     return SetClock(NOW)  # 14:00 in Helsinki
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    service_settings: Callable[..., Awaitable[Settings]],
-    smtp: SmtpServer,
-    sms: FakeSms,
-    group_at_end: Callable[[str], Awaitable[str]],
-) -> Settings:
-    return await service_settings(
-        Settings,
-        consumer_group=await group_at_end("nudges"),
-        smtp_port=smtp.port,
-        sms_provider_url=sms.url,
-        link_secret="nudges-test-secret-0123456789",
-        delivery_idle_poll=0.05,
-        delivery_backoff_base=0.1,
-        delivery_backoff_cap=0.5,
-    )
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings, clock: SetClock) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(bootstrap(settings, clock=clock)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "notifications-nudges-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 @pytest.fixture(autouse=True)

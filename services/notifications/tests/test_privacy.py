@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,10 +30,7 @@ from voimala_contracts import (
 from voimala_contracts.matching import ContactPerson, PartnerPersonal, PartnerRegistered
 from voimala_contracts.privacy import AccessRequested, ErasureRequested
 from voimala_kit.clock import SetClock
-from voimala_kit.kafka import make_producer
-from voimala_kit.testing import auth, running_app, wait_for
-from voimala_notifications.bootstrap import bootstrap
-from voimala_notifications.settings import Settings
+from voimala_kit.testing import auth, wait_for
 
 from .conftest import FakeSms, SmtpServer
 from .samples import NOW, sample
@@ -49,54 +46,16 @@ LATE_EVENING = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)  # 23:00 in Helsinki
 NEXT_MORNING = datetime(2026, 11, 28, 6, 0, 10, tzinfo=UTC)  # just after 08:00 there
 
 
+SETTINGS = {  # beside conftest's: its own consumer group, SMTP and SMS servers
+    "run_relay": False,  # the answers stay in the outbox, for the tests to read
+    "delivery_backoff_base": 0.1,
+    "delivery_backoff_cap": 0.5,
+}
+
+
 @pytest.fixture(scope="module")
 def clock() -> SetClock:
     return SetClock(NOW)  # 14:00 in Helsinki
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    service_settings: Callable[..., Awaitable[Settings]],
-    smtp: SmtpServer,
-    sms: FakeSms,
-    group_at_end: Callable[[str], Awaitable[str]],
-) -> Settings:
-    return await service_settings(
-        Settings,
-        consumer_group=await group_at_end("privacy"),
-        run_relay=False,  # the answers stay in the outbox, for the tests to read
-        smtp_port=smtp.port,
-        sms_provider_url=sms.url,
-        delivery_idle_poll=0.05,
-        delivery_backoff_base=0.1,
-        delivery_backoff_cap=0.5,
-    )
-
-
-@pytest.fixture(scope="module")
-def app(settings: Settings, clock: SetClock) -> FastAPI:
-    return bootstrap(settings, clock=clock)
-
-
-@pytest.fixture(scope="module")
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(app) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "notifications-privacy-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 @pytest.fixture(autouse=True)

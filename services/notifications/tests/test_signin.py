@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,63 +31,22 @@ from voimala_contracts.matching import (
 )
 from voimala_contracts.portal import SigninAddress, SigninRequested
 from voimala_kit.clock import SetClock
-from voimala_kit.kafka import make_producer
-from voimala_kit.testing import running_app, wait_for
-from voimala_notifications.bootstrap import bootstrap
-from voimala_notifications.settings import Settings
+from voimala_kit.testing import wait_for
 
-from .conftest import FakeSms, SmtpServer
+from .conftest import SmtpServer
 
 SERVICE_OF = {topics.PARTICIPANTS: "participants", topics.MATCHING: "matching"}
+
+
+SETTINGS = {  # beside conftest's: its own consumer group, SMTP and SMS servers
+    "run_relay": False,  # the outbox rows stay, for the tests to read
+    "link_secret": "signin-test-secret-0123456789",
+}
 
 
 @pytest.fixture(scope="module")
 def clock() -> SetClock:
     return SetClock(datetime.now(UTC))
-
-
-@pytest.fixture(scope="module")
-async def settings(
-    service_settings: Callable[..., Awaitable[Settings]],
-    smtp: SmtpServer,
-    sms: FakeSms,
-    group_at_end: Callable[[str], Awaitable[str]],
-) -> Settings:
-    return await service_settings(
-        Settings,
-        consumer_group=await group_at_end("signin"),
-        run_relay=False,  # the outbox rows stay, for the tests to read
-        smtp_port=smtp.port,
-        sms_provider_url=sms.url,
-        link_secret="signin-test-secret-0123456789",
-        delivery_idle_poll=0.05,
-    )
-
-
-@pytest.fixture(scope="module")
-def app(settings: Settings, clock: SetClock) -> FastAPI:
-    return bootstrap(settings, clock=clock)
-
-
-@pytest.fixture(scope="module")
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(app) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "notifications-signin-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def _send(producer: AIOKafkaProducer, data: EventData, subject: str, **kw: Any) -> Any:
