@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -18,6 +20,7 @@ from queue import Empty
 from typing import Any, ClassVar
 
 import asyncpg
+import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from voimala_contracts import EventData
 from voimala_kit import Database, Outbox, ServiceSettings, configure_logging
@@ -297,3 +300,36 @@ class CpuMeter:
         used["other"] = max(0.0, busy - sum(used.values()))
         used["busy"] = busy
         return used
+
+
+def start_events(dsn: str, public: Path, port: int) -> subprocess.Popen[bytes]:
+    """The events service as a real process on `dsn`: its HTTP API and relay, no consumer (a
+    fresh consumer group would replay every topic meanwhile), logs in .local/logs."""
+    env = {
+        **os.environ,
+        "EVENTS_PORT": str(port),
+        "EVENTS_DATABASE_URL": dsn,
+        "EVENTS_CONSUMER_GROUP": f"events-bench-{uuid.uuid4().hex[:8]}",
+        "EVENTS_DB_POOL_MAX": "20",
+        "EVENTS_RUN_CONSUMER": "false",
+        "VOIMALA_JWT_PUBLIC_KEY_FILE": str(public),
+        "VOIMALA_LOG_LEVEL": "WARNING",
+    }
+    root = Path(__file__).resolve().parent.parent
+    log = (root / ".local" / "logs" / "bench-events.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "voimala_scheduling"], env=env, stdout=log, stderr=log
+    )
+
+
+async def wait_ready(url: str) -> None:
+    """Until `url`'s /health/ready answers 200 (at most a minute)."""
+    async with httpx.AsyncClient(timeout=2) as client:
+        for _ in range(300):
+            try:
+                if (await client.get(f"{url}/health/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not become ready")

@@ -15,12 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +23,17 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-from common import Latency, create_database, drop_database, server_version, write_section
+from common import (
+    Latency,
+    create_database,
+    drop_database,
+    server_version,
+    start_events,
+    wait_ready,
+    write_section,
+)
 from voimala_kit.auth import generate_keys, issue_token
+from voimala_kit.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "events_programme"
@@ -45,40 +49,6 @@ RULES = [
     "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE",
     "FREQ=WEEKLY;BYDAY=MO,WE,FR",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(dsn: str, public: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EVENTS_PORT": str(port),
-        "EVENTS_DATABASE_URL": dsn,
-        "EVENTS_CONSUMER_GROUP": f"events-bench-{uuid.uuid4().hex[:8]}",
-        "EVENTS_DB_POOL_MAX": "20",
-        "VOIMALA_JWT_PUBLIC_KEY_FILE": str(public),
-        "VOIMALA_LOG_LEVEL": "WARNING",
-    }
-    log = (ROOT / ".local" / "logs" / "bench-events.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "voimala_scheduling"], env=env, stdout=log, stderr=log
-    )
-
-
-async def _wait_ready(url: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{url}/health/ready")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the events service did not become ready")
 
 
 def _series(i: int, first: str, capacity: int | None) -> dict[str, Any]:
@@ -118,12 +88,12 @@ async def main(args: argparse.Namespace) -> None:
     private, public = generate_keys(ROOT / ".local" / "keys")
     (ROOT / ".local" / "logs").mkdir(parents=True, exist_ok=True)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])  # noqa: ASYNC240 - /proc
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = _start(dsn, public, port)
+    process = start_events(dsn, public, port)
     lines: list[str] = []
     try:
-        await _wait_ready(url)
+        await wait_ready(url)
         token = issue_token(private.read_bytes(), role="coordinator", subject="bench")
         headers = {"Authorization": f"Bearer {token}"}
         today = datetime.now(ZoneInfo("Europe/Helsinki")).date()

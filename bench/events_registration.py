@@ -30,9 +30,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,9 +41,19 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-from common import CpuMeter, Latency, create_database, drop_database, server_version, write_section
+from common import (
+    CpuMeter,
+    Latency,
+    create_database,
+    drop_database,
+    server_version,
+    start_events,
+    wait_ready,
+    write_section,
+)
 from openloop import _Connections, _exchange
 from voimala_kit.auth import generate_keys, issue_token
+from voimala_kit.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "events_registration"
@@ -118,42 +126,6 @@ class Run:
     latency: Latency
     errors: int
     cpu_ms: dict[str, float]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(dsn: str, public: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "EVENTS_PORT": str(port),
-        "EVENTS_DATABASE_URL": dsn,
-        "EVENTS_CONSUMER_GROUP": f"events-bench-{uuid.uuid4().hex[:8]}",
-        "EVENTS_DB_POOL_MAX": "20",
-        "VOIMALA_JWT_PUBLIC_KEY_FILE": str(public),
-        "VOIMALA_LOG_LEVEL": "WARNING",
-        # Registration alone: a fresh consumer group would replay every topic meanwhile.
-        "EVENTS_RUN_CONSUMER": "false",
-    }
-    log = (ROOT / ".local" / "logs" / "bench-events.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "voimala_scheduling"], env=env, stdout=log, stderr=log
-    )
-
-
-async def _wait_ready(url: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{url}/health/ready")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the events service did not become ready")
 
 
 def _per_registration(cores: dict[str, float], rate: float) -> dict[str, float]:
@@ -524,9 +496,9 @@ async def main(args: argparse.Namespace) -> None:
     ports: list[int] = []
     try:
         for _ in range(args.replicas):  # one after another: the first migrates
-            ports.append(_free_port())
-            processes.append(_start(dsn, public, ports[-1]))
-            await _wait_ready(f"http://127.0.0.1:{ports[-1]}")
+            ports.append(free_port())
+            processes.append(start_events(dsn, public, ports[-1]))
+            await wait_ready(f"http://127.0.0.1:{ports[-1]}")
         svc = Service(ports, [p.pid for p in processes])
         if args.hold:
             print(f"service pids {svc.pids} on {svc.urls}, database {dsn}")
