@@ -38,7 +38,7 @@ from .logging import error_fields, get_logger
 from .metrics import CONSUMER_RETRIES, EVENT_SECONDS, EVENTS_CONSUMED, RETRIES, consumer_started
 from .personal import PERSONAL_ERASED, Keyring, contains_sealed
 
-__all__ = ["Consumer", "Handler", "Stopping"]
+__all__ = ["ApplyMany", "Consumer", "Handler", "Stopping"]
 
 log = get_logger(__name__)
 DataT = TypeVar("DataT", bound=EventData)
@@ -52,12 +52,26 @@ RETURNING event_id
 """
 
 
+#: Applies several events at once, in the consumer's transaction: (data, event) in order.
+ApplyMany = Callable[[Connection, Sequence[tuple[Any, CloudEvent]]], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Handler(Generic[DataT]):
-    """Applies one event type inside the consumer's transaction."""
+    """Applies one event type inside the consumer's transaction.
+
+    With `apply_many`, the events of a fetch that are new (past the inbox) and have this same
+    `apply_many` (several types may share one) are given to it together, so that their writes
+    can be one statement for the batch: each partition's order is kept (a run of a partition's
+    consecutive events goes whole; the runs at the same place in several partitions go
+    together). `apply` stays the handler of one event: a fetch that fails for any reason but
+    a transient one is applied again event by event with `apply`, so that a bad event is
+    dead-lettered alone with its reason and the others pass.
+    """
 
     model: type[DataT]
     apply: Callable[[Connection, DataT, CloudEvent], Awaitable[None]]
+    apply_many: ApplyMany | None = None
 
 
 @dataclass(frozen=True)
@@ -305,21 +319,39 @@ class Consumer:
             return
 
     async def _apply_once(self, work: list[_Work]) -> list[bool]:
-        outcomes = []
         async with self._db.transaction() as conn:
             rows = await conn.fetch(
                 _INBOX, self._group_id, [w.event.id for w in work], [w.event.type for w in work]
             )
             fresh = {r["event_id"] for r in rows}
+            outcomes = []
+            new: list[_Work] = []
             for item in work:
-                event = item.event
-                new = event.id in fresh
-                if new:
-                    fresh.discard(event.id)  # a second copy in this batch is a duplicate
-                    with work_context(event.correlationid, str(event.id), str(event.id)):
-                        await item.handler.apply(conn, item.data, event)
-                outcomes.append(new)
+                outcomes.append(item.event.id in fresh)
+                if item.event.id in fresh:
+                    fresh.discard(item.event.id)  # a second copy in this batch is a duplicate
+                    new.append(item)
+            if len(new) == 1:
+                await self._apply_one(conn, new[0])
+            elif new:
+                for step in _steps(new):
+                    await self._apply_step(conn, step)
         return outcomes
+
+    async def _apply_one(self, conn: Connection, item: _Work) -> None:
+        event = item.event
+        with work_context(event.correlationid, str(event.id), str(event.id)):
+            await item.handler.apply(conn, item.data, event)
+
+    async def _apply_step(self, conn: Connection, step: list[_Work]) -> None:
+        many = step[0].handler.apply_many
+        if many is None or len(step) == 1:
+            for item in step:
+                await self._apply_one(conn, item)
+            return
+        first = step[0].event
+        with work_context(first.correlationid, str(first.id), str(first.id)):
+            await many(conn, [(item.data, item.event) for item in step])
 
     async def _dead_letter(
         self,
@@ -363,3 +395,34 @@ class Consumer:
             error=error_class,
             reason=reason[:200],
         )
+
+
+def _steps(work: Sequence[_Work]) -> list[list[_Work]]:
+    """The fetch's new events in the order they are applied: each partition's runs of
+    consecutive events with the same `apply_many`, one run of every partition at a time, the
+    runs of one round that share an `apply_many` merged into one step (partitions hold
+    different keys, so their interleaving does not matter; each one's order is kept)."""
+    runs: dict[tuple[str, int], list[list[_Work]]] = {}
+    for item in work:
+        partition = runs.setdefault((item.record.topic, item.record.partition), [])
+        many = item.handler.apply_many
+        if many is not None and partition and partition[-1][0].handler.apply_many is many:
+            partition[-1].append(item)
+        else:
+            partition.append([item])
+    steps: list[list[_Work]] = []
+    queues = [iter(r) for r in runs.values()]
+    while queues:
+        heads = [(q, next(q, None)) for q in queues]
+        queues = [q for q, head in heads if head is not None]
+        merged: dict[int, list[_Work]] = {}
+        for _, run in heads:
+            if run is None:
+                continue
+            many = run[0].handler.apply_many
+            if many is None:
+                steps.append(run)
+            else:
+                merged.setdefault(id(many), []).extend(run)
+        steps.extend(merged.values())
+    return steps
