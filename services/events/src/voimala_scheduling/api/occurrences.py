@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from voimala_kit.auth import STAFF
 from voimala_kit.clock import local_minute
 from voimala_kit.db import Connection
+from voimala_kit.http import hot, json_response
 from voimala_kit.refusals import forbidden, not_found
 
 from ..domain.attendance import Attendance
@@ -26,11 +27,13 @@ from ..handlers.registration_queue import register_queued
 from ..handlers.registrations import (
     CancelRegistration,
     Register,
+    Registered,
     cancel_registration,
     register,
 )
 from ..repository import attendance, occurrences, registrations
 from .deps import MaybePrincipal, PlatformDep, Staff, StaffOrParticipant, audited
+from .hot import registration_args
 from .schemas import (
     AttendanceIn,
     AttendanceOut,
@@ -117,24 +120,45 @@ def _registration_out(
     )
 
 
+def _registered(done: Registered) -> Response:
+    """The answer to a registration, as `RegistrationOut` (orjson writes it as pydantic
+    would: the same bytes as FastAPI's serialisation of the model)."""
+    reg = done.registration
+    return json_response(
+        {
+            "id": reg.id,
+            "occurrence_id": reg.occurrence_id,
+            "status": reg.status,
+            "position": done.position,
+            "participant_id": reg.participant_id,
+            "guest_name": reg.guest_name,
+            "slot_start": reg.slot_start,
+            "created_at": reg.created_at,
+            "cancel_token": done.cancel_token,
+        },
+        201,
+    )
+
+
 @router.post(
     "/occurrences/{occurrence_id}/registrations", status_code=201, response_model=RegistrationOut
 )
+@hot(registration_args)
 async def register_for(
     occurrence_id: uuid.UUID, body: RegistrationIn, who: MaybePrincipal, platform: PlatformDep
-) -> RegistrationOut:
+) -> Response:
     """Register: a participant themselves (token, empty body), staff for a participant or a
     guest, a resident without an account as a guest (no token, `guest` with name and e-mail
     or phone). Confirmed while seats remain, else waitlisted in arrival order."""
-    guest = Guest(**body.guest.model_dump(mode="json")) if body.guest else None
+    g = body.guest
+    guest = Guest(g.name, g.email, g.phone, g.language) if g else None
     cmd = Register(occurrence_id, body.participant_id, guest, body.slot_start)
     if cmd.slot_start is None:  # with everyone else registering for it now, in one go
-        done = await register_queued(platform.db, platform.deps, cmd, who)
-        return _registration_out(done.registration, done.position, done.cancel_token)
+        return _registered(await register_queued(platform.db, platform.deps, cmd, who))
     async with platform.db.transaction() as conn:
         done = await register(platform.deps, conn, cmd, who)
         await audited(conn, who, [done.registration.participant_id], "registration.created")
-    return _registration_out(done.registration, done.position, done.cancel_token)
+    return _registered(done)
 
 
 @router.get("/occurrences/{occurrence_id}/registrations", response_model=Any)

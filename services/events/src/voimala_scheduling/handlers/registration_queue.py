@@ -21,21 +21,27 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from voimala_contracts.scheduling import RegistrationConfirmed, RegistrationWaitlisted
+from voimala_contracts import CloudEvent, EventData, new_event
+from voimala_contracts.scheduling import (
+    GuestContact,
+    RegistrationConfirmed,
+    RegistrationWaitlisted,
+)
 from voimala_kit import audit
 from voimala_kit.auth import STAFF, Principal
 from voimala_kit.context import causation_id, correlation_id, work_context
 from voimala_kit.db import Connection, Database
 from voimala_kit.logging import get_logger
+from voimala_kit.personal import KeyringError, has_personal, seal_with
 from voimala_kit.refusals import conflict, invalid, not_found
 
 from ..domain.occurrences import Occurrence, check_open
 from ..domain.registrations import GUEST_KEY, Registration, person_key
-from ..repository import occurrences
+from ..repository import occurrences, registration_keys
 from ..repository import registration_batch as batch
 from .batcher import Batcher
 from .registrations import Register, Registered, _digest, _event_fields, _participant_of, register
@@ -59,6 +65,10 @@ class Ask:
     token: str | None
     correlation: str | None
     causation: str | None
+    #: A guest's contact as their events carry it (`personal`), and that part sealed with
+    #: their own key ahead of the batch (None: not sealed ahead; the batch seals it).
+    contact: dict[str, Any] | None = None
+    sealed: dict[str, Any] | None = None
 
     @contextmanager
     def context(self) -> Iterator[None]:
@@ -256,19 +266,44 @@ async def _register(
         occ = occs[a.cmd.occurrence_id]
         rows.append(_row(a, occ, position, max(occ.starts_at - deps.reminder_lead, now)))
     arrivals, created = await batch.add_many(conn, rows)
+    events = []
     for n, ((i, a), row, position) in enumerate(zip(asks, rows, places, strict=True)):
         occ = occs[row.occurrence_id]
         reg = _registration(occ, row, arrivals[n], created)
         fields = _event_fields(occ, reg)
-        event = (
+        data: EventData = (
             RegistrationConfirmed(**fields)
             if position is None
             else RegistrationWaitlisted(**fields, position=position)
         )
-        with a.context():  # the event carries its own request's ids
-            await deps.outbox.add(conn, event, subject=str(occ.id))
+        events.append(await _sealed_event(deps, a, data, str(occ.id)))
         outcomes[i] = Registered(reg, position, a.token)
+    await batch.add_events(
+        conn, [(e.id, deps.outbox.topic, e.subject, e.to_json()) for e in events]
+    )
     await _audit(conn, [a for _, a in asks])
+
+
+async def _sealed_event(deps: Deps, a: Ask, data: EventData, subject: str) -> CloudEvent:
+    """The registration's event as the outbox writes it: with its own request's ids, and its
+    guest's contact sealed (ahead of the batch, or now with the outbox's keyring)."""
+    with a.context():
+        event = new_event(
+            data,
+            service=deps.outbox.service,
+            subject=subject,
+            correlation_id=correlation_id(),
+            causation_id=causation_id(),
+        )
+    body = event.data
+    if a.sealed is not None and body.get("personal") == a.contact:
+        body = {**body, "personal": a.sealed}
+    if has_personal(body):
+        keyring = deps.outbox.keyring
+        if keyring is None:
+            raise KeyringError("no keyring: personal data must not be published in clear")
+        body = await keyring.seal_data(subject, body)
+    return event.model_copy(update={"data": body})
 
 
 def _registration(
@@ -317,23 +352,48 @@ async def register_queued(
     async def run(asks: list[Ask]) -> list[Outcome]:
         return await _run(db, deps, asks)
 
-    ask = ask_for(cmd, who)
-    await _make_key(deps, ask)
-    done: Registered = await deps.registrar.submit(_EVERY, ask, run)
+    done: Registered = await deps.registrar.submit(_EVERY, ask_for(cmd, who), run)
     return done
 
 
-async def _make_key(deps: Deps, ask: Ask) -> None:
-    """A guest's own key (`guest:<registration id>`) made now, beside the other requests, and
-    committed in the keyring before the batch: sealing their contact under the occurrence's
-    lock then only reads it. (Refused after all, the key seals nothing: it stays unused.)"""
+def _own_key(ask: Ask) -> str:
+    """The subject of a guest's own key (`guest:<registration id>`)."""
+    return f"{GUEST_KEY}{ask.registration_id}"
+
+
+async def _sealed_ahead(deps: Deps, asks: list[Ask]) -> list[Ask]:
+    """The batch's guests' contacts sealed with their own keys, made for them all in one
+    statement and committed in the keyring before the batch's transaction: under the
+    occurrences' locks the events then carry them as they are, with no call to the keyring.
+    (A registration refused after all leaves its key unused.) Each part is the one the
+    outbox would seal, sealed as it would (`Keyring.seal_data`, with the key named beside
+    it); the batch checks that its event carries that very contact, and seals through the
+    keyring whatever was not sealed here."""
     keyring = deps.outbox.keyring
-    if ask.cmd.guest is not None and keyring is not None:
-        await keyring.seal(f"{GUEST_KEY}{ask.registration_id}", {})
+    guests = [a for a in asks if a.cmd.guest is not None]
+    if keyring is None or not guests:
+        return asks
+    try:
+        keys = await registration_keys.make_keys(keyring, [_own_key(a) for a in guests])
+    except Exception:  # the batch seals through the keyring (and fails there, if it must)
+        log.warning("registration_keys_failed", size=len(guests), exc_info=True)
+        return asks
+    return [_sealed_with(a, keys.get(_own_key(a))) for a in asks]
+
+
+def _sealed_with(ask: Ask, key: bytes | None) -> Ask:
+    g = ask.cmd.guest
+    if g is None or key is None:
+        return ask
+    contact = GuestContact(name=g.name, email=g.email, phone=g.phone, language=g.language)
+    part = contact.model_dump(mode="json")
+    own = _own_key(ask)
+    return replace(ask, contact=part, sealed=seal_with(key, own, part) | {"key": own})
 
 
 async def _run(db: Database, deps: Deps, asks: list[Ask]) -> list[Outcome]:
     """The batch in one transaction; should it fail as a whole, each registration alone."""
+    asks = await _sealed_ahead(deps, asks)
     try:
         async with db.transaction() as conn:
             return await register_many(deps, conn, asks)

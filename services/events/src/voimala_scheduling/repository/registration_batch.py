@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from voimala_kit.db import Connection
+from voimala_kit.db import Connection, mark_outbox_written
 
 from ..domain.registrations import Guest
 
@@ -135,3 +135,24 @@ async def add_many(conn: Connection, rows: list[NewRegistration]) -> tuple[list[
         [r.reminded_at for r in reminded],
     )
     return arrivals, created
+
+
+# A batch's events in one statement (as the kit's Outbox writes each: sealed already).
+_OUTBOX = """
+INSERT INTO outbox (event_id, topic, key, payload)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])
+"""
+
+
+async def add_events(conn: Connection, rows: list[tuple[uuid.UUID, str, str, bytes]]) -> None:
+    """Write the batch's events (id, topic, key, payload) to the outbox, in the order given
+    (the relay publishes each key's in that order), to be published once committed."""
+    if rows:
+        await conn.execute(
+            _OUTBOX,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+        )
+        mark_outbox_written()
