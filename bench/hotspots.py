@@ -40,6 +40,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = ROOT / ".venv/bin/py-spy"
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 _SYSCALLS = {"_SelectorSocketTransport.write", "EpollSelector.select", "socket.send"}
+# Who a sample works for: the first frame from the root that names a part of the pipeline
+# (the relay's sends run in aiokafka's own sender task, so they count as "kafka client").
+PARTS = (
+    ("write_one (", "writers (transaction + Outbox.add)"),
+    ("Relay.", "relay (claim, send, commit, vacuum)"),
+    ("Consumer._decode", "consumer: decode"),
+    ("Consumer._apply", "consumer: inbox + handlers + commit"),
+    ("Consumer.commit", "consumer: offset commits"),
+    ("Consumer._commit", "consumer: offset commits"),
+    ("aiokafka/", "kafka client (sender, fetcher, connections)"),
+)
 
 
 @dataclass
@@ -86,6 +97,34 @@ def package_of(frame: str) -> str:
     if "/" in path and first not in ("", "."):
         return first if not first.startswith("python3") else "stdlib"
     return "bench" if path.endswith(".py") and "bench" in path else (first or "other")
+
+
+def part_of(stack: tuple[str, ...]) -> str:
+    for frame in stack:
+        for marker, part in PARTS:
+            if marker in frame:
+                return part
+    return "event loop and the rest (epoll, callbacks, timers)"
+
+
+def parts(profile: Profile) -> Counter[str]:
+    """Samples per part of the pipeline (`PARTS`)."""
+    counted: Counter[str] = Counter()
+    for stack, count in profile.stacks.items():
+        counted[part_of(stack)] += count
+    return counted
+
+
+def part_lines(profile: Profile, ms_per_event: float | None) -> list[str]:
+    """Each part's share of the process's CPU samples, and its ms of CPU per event."""
+    total = profile.samples
+    if not total:
+        return []
+    lines = [f"== {profile.name}: CPU per part" + (" (ms per event)" if ms_per_event else "")]
+    for part, n in parts(profile).most_common():
+        ms = f"  {n / total * ms_per_event:6.3f} ms" if ms_per_event else ""
+        lines.append(f"{n / total:6.1%}{ms}  {part}")
+    return [*lines, ""]
 
 
 def top_tables(profile: Profile, top: int) -> list[str]:
@@ -157,7 +196,8 @@ async def profile_pid(args: argparse.Namespace) -> None:
     recorder = Recorder(f"pid {args.pid}", args.pid, args.rate_hz, args.speedscope)
     print(f"sampling pid {args.pid} for {args.seconds:.0f} s: drive the load now")
     await asyncio.sleep(args.seconds)
-    print("\n".join(top_tables(recorder.stop(), args.top)))
+    profile = recorder.stop()
+    print("\n".join([*part_lines(profile, None), *top_tables(profile, args.top)]))
 
 
 async def profile_pipeline(args: argparse.Namespace) -> None:
@@ -191,6 +231,10 @@ async def profile_pipeline(args: argparse.Namespace) -> None:
     print(f"  machine busy   {result.cpu['busy']:.2f} of {os.cpu_count()} cores\n")
     print(f"relay batches:    {result.relay.describe()}")
     print(f"consumer batches: {result.consumer.describe()}\n")
+    for profile in profiles:
+        cores = result.cpu.get(profile.name)
+        per_event = cores / result.throughput * 1000 if cores else None
+        print("\n".join(part_lines(profile, per_event)))
     for profile in profiles:
         print("\n".join(top_tables(profile, args.top)))
 
