@@ -39,7 +39,7 @@ from voimala_kit.logging import get_logger
 from voimala_kit.personal import KeyringError, has_personal, seal_with
 from voimala_kit.refusals import conflict, invalid, not_found
 
-from ..domain.occurrences import Occurrence, check_open
+from ..domain.occurrences import Occurrence, check_open, info
 from ..domain.registrations import GUEST_KEY, Registration, person_key
 from ..repository import occurrences, registration_keys
 from ..repository import registration_batch as batch
@@ -266,11 +266,12 @@ async def _register(
         occ = occs[a.cmd.occurrence_id]
         rows.append(_row(a, occ, position, max(occ.starts_at - deps.reminder_lead, now)))
     arrivals, created = await batch.add_many(conn, rows)
+    about = {o.id: info(o) for o in occs.values()}  # frozen: one for all its registrations
     events = []
     for n, ((i, a), row, position) in enumerate(zip(asks, rows, places, strict=True)):
         occ = occs[row.occurrence_id]
         reg = _registration(occ, row, arrivals[n], created)
-        fields = _event_fields(occ, reg)
+        fields = _event_fields(occ, reg, about[occ.id])
         data: EventData = (
             RegistrationConfirmed(**fields)
             if position is None

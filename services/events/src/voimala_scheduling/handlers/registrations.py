@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from voimala_contracts.scheduling import (
+    OccurrenceInfo,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
@@ -92,11 +93,15 @@ async def refuse_erased(conn: Connection, participant_id: uuid.UUID) -> None:
         raise conflict("the participant's data has been erased", title="Participant erased")
 
 
-def _event_fields(occ: Occurrence, reg: Registration) -> dict[str, Any]:
+def _event_fields(
+    occ: Occurrence, reg: Registration, about: OccurrenceInfo | None = None
+) -> dict[str, Any]:
+    """An event's fields for the registration (`about`: the occurrence's `info`, made once for
+    a batch's many)."""
     slot = reg.slot_start
     return {
         "registration_id": reg.id,
-        "occurrence": info(occ),
+        "occurrence": about or info(occ),
         "participant_id": reg.participant_id,
         "personal": guest_of(reg),
         "personal_subject": guest_key(reg),
