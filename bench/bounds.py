@@ -21,6 +21,7 @@ from common import (
     connect,
     fresh_topics,
     receive,
+    run_loop,
     run_writers,
     unique,
     write_one,
@@ -47,7 +48,7 @@ class KafkaResult:
 
 def raw_consumer_process(topic: str, count: int, out: Queue[Any]) -> None:
     """Reads `count` messages from the start of every partition; sends (sent, received) pairs."""
-    asyncio.run(_raw_consume(topic, count, out))
+    run_loop(_raw_consume(topic, count, out))
 
 
 async def _raw_consume(topic: str, count: int, out: Queue[Any]) -> None:

@@ -10,17 +10,18 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 from queue import Empty
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 import httpx
+import uvloop
 from aiokafka.admin import AIOKafkaAdminClient
 from voimala_contracts import EventData
 from voimala_kit import Database, Outbox, ServiceSettings, configure_logging
@@ -31,6 +32,7 @@ ADMIN_DSN = os.environ.get(
     "VOIMALA_TEST_PG_ADMIN_DSN", "postgresql://postgres:voimala-dev@127.0.0.1:55432/postgres"
 )
 BOOTSTRAP = os.environ.get("VOIMALA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+T = TypeVar("T")
 PARTITIONS = 3  # what ensure_topics gives every platform topic
 NOTE = "n" * 320  # pads an event to about the size of a participant.registered.v1
 
@@ -56,6 +58,13 @@ class BenchHappened(EventData):
     seq: int
     subject_id: uuid.UUID
     note: str
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` on uvloop, the event loop every service process runs on (uvicorn picks it
+    when it is installed, and the kit depends on it): the pipeline's writers, relay and
+    consumer, and the bounds' clients, are measured on the loop they run on in production."""
+    return uvloop.run(main)
 
 
 def quiet_logs() -> None:

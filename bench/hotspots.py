@@ -262,7 +262,9 @@ def main(argv: list[str]) -> None:
     if args.mode == "pid":
         asyncio.run(profile_pid(args))
     else:
-        asyncio.run(profile_pipeline(args))
+        from common import run_loop  # noqa: PLC0415 - bench's own modules are on the path now
+
+        run_loop(profile_pipeline(args))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from common import (
     fresh_topics,
     quiet_logs,
     receive,
+    run_loop,
     run_writers,
     unique,
     write_one,
@@ -36,6 +37,11 @@ from voimala_kit import Connection, Consumer, Handler, Outbox, Relay
 from voimala_kit.kafka import make_producer
 
 _EFFECT = "INSERT INTO bench_effect (event_id, seq) VALUES ($1, $2)"
+# A fetch's new events in one statement (the kit's `Handler.apply_many`), as a service's
+# handler that wants throughput writes them.
+_EFFECTS = """
+INSERT INTO bench_effect (event_id, seq) SELECT * FROM unnest($1::uuid[], $2::integer[])
+"""
 
 
 @dataclass
@@ -106,7 +112,8 @@ class TimedConsumer(Consumer):
     the time its transaction committed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, handlers=[Handler(BenchHappened, self.apply)], **kwargs)
+        handler = Handler(BenchHappened, self.apply, apply_many=self.apply_many)
+        super().__init__(*args, handlers=[handler], **kwargs)
         self.pending: list[tuple[int, str]] = []  # (seq, subject) applied in the open transaction
         # (seq, subject, wall-clock time its fetch returned, wall-clock commit time of its effect)
         self.done: list[tuple[int, str, float, float]] = []
@@ -115,6 +122,12 @@ class TimedConsumer(Consumer):
     async def apply(self, conn: Connection, data: BenchHappened, event: CloudEvent) -> None:
         await conn.execute(_EFFECT, event.id, data.seq)
         self.pending.append((data.seq, event.subject))
+
+    async def apply_many(
+        self, conn: Connection, items: Sequence[tuple[BenchHappened, CloudEvent]]
+    ) -> None:
+        await conn.execute(_EFFECTS, [e.id for _, e in items], [d.seq for d, _ in items])
+        self.pending.extend((d.seq, e.subject) for d, e in items)
 
     async def process_many(
         self, batches: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]
@@ -189,7 +202,7 @@ def consumer_process(
 ) -> None:
     """Entry point of the consumer process: says "warm" after the warm-up, then sends results."""
     quiet_logs()
-    asyncio.run(_consume(dsn, topic, service, warmup, total, out))
+    run_loop(_consume(dsn, topic, service, warmup, total, out))
 
 
 async def _consume(

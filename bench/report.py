@@ -161,7 +161,7 @@ def _results_table(r: Results) -> list[str]:
 def _stages_table(r: Results) -> list[str]:
     rows = [
         "| Pipeline run | Relay batches (claim → send → acks → delete → commit) | "
-        "Consumer batches (decode → inbox + effect per event → commit) | "
+        "Consumer batches (decode → inbox rows → effect rows → commit) | "
         "Consumer offset commits (at most every 0.1 s) |",
         "|---|---|---|---|",
     ]
@@ -305,7 +305,9 @@ def render(r: Results) -> str:
             "transaction per event (a state row + `Outbox.add`), the kit's `Relay` publishes "
             "(woken in-process after each outbox commit), and the kit's `Consumer`, in a "
             "separate process, "
-            "applies each event (inbox row + an effect row in one transaction per batch). "
+            "applies each fetch in one transaction: the inbox rows in one statement, then the "
+            "effect rows in one (the bench's handler is a `Handler.apply_many`). Every process "
+            "runs on uvloop, as the services do under uvicorn. "
             "Latency runs from the writer's COMMIT returning to the consumer's transaction "
             "committing, both on this machine's wall clock. **Kafka alone** uses the same "
             "producer settings (idempotent, acks=all) and message size, with the consumer in "

@@ -11,9 +11,10 @@ the end) and fresh topics (3 partitions, deleted at the end).
    and at the offered rate; latency from `send()` to the consumer's fetch returning.
 3. The pipeline: writer tasks committing one transaction per event, the kit's `Relay`
    (woken in-process after each outbox commit) in this process, the kit's `Consumer` in a
-   process of its own applying each event (inbox row + an effect row, one transaction per
-   partition's batch). After a warm-up that runs the whole path, `--events` are written
-   flat out, then again at `--rate`.
+   process of its own applying each fetch in one transaction (the inbox rows in one statement,
+   the effect rows in one: the bench's handler is a `Handler.apply_many`). Every process runs on
+   uvloop, as every service does under uvicorn. After a warm-up that runs the whole path,
+   `--events` are written flat out, then again at `--rate`.
    Throughput is events ÷ (first measured write started → last effect committed). Latency is
    the consumer's wall clock after its transaction committed minus the writer's wall clock
    after its commit returned (same machine, same clock), per event.
@@ -26,7 +27,6 @@ other work on the machine shows as "other"). Nothing here asserts on time: it me
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -42,6 +42,7 @@ from common import (
     empty_tables,
     fresh_database,
     quiet_logs,
+    run_loop,
 )
 from pipeline import PipelineResult, run_pipeline
 from report import ROOT, Results, machine, render
@@ -150,4 +151,4 @@ async def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1:]))
+    run_loop(main(sys.argv[1:]))
