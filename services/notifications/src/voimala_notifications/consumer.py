@@ -39,7 +39,7 @@ from .handlers.contacts import (
 )
 from .handlers.deps import Deps
 from .handlers.guests import forget_guest
-from .handlers.notify import notify, welcome_participant
+from .handlers.notify import notify, notify_many, welcome_participant
 from .handlers.nudges import NUDGES
 from .handlers.privacy import erase_participant, export_participant, unless_erased
 from .handlers.signin import send_sign_in_link
@@ -75,17 +75,22 @@ def handlers(deps: Deps) -> list[Handler[Any]]:
     }
     for event_type in SETTLES_PROPOSAL:
         own[event_type] = partial(settle_proposal, deps)
+    # The types whose only use case is the rules' go in batches (one `apply_many` for all).
+    batched: set[str] = set()
     for event_type in RULES:
         rule = partial(notify, deps)
         if event_type in own and event_type != ParticipantRegistered.TYPE:
             own[event_type] = _both(own[event_type], rule)
         elif event_type not in own:
             own[event_type] = rule
+            batched.add(event_type)
     for event_type, nudge in NUDGES.items():
         step = partial(nudge, deps)
         own[event_type] = _both(own[event_type], step) if event_type in own else step
+        batched.discard(event_type)
+    many = partial(notify_many, deps)
     return [
-        Handler(EVENT_MODELS[event_type], apply)
+        Handler(EVENT_MODELS[event_type], apply, many if event_type in batched else None)
         for event_type, apply in own.items()
         if event_type in EVENT_MODELS
     ]

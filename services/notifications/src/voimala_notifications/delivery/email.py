@@ -1,4 +1,4 @@
-"""E-mail over SMTP (aiosmtplib), through a small pool of kept-open connections."""
+"""E-mail over SMTP, through a small pool of kept-open sessions (`smtp.SmtpSession`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import asyncio
 import base64
 from email.utils import formatdate, parseaddr
 
-import aiosmtplib
-
 from ..settings import Settings
 from .channels import Delivery, DeliveryError
+from .smtp import SmtpReplyError, SmtpSession
 
 
 def _part(content_type: str, text: str) -> list[str]:
@@ -17,7 +16,7 @@ def _part(content_type: str, text: str) -> list[str]:
         f'Content-Type: {content_type}; charset="utf-8"',
         "Content-Transfer-Encoding: base64",
         "",
-        base64.encodebytes(text.encode()).decode().rstrip("\n"),
+        *base64.encodebytes(text.encode()).decode().rstrip("\n").split("\n"),
     ]
 
 
@@ -78,86 +77,75 @@ def build(delivery: Delivery, sender: str) -> bytes:
 
 
 class SmtpMailer:
-    """At most `settings.smtp_connections` SMTP sessions, each reused for many messages.
-
-    A message is MAIL, RCPT and DATA on a kept session, the envelope written out here: the
-    client's `sendmail` parses both addresses twice with the `email` package, which cost more
-    CPU than the exchange itself (`build` has refused an address that could not be sent).
-    """
+    """At most `settings.smtp_connections` SMTP sessions, each reused for many messages
+    (`smtp.SmtpSession`: pipelined when the server announces PIPELINING). `build` has refused
+    an address that could not be sent."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self._idle: asyncio.Queue[SmtpSession] = asyncio.Queue()
         self._slots = asyncio.Semaphore(settings.smtp_connections)
-        self._envelope_from = parseaddr(settings.mail_from)[1]
-        self._mail_from = f"FROM:<{self._envelope_from}>".encode()
+        self._envelope_from = parseaddr(settings.mail_from)[1].encode()
 
-    async def _connect(self) -> aiosmtplib.SMTP:
+    async def _connect(self) -> SmtpSession:
         s = self._settings
-        client = aiosmtplib.SMTP(
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            timeout=s.smtp_timeout,
-            start_tls=s.smtp_starttls,
-            use_tls=False,
-        )
-        await client.connect()
-        if s.smtp_username and s.smtp_password:
-            await client.login(s.smtp_username, s.smtp_password)
-        if client.last_ehlo_response is None:
-            await client.ehlo()
-        return client
-
-    async def _transfer(self, client: aiosmtplib.SMTP, to: str, message: bytes) -> None:
-        """One mail transaction on a kept session; a refusal resets the envelope."""
-        mail = await client.execute_command(b"MAIL", self._mail_from)
-        if mail.code != 250:
-            await _reset(client)
-            raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, self._envelope_from)
-        rcpt = await client.execute_command(b"RCPT", f"TO:<{to}>".encode())
-        if rcpt.code not in (250, 251):
-            await _reset(client)
-            refused = aiosmtplib.SMTPRecipientRefused(rcpt.code, rcpt.message, to)
-            raise aiosmtplib.SMTPRecipientsRefused([refused])
-        await client.data(message)
+        try:
+            return await SmtpSession.open(
+                s.smtp_host,
+                s.smtp_port,
+                timeout=s.smtp_timeout,
+                starttls=s.smtp_starttls,
+                username=s.smtp_username,
+                password=s.smtp_password,
+            )
+        except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
+            raise _Unreachable from exc
 
     async def send(self, delivery: Delivery) -> None:
         message = build(delivery, self._settings.mail_from)
         async with self._slots:
-            client = None if self._idle.empty() else self._idle.get_nowait()
+            session = None if self._idle.empty() else self._idle.get_nowait()
             try:
-                if client is None or not client.is_connected:
-                    client = await self._connect()
-                await self._transfer(client, delivery.to, message)
-            except aiosmtplib.SMTPRecipientsRefused:
-                self._keep(client)
-                raise DeliveryError("smtp_recipient_refused", permanent=True) from None
-            except aiosmtplib.SMTPResponseException as exc:
-                permanent = 500 <= exc.code < 600
-                if permanent:
-                    self._keep(client)
-                else:
-                    await self._drop(client)
-                raise DeliveryError(f"smtp_{exc.code}", permanent=permanent) from None
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                await self._drop(client)
+                if session is None or not session.is_connected:
+                    session = await self._connect()
+                await session.send(self._envelope_from, delivery.to, message)
+            except SmtpReplyError as exc:
+                raise self._refused(session, exc) from None
+            except (_Unreachable, OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
+                _drop(session)
+                unreachable = isinstance(exc, _Unreachable) or (
+                    isinstance(exc, OSError) and not isinstance(exc, TimeoutError)
+                )
+                cause = exc.__cause__ if isinstance(exc, _Unreachable) else exc
                 raise DeliveryError(
-                    f"smtp_unavailable:{type(exc).__name__}",
+                    f"smtp_unavailable:{type(cause).__name__}",
                     permanent=False,
-                    unreachable=isinstance(exc, aiosmtplib.SMTPConnectError | OSError),
+                    unreachable=unreachable,
                 ) from None
-            self._keep(client)
+            self._keep(session)
 
-    def _keep(self, client: aiosmtplib.SMTP | None) -> None:
-        if client is not None and client.is_connected:
-            self._idle.put_nowait(client)
+    def _refused(self, session: SmtpSession | None, exc: SmtpReplyError) -> DeliveryError:
+        """A refusal: a recipient's or a 5xx is for good (the session goes on); a 4xx waits
+        for a new session."""
+        if exc.step == "RCPT":
+            self._keep(session)
+            return DeliveryError("smtp_recipient_refused", permanent=True)
+        permanent = 500 <= exc.code < 600
+        if permanent:
+            self._keep(session)
+        else:
+            _drop(session)
+        return DeliveryError(f"smtp_{exc.code}", permanent=permanent)
 
-    async def _drop(self, client: aiosmtplib.SMTP | None) -> None:
-        if client is not None:
-            client.close()
+    def _keep(self, session: SmtpSession | None) -> None:
+        if session is not None and session.is_connected:
+            self._idle.put_nowait(session)
 
 
-async def _reset(client: aiosmtplib.SMTP) -> None:
-    """RSET after a refused MAIL or RCPT, so that the session can carry the next message."""
-    if client.is_connected:
-        await client.rset()
+class _Unreachable(Exception):  # noqa: N818 - a marker, raised from the connection's error
+    """The server could not be reached (or greeted): the channel is down."""
+
+
+def _drop(session: SmtpSession | None) -> None:
+    if session is not None:
+        session.close()

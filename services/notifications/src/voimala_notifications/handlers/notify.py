@@ -26,7 +26,7 @@ from voimala_kit.db import Connection
 from voimala_kit.errors import PermanentError
 from voimala_kit.logging import get_logger
 
-from ..domain.messages import inbox_note
+from ..domain.messages import NewMessage, inbox_note
 from ..domain.planning import Occasion, Planned, is_stale, occasion, plan
 from ..domain.recipients import Recipient
 from ..domain.rules import RULES, Send
@@ -76,6 +76,58 @@ async def notify(deps: Deps, conn: Connection, data: EventData, event: CloudEven
         people = await _people(conn, send.to, data, event)
         contact = await _contact(conn, send, data) if people else None
         await _add(deps, conn, _plan(deps, about, people, contact), now)
+
+
+async def notify_many(
+    deps: Deps, conn: Connection, items: Sequence[tuple[EventData, CloudEvent]]
+) -> None:
+    """`notify` for a fetch's events at once (the kit's batch handler): the participants they
+    name added and read in one statement, all their messages in one, the inbox messages'
+    `notification.sent` in one. An event whose rules need more (a guest, someone else than
+    the event's participant, a reminder that waits for an answer, a contact passed on) goes
+    through `notify` on its own, in the same transaction."""
+    now = deps.clock.now()
+    simple: list[Occasion] = []
+    for data, event in items:
+        found = _simple_occasions(deps, data, event, now)
+        if found is None:
+            await notify(deps, conn, data, event)
+        else:
+            simple.extend(found)
+    if not simple:
+        return
+    pids = sorted({_participant(o.data) for o in simple})  # in id order: no lock cycles
+    people = {p.id: p for p in await recipients.ensure_many(conn, pids, "participant")}
+    planned: list[NewMessage] = []
+    for about in simple:
+        person = people.get(_participant(about.data))
+        planned += _plan(deps, about, [person] if person else [], None).messages
+    await _add(deps, conn, Planned(planned), now)
+
+
+def _simple_occasions(
+    deps: Deps, data: EventData, event: CloudEvent, now: datetime
+) -> list[Occasion] | None:
+    """The event's occasions when each goes to the event's own participant alone and needs no
+    read beyond the recipient; else None."""
+    stale = is_stale(event.time, now, deps.settings.stale_after_hours)
+    found: list[Occasion] = []
+    for index, send in enumerate(RULES.get(event.type, ())):
+        if send.to not in ("participant", "registrant") or send.with_contact:
+            return None
+        if getattr(data, "participant_id", None) is None:
+            return None
+        about = occasion(index, send, data, event, now, stale)
+        if about is None:
+            continue
+        if about.awaits is not None:
+            return None
+        found.append(about)
+    return found
+
+
+def _participant(data: EventData) -> uuid.UUID:
+    return cast(_OfParticipant, data).participant_id
 
 
 async def welcome_participant(
