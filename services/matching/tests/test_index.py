@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 
@@ -104,3 +105,26 @@ def test_openings_rank_as_pairs_alone_and_after_updates() -> None:
 
 def test_levels_are_ordered() -> None:
     assert [LEVELS[x] for x in ("A1", "A2", "B1", "B2", "C1", "C2", "native")] == list(range(1, 8))
+
+
+def test_candidates_rank_as_pairs_alone_on_plateaus_and_shared_id_halves() -> None:
+    """The selection's special cases (`_near_best`, `_first`): most rows filtered out, a
+    plateau of many equal scores at the k-th (more rows near it than the partition's cut),
+    and ids that share their first 64 bits (so only the last 64 bits order them)."""
+    rng = random.Random(18)
+    weights = Weights()
+    same = _profile(rng)
+    twins = [
+        dataclasses.replace(same, participant_id=uuid.UUID(int=(i % 7) << 64 | rng.getrandbits(64)))
+        for i in range(1200)
+    ]
+    others = [_profile(rng) for _ in range(1800)]
+    profiles = {p.participant_id: p for p in twins + others}
+    index = ProfileIndex(weights)
+    index.bulk_load(profiles.values())
+    asks = [_opening(rng) for _ in range(30)]
+    asks += [dataclasses.replace(o, type="summer_job_youth") for o in asks[:10]]
+    for o in asks:
+        want = _alone([(i, score_opening(p, o, weights)) for i, p in profiles.items()], 60)
+        for k in (1, 15, 60):
+            assert [(str(i), e.score) for i, e in index.top(o, k)] == want[:k]

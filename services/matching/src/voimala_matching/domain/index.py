@@ -166,6 +166,56 @@ _MARGIN = np.float32(0.0002)
 _Counts = dict[str, npt.NDArray[np.uint8] | None]
 
 
+#: The most a row's jitter (`_jitter`) adds to its cost: a few hundred float32 steps below 1.
+_JITTER = 2.0**-16
+
+
+def _jitter(n: int) -> npt.NDArray[np.float32]:
+    """A small fixed number in [0, `_JITTER`) for each of rows 0..n-1, scattered by the row's
+    number, added to the approximate cost before its k-th is found (`_near_best`)."""
+    spread = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)
+    jitter: npt.NDArray[np.float32] = (spread * (_JITTER / 2.0**32)).astype(np.float32)
+    return jitter
+
+
+def _near_best(approx: npt.NDArray[np.float32], jitter: npt.NDArray[np.float32], k: int) -> Any:
+    """Rows whose approximate score is within `_MARGIN` of the k-th best's (never a filtered
+    one): a superset of the k best by exact score.
+
+    The k-th is found by `np.partition` on a cost (lower is better: a filtered row is +inf)
+    plus a jitter. numpy's selection (x86-simd-sort) stalls and falls back to sorting the
+    whole range when most of it equals the range's smallest value: on the score itself that
+    is every query whose hard filters remove most rows (-inf, the smallest: a youth-only
+    opening leaves 20 %), 10-40 ms instead of 0.5 (bench/matching_ranking.py, the slowest
+    queries). On the cost the filtered rows are the largest, and the jitter splits any
+    plateau of equal scores into hundreds of values. A row within `_MARGIN` of the k-th by
+    score is within `_MARGIN + _JITTER` of the k-th by jittered cost, which is at least the
+    k-th cost, so the rows taken are a superset of the old ones."""
+    cost = np.subtract(jitter, approx)
+    if len(cost) <= k:
+        return np.flatnonzero(cost < np.inf)
+    kth = float(np.partition(cost, k - 1)[k - 1])
+    if kth == np.inf:
+        return np.flatnonzero(cost < np.inf)
+    return np.flatnonzero(cost <= kth + float(_MARGIN) + _JITTER)
+
+
+def _first(score: F, hi: np.ndarray, lo: np.ndarray, k: int) -> npt.NDArray[np.intp]:
+    """Positions of the k best by `score` rounded as explanations round it (`round4`, the same
+    operations), then by id (a UUID's string order is its integer order). Many rows (a
+    plateau of equal scores at the k-th) are first cut by a partition on one distinct key,
+    the rounded score above the id's top 50 bits (ties on a plateau would stall the
+    partition, see `_near_best`); the rows up to the k-th key are sorted exactly."""
+    q = np.floor(np.minimum(score, 1.0) * 10000.0 + 0.5)  # the rounded score x 10000
+    pos = np.arange(len(q))
+    if len(q) > 4 * k:
+        key = ((10000.0 - q).astype(np.uint64) << np.uint64(50)) | (hi >> np.uint64(14))
+        pos = np.flatnonzero(key <= np.partition(key, k - 1)[k - 1])
+    order = np.lexsort((lo[pos], hi[pos], -q[pos]))[:k]
+    result: npt.NDArray[np.intp] = pos[order]
+    return result
+
+
 class _Bits:
     """Keys (skills or goal words) of each row: the 64 most frequent as bits of a uint64
     column, the rest in posting lists. A key keeps its place for the index's life."""
@@ -273,6 +323,7 @@ class ProfileIndex:
         self.ids: list[Hashable] = []
         self.row: dict[Hashable, int] = {}
         self.profiles: dict[Hashable, Profile] = {}
+        self.jitter = _jitter(0)
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -383,17 +434,13 @@ class ProfileIndex:
         if found is None or k <= 0:
             return []
         approx, counts = found
-        if len(approx) > k:
-            kth = np.partition(approx, len(approx) - k)[len(approx) - k]
-        else:
-            kth = np.float32(-np.inf)
-        near = np.flatnonzero(approx >= kth - _MARGIN if kth > -np.inf else approx > -np.inf)
-        score = self._exact(o, near, counts)
-        rounded = np.floor(np.minimum(score, 1.0) * 10000.0 + 0.5) / 10000.0
+        if len(self.jitter) < n:
+            self.jitter = _jitter(max(n, 2 * len(self.jitter)))
+        near = _near_best(approx, self.jitter[:n], k)
         c = self.cols
-        order = np.lexsort((c["lo"][near], c["hi"][near], -rounded))[:k]
+        best = near[_first(self._exact(o, near, counts), c["hi"][near], c["lo"][near], k)]
         out, known = [], asked(o)
-        for row in near[order]:
+        for row in best:
             pid = self.ids[int(row)]
             e = score_opening(self.profiles[pid], o, self.weights, known)
             assert not isinstance(e, Filtered)
