@@ -103,6 +103,13 @@ async def test_a_guest_registers_alike_served_hot_or_by_fastapi(
         assert _WHEN.fullmatch(r.json()["created_at"])
         assert len(r.json()["cancel_token"]) == 32
     for r, asked in ((plain, first), (left, second)):
+        # What it answers is what was stored.
+        row = await db.fetchrow(
+            "SELECT created_at, status FROM registration WHERE id = $1", uuid.UUID(r.json()["id"])
+        )
+        assert row is not None
+        assert r.json()["created_at"] == row["created_at"].isoformat().replace("+00:00", "Z")
+        assert r.json()["status"] == row["status"]
         event = await _event(db, r.json()["id"])
         own = f"guest:{r.json()['id']}"
         assert event["data"]["personal"]["key"] == own

@@ -237,9 +237,7 @@ async def register_many(deps: Deps, conn: Connection, asks: list[Ask]) -> list[O
         held = await batch.holders(conn, pending, _short(occs, pending))
         accepted = _accept(occs, asks, held.live, outcomes)
         if accepted:
-            await _register(
-                deps, conn, occs, held.waiting, [(i, asks[i]) for i in accepted], outcomes
-            )
+            await _register(deps, conn, occs, held, [(i, asks[i]) for i in accepted], outcomes)
     return [o for o in outcomes if o is not None]
 
 
@@ -247,16 +245,18 @@ async def _register(
     deps: Deps,
     conn: Connection,
     occs: dict[uuid.UUID, Occurrence],
-    waiting: dict[uuid.UUID, int],
+    held: batch.Holders,
     asks: list[tuple[int, Ask]],
     outcomes: list[Outcome | None],
 ) -> None:
+    """The accepted asks registered, in their order: rows, seats, reminders and events in one
+    statement; each ask's outcome."""
     now = deps.clock.now()
     seats = {
         o.id: _Seats(
             o,
             max(0, o.capacity - o.confirmed) if o.capacity is not None else 0,
-            waiting.get(o.id, 0),
+            held.waiting.get(o.id, 0),
         )
         for o in occs.values()
     }
@@ -265,12 +265,12 @@ async def _register(
     for (_, a), position in zip(asks, places, strict=True):
         occ = occs[a.cmd.occurrence_id]
         rows.append(_row(a, occ, position, max(occ.starts_at - deps.reminder_lead, now)))
-    arrivals, created = await batch.add_many(conn, rows)
+    arrivals = held.arrivals[: len(rows)]
     about = {o.id: info(o) for o in occs.values()}  # frozen: one for all its registrations
     events = []
     for n, ((i, a), row, position) in enumerate(zip(asks, rows, places, strict=True)):
         occ = occs[row.occurrence_id]
-        reg = _registration(occ, row, arrivals[n], created)
+        reg = _registration(occ, row, arrivals[n], held.now)
         fields = _event_fields(occ, reg, about[occ.id])
         data: EventData = (
             RegistrationConfirmed(**fields)
@@ -279,9 +279,8 @@ async def _register(
         )
         events.append(await _sealed_event(deps, a, data, str(occ.id)))
         outcomes[i] = Registered(reg, position, a.token)
-    await batch.add_events(
-        conn, [(e.id, deps.outbox.topic, e.subject, e.to_json()) for e in events]
-    )
+    outbox = [(e.id, deps.outbox.topic, e.subject, e.to_json()) for e in events]
+    await batch.add_many(conn, rows, arrivals, outbox)
     await _audit(conn, [a for _, a in asks])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from voimala_kit.db import Connection, mark_outbox_written
 
@@ -18,30 +19,37 @@ SELECT count(pg_advisory_xact_lock_shared(hashtextextended(p, 7305115)))
 FROM (SELECT p FROM unnest($1::text[]) AS p ORDER BY p) AS held
 """
 _ERASED = "SELECT participant_id FROM erased_participants WHERE participant_id = ANY($1::uuid[])"
-# Who of them already holds a live registration, and how many wait already on each occurrence
-# whose seats will not do (one round trip; each count from that occurrence's part of the
-# waitlist index, registration_waitlist: counted over all occurrences at once, PostgreSQL
-# read the whole table, 7-17 ms a batch at 11,000 rows).
+# Who of them already holds a live registration, how many wait already on each occurrence
+# whose seats will not do, and an arrival for each of them with the transaction's time (one
+# round trip; each count from that occurrence's part of the waitlist index,
+# registration_waitlist: counted over all occurrences at once, PostgreSQL read the whole
+# table, 7-17 ms a batch at 11,000 rows). Arrivals drawn for a duplicate go unused (a gap in
+# the order, as a rolled-back registration leaves one).
 _LIVE = """
-SELECT r.occurrence_id, r.person_key, r.id, 0::bigint AS waiting
+SELECT 'live' AS kind, r.occurrence_id, r.person_key, r.id, 0::bigint AS n, NULL::timestamptz AS at
 FROM unnest($1::uuid[], $2::text[]) AS k(occurrence_id, person_key)
 JOIN registration r ON r.occurrence_id = k.occurrence_id AND r.person_key = k.person_key
 WHERE r.status <> 'cancelled'
 UNION ALL
-SELECT o.id, NULL, NULL, (
+SELECT 'waiting', o.id, NULL, NULL, (
     SELECT count(*) FROM registration w WHERE w.occurrence_id = o.id AND w.status = 'waitlisted'
-) FROM unnest($3::uuid[]) AS o(id)
+), NULL FROM unnest($3::uuid[]) AS o(id)
+UNION ALL
+SELECT 'arrival', NULL, NULL, NULL, nextval('registration_arrival'), now()
+FROM generate_series(1, cardinality($1::uuid[]))
 """
-_ARRIVALS = "SELECT nextval('registration_arrival') FROM generate_series(1, $1)"
-# The rows, the seat counters and the confirmed ones' reminders in one statement (the
-# reminders' foreign key is checked at the statement's end, when the rows are there).
+# The rows, the seat counters, the confirmed ones' reminders and every registration's event
+# (to the outbox, in the order given) in one statement (the reminders' foreign key is checked
+# at the statement's end, when the rows are there).
 _INSERT = """
 WITH added AS (
     INSERT INTO registration (id, occurrence_id, participant_id, guest_name, guest_email,
         guest_phone, guest_language, person_key, cancel_token, status, arrival, created_by)
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[])
-    RETURNING created_at
+), published AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT * FROM unnest($17::uuid[], $18::text[], $19::text[], $20::bytea[])
 ), seats AS (
     UPDATE occurrence o SET confirmed = o.confirmed + s.n
     FROM unnest($13::uuid[], $14::int[]) AS s(id, n)
@@ -53,7 +61,7 @@ WITH added AS (
     ON CONFLICT (registration_id) DO UPDATE SET due_at = EXCLUDED.due_at, dropped_at = NULL
         WHERE reminder.sent_at IS NULL
 )
-SELECT created_at FROM added LIMIT 1
+SELECT 1
 """
 
 
@@ -85,37 +93,52 @@ async def hold_participants(conn: Connection, participant_ids: list[uuid.UUID]) 
 
 @dataclass(frozen=True, slots=True)
 class Holders:
-    """Who already holds a live registration (by occurrence and person), and how many wait."""
+    """Who already holds a live registration (by occurrence and person), how many wait, and
+    arrivals drawn under the locks (ascending, one per pair asked) at the transaction's time."""
 
     live: dict[tuple[uuid.UUID, str], uuid.UUID]
     waiting: dict[uuid.UUID, int]
+    arrivals: list[int]
+    now: datetime
 
 
 async def holders(
     conn: Connection, asked: list[tuple[uuid.UUID, str]], counted: list[uuid.UUID]
 ) -> Holders:
-    """For the (occurrence, person key) pairs asked: the live registrations already held; and
-    the waitlists' lengths of the occurrences `counted` (0 for the others)."""
+    """For the (occurrence, person key) pairs asked (at least one): the live registrations
+    already held; the waitlists' lengths of the occurrences `counted` (0 for the others); an
+    arrival for each pair, and the transaction's time (every row's `created_at`). The caller
+    holds the occurrences' locks, so every later registration of them arrives after these."""
     rows = await conn.fetch(_LIVE, [o for o, _ in asked], [k for _, k in asked], counted)
-    live = {(r["occurrence_id"], r["person_key"]): r["id"] for r in rows if r["id"] is not None}
-    waiting = {r["occurrence_id"]: int(r["waiting"]) for r in rows if r["id"] is None}
-    return Holders(live, waiting)
+    by_kind: dict[str, list[Any]] = {"live": [], "waiting": [], "arrival": []}
+    for r in rows:
+        by_kind[r["kind"]].append(r)
+    return Holders(
+        live={(r["occurrence_id"], r["person_key"]): r["id"] for r in by_kind["live"]},
+        waiting={r["occurrence_id"]: int(r["n"]) for r in by_kind["waiting"]},
+        arrivals=sorted(int(r["n"]) for r in by_kind["arrival"]),
+        now=by_kind["arrival"][0]["at"],
+    )
 
 
-async def add_many(conn: Connection, rows: list[NewRegistration]) -> tuple[list[int], datetime]:
-    """Insert the rows in the order given, count the confirmed ones' seats and schedule their
-    reminders; the rows' arrivals (ascending, in that order) and when they were created. The
-    caller holds the occurrences' locks, so every later registration of them arrives after
-    these."""
-    drawn = await conn.fetch(_ARRIVALS, len(rows))
-    arrivals = sorted(r[0] for r in drawn)
+#: One event for the outbox: its id, topic, key and payload (sealed already).
+OutboxRow = tuple[uuid.UUID, str, str, bytes]
+
+
+async def add_many(
+    conn: Connection, rows: list[NewRegistration], arrivals: list[int], events: list[OutboxRow]
+) -> None:
+    """Insert the rows in the order given with their arrivals (drawn by `holders`), count the
+    confirmed ones' seats, schedule their reminders and write their events to the outbox (in
+    the order given: the relay publishes each key's in that order), to be published once
+    committed."""
     guests = [r.guest for r in rows]
     seats: dict[uuid.UUID, int] = {}
     for r in rows:
         if r.reminded_at is not None:
             seats[r.occurrence_id] = seats.get(r.occurrence_id, 0) + 1
     reminded = [r for r in rows if r.reminded_at is not None]
-    created: datetime = await conn.fetchval(
+    await conn.execute(
         _INSERT,
         [r.id for r in rows],
         [r.occurrence_id for r in rows],
@@ -133,26 +156,10 @@ async def add_many(conn: Connection, rows: list[NewRegistration]) -> tuple[list[
         list(seats.values()),
         [r.id for r in reminded],
         [r.reminded_at for r in reminded],
+        [e[0] for e in events],
+        [e[1] for e in events],
+        [e[2] for e in events],
+        [e[3] for e in events],
     )
-    return arrivals, created
-
-
-# A batch's events in one statement (as the kit's Outbox writes each: sealed already).
-_OUTBOX = """
-INSERT INTO outbox (event_id, topic, key, payload)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])
-"""
-
-
-async def add_events(conn: Connection, rows: list[tuple[uuid.UUID, str, str, bytes]]) -> None:
-    """Write the batch's events (id, topic, key, payload) to the outbox, in the order given
-    (the relay publishes each key's in that order), to be published once committed."""
-    if rows:
-        await conn.execute(
-            _OUTBOX,
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [r[2] for r in rows],
-            [r[3] for r in rows],
-        )
+    if events:
         mark_outbox_written()
