@@ -13,9 +13,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from voimala_kit import Database, Outbox, Relay
 from voimala_kit.kafka import make_producer
+from voimala_kit.relay import _CLAIM
 from voimala_kit.testing import read_topic
 
-from .conftest import SampleHappened
+from .conftest import KitSettings, SampleHappened
 
 
 @pytest.fixture
@@ -229,3 +230,35 @@ async def test_a_commit_on_the_connections_own_transaction_wakes_the_relay_too(
     await running
 
     assert [json.loads(r.value)["subject"] for r in records] == [str(sid)]
+
+
+async def test_the_relays_commit_is_asynchronous_and_leaves_the_session_as_it_was(
+    kit_dsn: str,
+    producer: AIOKafkaProducer,
+    new_topic: Callable[[str], Awaitable[str]],
+    kafka_bootstrap: str,
+) -> None:
+    """The relay's delete need not wait for its WAL flush (a lost delete publishes again, which
+    consumers absorb); the setting is the transaction's, never the pooled connection's."""
+    one = await Database.connect(KitSettings(database_url=kit_dsn, db_pool_min=1, db_pool_max=1))
+    try:
+        topic = await new_topic("async-commit")
+        outbox = Outbox("kittest", topic=topic)
+        sid = uuid.uuid4()
+        async with one.transaction() as conn:
+            await outbox.add(conn, SampleHappened(subject_id=sid, seq=1), subject=str(sid))
+        async with one.connection() as conn:  # the relay's statement, rolled back
+            claim = conn.transaction()
+            await claim.start()
+            assert len(await conn.fetch(_CLAIM, 10)) == 1
+            during = await conn.fetchval("SHOW synchronous_commit")
+            await claim.rollback()
+        assert during == "off"
+        assert await Relay(one, producer, service="kittest").publish_batch() == 1
+        async with one.connection() as conn:  # the pool's only connection, the relay's too
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+            assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
+        records = await read_topic(kafka_bootstrap, topic, at_least=1)
+        assert [json.loads(r.value)["subject"] for r in records] == [str(sid)]
+    finally:
+        await one.close()

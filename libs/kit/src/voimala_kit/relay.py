@@ -35,9 +35,17 @@ _LANES = 64  # the outbox's `lane` is mod(abs(hashtext(key)), 64)
 # Every lane whose lock this transaction gets (no scan of the table to find them), then the
 # oldest rows of those lanes, deleted and returned in one statement. RETURNING has no order:
 # the rows are sorted by position before they are sent.
+# The same statement makes the transaction's commit asynchronous (SET LOCAL, without a round
+# trip of its own): the relay's next claim need not wait for the WAL flush of this delete.
+# A delete lost in a crash before that flush (a fraction of a second; the writers' commits
+# flush it with theirs) leaves its rows to be published again, which consumers absorb as they
+# absorb a relay killed between the acks and the commit. (`settings` is evaluated with the
+# lanes, so whenever a row is claimed; a claim that finds nothing commits nothing.)
 _CLAIM = f"""
-WITH mine AS (
-    SELECT lane::smallint AS lane FROM generate_series(0, {_LANES - 1}) AS lane
+WITH settings AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true)
+), mine AS (
+    SELECT lane::smallint AS lane FROM generate_series(0, {_LANES - 1}) AS lane, settings
     WHERE pg_try_advisory_xact_lock({_LANE_LOCK}, lane)
 ), claimed AS (
     SELECT position FROM outbox
