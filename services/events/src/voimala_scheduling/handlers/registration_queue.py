@@ -17,9 +17,10 @@ rolled back and each of its registrations is tried again alone
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -228,14 +229,22 @@ def _short(
     return sorted(short)
 
 
-async def register_many(deps: Deps, conn: Connection, asks: list[Ask]) -> list[Outcome]:
+async def register_many(
+    deps: Deps,
+    conn: Connection,
+    asks: list[Ask],
+    sealed: Awaitable[list[Ask]] | None = None,
+) -> list[Outcome]:
     """Register the asks in the caller's transaction, in their order: on each occurrence
-    confirmed while seats remain, then waitlisted; each answered or refused alone."""
+    confirmed while seats remain, then waitlisted; each answered or refused alone. `sealed`:
+    the same asks with their guests' contacts sealed (`_sealed_ahead`), being made meanwhile."""
     occs, outcomes = await _locked(deps, conn, asks)
     pending = [(a.cmd.occurrence_id, a.key) for a, o in zip(asks, outcomes, strict=True) if not o]
     if pending:
         held = await batch.holders(conn, pending, _short(occs, pending))
         accepted = _accept(occs, asks, held.live, outcomes)
+        if sealed is not None:
+            asks = await sealed
         if accepted:
             await _register(deps, conn, occs, held, [(i, asks[i]) for i in accepted], outcomes)
     return [o for o in outcomes if o is not None]
@@ -363,7 +372,7 @@ def _own_key(ask: Ask) -> str:
 
 async def _sealed_ahead(deps: Deps, asks: list[Ask]) -> list[Ask]:
     """The batch's guests' contacts sealed with their own keys, made for them all in one
-    statement and committed in the keyring before the batch's transaction: under the
+    statement and committed in the keyring before the batch's events are written: under the
     occurrences' locks the events then carry them as they are, with no call to the keyring.
     (A registration refused after all leaves its key unused.) Each part is the one the
     outbox would seal, sealed as it would (`Keyring.seal_data`, with the key named beside
@@ -392,13 +401,19 @@ def _sealed_with(ask: Ask, key: bytes | None) -> Ask:
 
 
 async def _run(db: Database, deps: Deps, asks: list[Ask]) -> list[Outcome]:
-    """The batch in one transaction; should it fail as a whole, each registration alone."""
-    asks = await _sealed_ahead(deps, asks)
+    """The batch in one transaction; should it fail as a whole, each registration alone. The
+    guests' keys are made in the keyring meanwhile, while the transaction locks and reads (each
+    is committed before the events it sealed are)."""
+    sealed = asyncio.ensure_future(_sealed_ahead(deps, asks))
     try:
         async with db.transaction() as conn:
-            return await register_many(deps, conn, asks)
+            done = await register_many(deps, conn, asks, sealed)
     except Exception:  # rolled back: each is tried again alone
         log.warning("registration_batch_failed", size=len(asks), exc_info=True)
+    else:
+        await sealed  # done already, unless every one was refused (never raises)
+        return done
+    await sealed  # unused now: the registrations alone make their own keys
     outcomes: list[Outcome] = []
     for a in asks:
         try:
