@@ -158,7 +158,10 @@ def _halves(u: object) -> tuple[int, int]:
 _PRIORITY_CLASS = {0.0: 0, 0.6: 1, 1.0: 2}
 _PRIORITY_VALUE = np.array([0.0, 0.6, 1.0, 0.0])
 _EMPTY, _YOUTH, _PAY, _ALIVE, _HAS_HOURS = 4, 8, 16, 32, 64
-_MUNI_SHIFT = 7
+#: A language's level (`LEVELS`: 0 none, 1..7) sits in three bits above those, put there by
+#: the language's own column (kept shifted) when a query asks that language.
+_LEVEL_SHIFT, _MAX_LEVEL = 7, 7
+_MUNI_SHIFT = 10
 #: How far below the k-th approximate score a row may still be among the exact k best: the
 #: exact score's rounding (0.00005) and float32 error (< 1e-6), each twice, with room to spare.
 _MARGIN = np.float32(0.0002)
@@ -194,10 +197,28 @@ def _near_best(approx: npt.NDArray[np.float32], jitter: npt.NDArray[np.float32],
     cost = np.subtract(jitter, approx)
     if len(cost) <= k:
         return np.flatnonzero(cost < np.inf)
-    kth = float(np.partition(cost, k - 1)[k - 1])
+    kth, below, rows = _kth(cost, k)
     if kth == np.inf:
         return np.flatnonzero(cost < np.inf)
-    return np.flatnonzero(cost <= kth + float(_MARGIN) + _JITTER)
+    threshold = kth + float(_MARGIN) + _JITTER
+    if threshold <= below:  # (then every row wanted is among those found)
+        return rows[cost[rows] <= threshold]
+    return np.flatnonzero(cost <= threshold)
+
+
+def _kth(cost: npt.NDArray[np.float32], k: int) -> tuple[float, float, Any]:
+    """The k-th smallest cost, a value t at or above it and the rows whose cost is <= t.
+    A partition of every row costs as much as the scan's table lookups; first a sample of
+    every `step`-th row gives a value t that about 2k rows are at or below (k at least, or
+    else the whole partition): the k-th is then among those rows."""
+    step = len(cost) // (16 * k)
+    if step >= 4:
+        sample = cost[::step]
+        t = np.partition(sample, 2 * k // step + 1)[2 * k // step + 1]
+        rows = np.flatnonzero(cost <= t)
+        if len(rows) >= k:
+            return float(np.partition(cost[rows], k - 1)[k - 1]), float(t), rows
+    return float(np.partition(cost, k - 1)[k - 1]), -np.inf, None
 
 
 def _first(score: F, hi: np.ndarray, lo: np.ndarray, k: int) -> npt.NDArray[np.intp]:
@@ -292,6 +313,35 @@ class _Wide:
         return col
 
 
+def _shifted(level: int) -> int:
+    """A language level as kept in the index's language columns (`_LEVEL_SHIFT`)."""
+    if not 0 <= level <= _MAX_LEVEL:
+        raise ValueError(f"a language level is 0..{_MAX_LEVEL} (LEVELS), not {level}")
+    return level << _LEVEL_SHIFT
+
+
+def _skills_code(counts: _Counts, nr: int, nn: int, n: int) -> tuple[npt.NDArray[Any], int]:
+    """Each row's code in the skills table (`ProfileIndex._skills_table`): (2 x required,
+    2 x nice credit, goal words) in mixed radix; goal words as counted (up to 255) where the
+    table stays within 16-bit codes, else capped at 3 (where the goals factor is full anyway).
+    And the goal words' radix."""
+    small = (2 * nr + 1) * (2 * nn + 1) <= 256
+    goal_radix, kind = (256, np.uint16) if small else (4, np.uint32)
+    goals = counts["goals"]
+    code: npt.NDArray[Any]
+    if goals is None:
+        code = np.zeros(n, kind)
+    else:
+        code = goals.astype(kind) if small else np.minimum(goals, 3).astype(kind)
+    stride = (2 * nn + 1) * goal_radix
+    strides = {"own_r": 2 * stride, "broad_r": stride, "own_n": 2 * goal_radix}
+    for name, times in (strides | {"broad_n": goal_radix}).items():
+        held = counts[name]
+        if held is not None:
+            code += np.multiply(held, kind(times), dtype=kind)
+    return code, goal_radix
+
+
 def _lookup(codes: np.ndarray, table: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     out: npt.NDArray[np.float32] = np.take(table, codes)
     return out
@@ -302,18 +352,21 @@ class ProfileIndex:
 
     A row keeps what the factors need as small codes: a `base` code (municipality, priority
     class, whether availability is empty, youth, pay-subsidy eligibility, alive), skills and
-    goal words as bits (`_Bits`), a level per language and a bit per kind of hours. A query
-    makes, for all rows at once, an approximate float32 score from three or four table
-    lookups (a hard filter's table entry is -inf), keeps the rows within `_MARGIN` of the
-    k-th, scores those exactly as `scoring.py` does (same float64 operations in the same
-    order), takes the k best and explains only those with `scoring.py` itself.
+    goal words as bits (`_Bits`), a level per language and a bit per kind of hours (both kept
+    as bits to OR into the base code). A query makes, for all rows at once, an approximate
+    float32 score from two table lookups (the base code with the first language's level and
+    the hours asked; the skill and goal counts), one more per further language (a hard
+    filter's table entry is -inf), keeps the rows within `_MARGIN` of the k-th, scores those
+    exactly as `scoring.py` does (same float64 operations in the same order), takes the k
+    best and explains only those with `scoring.py` itself. Each pass over every row costs
+    about as much as another (memory, not arithmetic): fewer passes is what makes it quick.
     """
 
     def __init__(self, weights: Weights) -> None:
         self.weights = weights
         spec: dict[str, npt.DTypeLike] = {"hi": np.uint64, "lo": np.uint64, "base": np.uint32}
         self.cols = _Columns(spec | {"own": np.uint64, "broad": np.uint64, "words": np.uint64})
-        self.langs = _Wide(np.uint8)
+        self.langs = _Wide(np.uint32)  # the level, shifted (`_shifted`)
         self.hours = _Wide(np.uint32)
         self.skills = _Bits()
         self.broad = _Bits()  # broader-only skills: the skills' bits, their own lists
@@ -324,6 +377,8 @@ class ProfileIndex:
         self.row: dict[Hashable, int] = {}
         self.profiles: dict[Hashable, Profile] = {}
         self.jitter = _jitter(0)
+        self._skills_tables: dict[tuple[int, int, int], npt.NDArray[np.float32]] = {}
+        self._base_tables: dict[object, object] = {}
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -356,7 +411,7 @@ class ProfileIndex:
         c.set("words", row, goal_words)
         c.set("base", row, self._base(p))
         for code in set(self.langs.cols) | set(p.languages):
-            self.langs.col(code, size)[row] = p.languages.get(code, 0)
+            self.langs.col(code, size)[row] = _shifted(p.languages.get(code, 0))
         for kind in set(self.hours.cols) | set(p.availability):
             self.hours.col(kind, size)[row] = _HAS_HOURS if kind in p.availability else 0
 
@@ -415,7 +470,7 @@ class ProfileIndex:
         size = len(c.cols["hi"])
         for row, p in enumerate(kept):
             for code, level in p.languages.items():
-                self.langs.col(code, size)[row] = level
+                self.langs.col(code, size)[row] = _shifted(level)
             for kind in p.availability:
                 self.hours.col(kind, size)[row] = _HAS_HOURS
         self.ids.extend(ids)
@@ -464,8 +519,8 @@ class ProfileIndex:
             col = self.langs.cols.get(code)
             margin = np.clip(0.75 + 0.25 * (np.arange(256.0) - minimum), 0.0, 1.0)
             value = (w.languages * margin / len(o.languages) / total).astype(np.float32)
-            approx += value[0] if col is None else _lookup(col[:n], value)
-            below |= True if col is None else col[:n] < minimum
+            approx += value[0] if col is None else _lookup(col[:n] >> _LEVEL_SHIFT, value)
+            below |= True if col is None else col[:n] < (minimum << _LEVEL_SHIFT)
         approx[~below] = -np.inf
         rows = np.flatnonzero(approx > -np.inf)
         if len(rows) > 4 * k:  # (approximate: a margin of rows, then exactly)
@@ -480,15 +535,33 @@ class ProfileIndex:
         return scored[:k]
 
     def _base_table(self, o: Opening, total: float) -> npt.NDArray[np.float32]:
-        """By base code: location, availability and priority (and languages if the opening
-        asks none), -inf where a hard filter (alive, pay subsidy, youth) fails."""
+        """By base code with the level of the first language asked: location, availability,
+        priority and that language (the languages' whole weight if none is asked), -inf
+        where a hard filter (alive, pay subsidy, youth, that language's level) fails. Kept
+        by what it depends on (openings share it), until the municipalities known grow."""
+        first = next(iter(o.languages.values()), None)
+        key = (o.municipality, o.remote, bool(o.hours), o.type, first, len(o.languages))
+        if self._base_tables.get("munis") != len(self.munis.names) or len(self._base_tables) > 512:
+            self._base_tables = {"munis": len(self.munis.names)}
+        table = self._base_tables.get(key)
+        if not isinstance(table, np.ndarray):
+            table = self._base_tables[key] = self._new_base_table(o, total)
+        return table
+
+    def _new_base_table(self, o: Opening, total: float) -> npt.NDArray[np.float32]:
         w, b = self.weights, np.arange(1 << _MUNI_SHIFT)
         has, empty = (b & _HAS_HOURS) > 0, (b & _EMPTY) > 0
         availability = np.where(has | (not o.hours), 1.0, np.where(empty, 0.5, 0.0))
         bits = w.availability * availability / total + w.priority * _PRIORITY_VALUE[b & 3] / total
-        if not o.languages:
-            bits = bits + w.languages / total
         ok = (b & _ALIVE) > 0
+        if o.languages:
+            minimum = next(iter(o.languages.values()))
+            level = (b >> _LEVEL_SHIFT) & _MAX_LEVEL
+            margin = np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
+            bits = bits + w.languages * margin / len(o.languages) / total
+            ok &= level >= minimum
+        else:
+            bits = bits + w.languages / total
         if o.type == "pay_subsidised_job":
             ok &= (b & _PAY) > 0
         if o.type == "summer_job_youth":
@@ -499,12 +572,14 @@ class ProfileIndex:
         table: npt.NDArray[np.float32] = (location[:, None] + bits[None, :]).astype(np.float32)
         return table.ravel()
 
-    def _skills_table(
-        self, nr: int, nn: int, goal_radix: int, total: float
-    ) -> npt.NDArray[np.float32]:
+    def _skills_table(self, nr: int, nn: int, goal_radix: int) -> npt.NDArray[np.float32]:
         """By (2 x required credit, 2 x nice credit, goal words below `goal_radix`): skills
-        and goals; -inf without any required skill."""
+        and goals; -inf without any required skill. Kept: it depends on the counts only."""
+        table = self._skills_tables.get((nr, nn, goal_radix))
+        if table is not None:
+            return table
         w = self.weights
+        total = sum(dataclasses.astuple(w)) or 1.0
         r2 = np.arange(2 * nr + 1)[:, None, None] / 2.0
         n2 = np.arange(2 * nn + 1)[None, :, None] / 2.0
         g = np.arange(goal_radix)[None, None, :]
@@ -517,7 +592,10 @@ class ProfileIndex:
         value = w.skills * skills / total + w.goals * np.minimum(1.0, g / 3) / total
         if nr:
             value = np.where(r2 > 0, value, -np.inf)
-        return value.ravel().astype(np.float32)
+        if len(self._skills_tables) >= 64:
+            self._skills_tables.clear()
+        table = self._skills_tables[nr, nn, goal_radix] = value.ravel().astype(np.float32)
+        return table
 
     def _counts(self, o: Opening, n: int) -> _Counts:
         c = self.cols
@@ -532,41 +610,29 @@ class ProfileIndex:
         }
 
     def _approximate(self, o: Opening, n: int) -> tuple[npt.NDArray[np.float32], _Counts] | None:
-        """Every row's score in float32 (-inf: filtered out), and the counts it came from."""
+        """Every row's score in float32 (-inf: filtered out), and the counts it came from:
+        two table lookups, one more for each language asked beyond the first."""
         if n == 0 or any(code not in self.langs.cols for code in o.languages):
             return None
         w, c = self.weights, self.cols
         total = sum(dataclasses.astuple(w)) or 1.0
         nr, nn = len(norm(o.required_skills)), len(norm(o.nice_skills))
         counts = self._counts(o, n)
-        # The skills table's code: (2 x required, 2 x nice credit, goal words) in mixed radix;
-        # goal words as counted (up to 255) where the table stays within 16-bit codes, else
-        # capped at 3 (where the goals factor is full anyway).
-        small = (2 * nr + 1) * (2 * nn + 1) <= 256
-        goal_radix, kind = (256, np.uint16) if small else (4, np.uint32)
-        goals = counts["goals"]
-        code: npt.NDArray[Any]
-        if goals is None:
-            code = np.zeros(n, kind)
-        else:
-            code = goals.astype(kind) if small else np.minimum(goals, 3).astype(kind)
-        stride = (2 * nn + 1) * goal_radix
-        strides = {"own_r": 2 * stride, "broad_r": stride, "own_n": 2 * goal_radix}
-        for name, times in (strides | {"broad_n": goal_radix}).items():
-            held = counts[name]
-            if held is not None:
-                code += np.multiply(held, kind(times), dtype=kind)
+        code, goal_radix = _skills_code(counts, nr, nn, n)
         base = c["base"]
+        languages = list(o.languages.items())
+        if languages:
+            base = base | self.langs.cols[languages[0][0]][:n]
         if o.hours in self.hours.cols:
             base = base | self.hours.cols[o.hours][:n]
         approx = _lookup(base, self._base_table(o, total))
-        approx += _lookup(code, self._skills_table(nr, nn, goal_radix, total))
-        for lang, minimum in o.languages.items():
-            level = np.arange(256.0)
+        approx += _lookup(code, self._skills_table(nr, nn, goal_radix))
+        for lang, minimum in languages[1:]:
+            level = np.arange(_MAX_LEVEL + 1.0)
             margin = np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
             value = w.languages * margin / len(o.languages) / total
             table = np.where(level >= minimum, value, -np.inf).astype(np.float32)
-            approx += _lookup(self.langs.cols[lang][:n], table)
+            approx += _lookup(self.langs.cols[lang][:n] >> _LEVEL_SHIFT, table)
         return approx, counts
 
     def _exact(self, o: Opening, rows: npt.NDArray[np.intp], counts: _Counts) -> F:
@@ -588,7 +654,7 @@ class ProfileIndex:
         )  # fmt: skip
         margins = np.zeros(m)
         for code, minimum in o.languages.items():
-            level = self.langs.cols[code][rows].astype(np.float64)
+            level = (self.langs.cols[code][rows] >> _LEVEL_SHIFT).astype(np.float64)
             margins = margins + np.minimum(1.0, 0.75 + 0.25 * (level - minimum))
         languages = margins / len(o.languages) if o.languages else 1.0
         places = [location_value(x, o.municipality, o.remote)[0] for x in self.munis.names]
