@@ -2,8 +2,11 @@
 time from an event to the hand-off of its e-mail.
 
 Runs the notifications service in-process against the local PostgreSQL and Kafka (a fresh
-database and consumer group of its own), with an aiosmtpd sink on a free port that notes when
-each e-mail arrived. Two phases:
+database and consumer group of its own), with an SMTP sink on a free port that notes when
+each e-mail arrived: the service's light SMTP server (`voimala_notifications.fake_smtp`, real
+SMTP over TCP with PIPELINING), in a process of its own. It stands for the city's mail relay,
+which does not run on this machine; aiosmtpd, the sink before, cost 0.67 ms of CPU a message
+on the same two cores (this one ~0.05). Two phases:
 
 - delivery: N messages already queued (as the consumer leaves them) -> SMTP; the delivery
   worker alone, messages/s and the queue-to-hand-off latency;
@@ -272,32 +275,31 @@ WHERE = [
     "### Where an event's CPU goes",
     "",
     "From profiles taken on 2026-12-02 on this machine while it was shared (py-spy on this "
-    "bench; cProfile with the rules' handlers driven over 3,000 events in the consumer's "
-    "batch shape; statements counted per event):",
+    "bench through `bench/hotspots.py pid`; statements counted per event; CPU per event read "
+    "from /proc). Before -> after issue 18's second change, the same bench at 500 events/s "
+    "for 20 s run one after the other on the same loaded machine: service 2.15 -> 0.93 ms of "
+    "CPU an event, PostgreSQL 1.76 -> 0.63, the SMTP sink 0.68 -> 0.07; the delivery worker "
+    "alone 0.58 -> 0.36 ms a message (0.27-0.31 in later runs).",
     "",
-    "- **Consumer path** (kit consumer -> rules -> template -> message rows): 5 statements "
-    "per event before (add the recipient, read it, one INSERT per message: in-app and "
-    "e-mail, the in-app message's `notification.sent` outbox row), 3 after (the participant "
-    "added and read in one statement, the event's messages in one multi-row INSERT, the "
-    "outbox row). Round trips were the largest item: 27 % of py-spy's samples were socket "
-    "writes to PostgreSQL, each `send()` costing 0.13-0.26 ms of the service's CPU on the "
-    "loaded machine. Rendering the fi/sv/en template (compiled once at start) is ~0.15 ms, "
-    "decoding the event (kit) ~0.1 ms, building the outbox event ~0.1 ms. Measured "
-    "before/after, interleaved on the same loaded machine (3 runs each): 1.42-1.61 -> "
-    "0.99-1.22 ms of CPU an event.",
-    "- **Delivery**: aiosmtplib's `sendmail` parsed both addresses twice with the `email` "
-    "package, and `email.header` encoded the subject: together more CPU than the SMTP "
-    "exchange (cProfile: 12.5 of 47 s in `Header.encode`, 8.6 s parsing addresses). The "
-    "envelope is now written out on the kept session and the subject encoded directly: "
-    "0.68-0.74 -> 0.35-0.56 ms of CPU a message (delivery worker alone, same runs).",
-    "- **What stays per event**: 3 round trips inside the consumer's transaction, about a "
-    "third of the consumer path's CPU. The kit's consumer (`voimala_kit/consumer.py`) calls "
-    "the handler once per event, so the service cannot write a whole batch's messages in one "
-    "statement (with a batch handler: 3 statements a batch); a `notification.sent` event per "
-    "in-app message and per e-mail (two outbox rows and two Kafka publishes an event); four "
-    "SMTP round trips an e-mail (MAIL, RCPT, DATA, the content: the client does no "
-    "PIPELINING); and, outside the service, PostgreSQL, Kafka and the SMTP sink on the same "
-    "two cores.",
+    "- **Consumer**: the kit's consumer gives a fetch's new events to a batch handler "
+    "(`Handler.apply_many`, in the fetch's one transaction; a failing fetch is applied again "
+    "event by event, so a bad event is dead-lettered alone with its reason). The rules' "
+    "events that go to the event's own participant are written for the whole batch in 3 "
+    "statements (participants added and read, every message, the inbox messages' "
+    "`notification.sent` outbox rows) instead of 3 an event. What is left (py-spy at "
+    "1,000/s): decoding the events (JSON and pydantic, the kit) ~20 %, planning and "
+    "rendering the templates ~25 %, building the `notification.sent` events (pydantic) "
+    "~15 %, the statements ~11 %.",
+    "- **Delivery**: SMTP sessions of the service's own (`delivery/smtp.py`) pipeline MAIL, "
+    "RCPT and DATA (RFC 2920) when the server announces PIPELINING: two round trips a "
+    "message instead of four. Messages are claimed with a lease; the `message` table has "
+    "room on its pages (fillfactor 70) so that the claim is a HOT update (WAL a 500-message "
+    "claim 791 -> 364 KB). What is left: socket writes ~20 % and the event loop's polling "
+    "~18 % (two writes and two wake-ups a message), the relay publishing `notification.sent` "
+    "~17 %, recording the outcomes ~16 %.",
+    "- **Still per event, by the contracts**: two `notification.sent` events (the inbox "
+    "message and the e-mail), each an outbox row and a Kafka publish; the message row "
+    "written three times (added, claimed, sent).",
     "",
 ]
 
@@ -492,8 +494,9 @@ def _write(delivery: dict[str, float], phases: list[dict[str, float]], split: bo
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at the end. {_shape(split)}; the "
-        "load generator and the aiosmtpd sink each in a process of their own on the same "
-        "machine.",
+        "load generator and the SMTP sink (`fake_smtp`: real SMTP over TCP, PIPELINING, standing "
+        "for the city's mail relay; its CPU and the generator's are counted apart) each in a "
+        "process of their own on the same machine.",
         "",
         f"Target (issue 18): {TARGET_RATE:.0f} events/s offered for {TARGET_SECONDS:.0f} s -> "
         f"event-to-SMTP-hand-off p99 <= {TARGET_P99 * 1000:.0f} ms, nothing lost or doubled. "
