@@ -79,32 +79,52 @@ _EXISTS = "SELECT EXISTS (SELECT 1 FROM participant WHERE id = $1)"
 _BY_EMAIL = "SELECT id FROM participant WHERE lower(email) = lower($1)"
 # Youth compares the birth data with the domain's `youth_limit` of the day ($9: born after that
 # date, $17: or, with only the year known, after that year): the rule is decided there.
-_PAGE = PARTICIPANTS.select("""
-WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
-  AND ($3::text IS NULL OR status = $3)
-  AND ($4::text IS NULL OR target_group = $4)
-  AND ($5::jsonb IS NULL OR languages @> $5)
+# `{p}` is the participant's alias in the statement.
+_FILTERS = """
+  AND ($3::text IS NULL OR {p}status = $3)
+  AND ($4::text IS NULL OR {p}target_group = $4)
+  AND ($5::jsonb IS NULL OR {p}languages @> $5)
   AND ($15::text IS NULL OR EXISTS (
-        SELECT 1 FROM jsonb_array_elements(languages) AS l
+        SELECT 1 FROM jsonb_array_elements({p}languages) AS l
         WHERE l->>'code' = $5::jsonb->0->>'code'
           AND array_position($16::text[], l->>'level') >= array_position($16::text[], $15)))
-  AND ($6::text IS NULL OR skills @> ARRAY[$6])
-  AND ($7::text IS NULL OR search @@ to_tsquery('simple', $7))
+  AND ($7::text IS NULL OR {p}search @@ to_tsquery('simple', $7))
   AND ($8::boolean IS NULL OR $8 = (
-        CASE WHEN birth_date IS NOT NULL THEN birth_date > $9::date
-             WHEN birth_year IS NOT NULL THEN birth_year > $17::integer
+        CASE WHEN {p}birth_date IS NOT NULL THEN {p}birth_date > $9::date
+             WHEN {p}birth_year IS NOT NULL THEN {p}birth_year > $17::integer
              ELSE false END))
+"""
+_PAGE = PARTICIPANTS.select(f"""
+WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
+  AND ($6::text IS NULL OR skills @> ARRAY[$6])
+  {_FILTERS.format(p="")}
 ORDER BY created_at, id
 LIMIT $10
 """)
+# With a skill ($6), the page walks that skill's rows of `participant_skill` (migration 0009) in
+# the list's order: a skill few people have is answered from its few rows. (The array's GIN
+# index finds who has a skill but not in that order, and the planner, unable to tell how few
+# have a skill outside the statistics, walked the whole registration order: 0.3-0.5 s.)
+_PAGE_BY_SKILL = PARTICIPANTS.select(
+    f"""JOIN participant_skill k ON k.participant_id = p.id
+WHERE k.skill = $6
+  AND ($1::timestamptz IS NULL OR (k.created_at, k.participant_id) > ($1, $2::uuid))
+  {_FILTERS.format(p="p.")}
+ORDER BY k.created_at, k.participant_id
+LIMIT $10
+""",
+    alias="p",
+)
 # The page is read one row longer than asked (to know if more follow); only the rows shown
 # are audited.
-_PAGE_AUDITED = f"""
-WITH page AS ({_PAGE}),
-audited AS ({_AUDIT}
+_AUDITED = """
+WITH page AS ({page}),
+audited AS ({audit}
     SELECT $12, $13, id, 'list', $14 FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $11) s)
 SELECT * FROM page ORDER BY created_at, id
-"""  # noqa: S608 - constant columns
+"""
+_PAGE_AUDITED = _AUDITED.format(page=_PAGE, audit=_AUDIT)
+_PAGE_BY_SKILL_AUDITED = _AUDITED.format(page=_PAGE_BY_SKILL, audit=_AUDIT)
 
 
 def _row(record: asyncpg.Record) -> ParticipantRow:
@@ -219,7 +239,7 @@ async def page(
     language = json.dumps([{"code": filters.language}]) if filters.language else None
     youth = youth_limit(today)
     records = await conn.fetch(
-        _PAGE_AUDITED,
+        _PAGE_BY_SKILL_AUDITED if filters.skill else _PAGE_AUDITED,
         created,
         pid,
         filters.status,
