@@ -151,6 +151,7 @@ def round4(x: float) -> float:
     return math.floor(x * 10000.0 + 0.5) / 10000.0
 
 
+@lru_cache(maxsize=4096)
 def location_value(a: str | None, b: str | None, remote: bool = False) -> tuple[float, str]:
     if remote:
         return 1.0, "remote work possible"
@@ -174,17 +175,23 @@ def priority_value(p: Profile) -> tuple[float, str]:
     return 0.0, "programme priority: normal"
 
 
+@lru_cache(maxsize=64)
+def _weights_of(weights: Weights, names: tuple[str, ...]) -> tuple[tuple[float, ...], float]:
+    """The weights of the factors named, and their sum (1 if 0): the same for every pair."""
+    ws = tuple(getattr(weights, name) for name in names)
+    return ws, sum(ws) or 1.0
+
+
 def _explain(
     weights: Weights,
     values: Sequence[tuple[str, float, str | None]],
     missing: list[str],
     matched: list[str],
 ) -> Explanation:
-    total_weight = sum(getattr(weights, name) for name, _, _ in values) or 1.0
+    ws, total_weight = _weights_of(weights, tuple(name for name, _, _ in values))
     factors = []
     score = 0.0
-    for name, value, note in values:
-        w = getattr(weights, name)
+    for (name, value, note), w in zip(values, ws, strict=True):
         contribution = w * value / total_weight
         score += contribution
         factors.append(
@@ -257,12 +264,14 @@ def asked(o: Opening) -> Asked:
 
 
 def _skills_value(p: Profile, a: Asked) -> float:
-    parts: list[tuple[float, float]] = []
-    if a.required:
-        parts.append((2.0, sum(credit(p, s) for s in a.required) / len(a.required)))
-    if a.nice:
-        parts.append((1.0, sum(credit(p, s) for s in a.nice) / len(a.nice)))
-    return sum(w * v for w, v in parts) / sum(w for w, _ in parts) if parts else 1.0
+    """Required skills count twice as much as nice ones (the index repeats these operations)."""
+    if not a.required and not a.nice:
+        return 1.0
+    required = sum(credit(p, s) for s in a.required) / len(a.required) if a.required else 0.0
+    nice = sum(credit(p, s) for s in a.nice) / len(a.nice) if a.nice else 0.0
+    if a.required and a.nice:
+        return (2.0 * required + 1.0 * nice) / 3.0
+    return 2.0 * required / 2.0 if a.required else 1.0 * nice / 1.0
 
 
 def _languages_value(p: Profile, o: Opening) -> float:
