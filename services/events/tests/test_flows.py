@@ -25,7 +25,7 @@ from .conftest import CLOCK, first_occurrence, guest, new_series
 
 async def _published(kafka: str, key: str, kind: str, at_least: int = 1) -> list[dict[str, Any]]:
     async def probe() -> list[dict[str, Any]]:
-        records = await read_topic(kafka, topics.EVENTS, timeout=5)
+        records = await read_topic(kafka, topics.EVENTS, timeout=120)
         found = [json.loads(r.value) for r in records if r.key == key.encode()]
         mine = [e for e in found if e["type"] == kind]
         return mine if len(mine) >= at_least else []

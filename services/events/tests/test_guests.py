@@ -34,7 +34,7 @@ async def _events(kafka: str, db: asyncpg.Connection, occurrence_id: str) -> lis
         return bool(await db.fetchval("SELECT count(*) FROM outbox") == 0)
 
     await wait_for(published, timeout=60)
-    records = await read_topic(kafka, topics.EVENTS, timeout=5)
+    records = await read_topic(kafka, topics.EVENTS, timeout=120)
     return [json.loads(r.value) for r in records if r.key == occurrence_id.encode()]
 
 
@@ -130,7 +130,7 @@ async def test_one_guest_is_erased_alone_their_seat_released_their_contact_unrea
     assert {a["purpose"] for a in audited} == {"guest_erasure"}
 
     # Notifications is told to forget her (ids only).
-    records = await read_topic(kafka_bootstrap, topics.EVENTS, timeout=5)
+    records = await read_topic(kafka_bootstrap, topics.EVENTS, timeout=120)
     told = [json.loads(r.value) for r in records if b"guest.erased.v1" in r.value]
     (erasure,) = [e for e in told if seat in e["data"]["registration_ids"]]
     assert sorted(erasure["data"]["registration_ids"]) == sorted([seat, elsewhere])
@@ -186,7 +186,7 @@ async def test_an_erased_participants_access_request_is_answered_with_nothing_he
         return bool(found) and await db.fetchval("SELECT count(*) FROM outbox") == 0
 
     await wait_for(answered, timeout=60)
-    records = await read_topic(kafka_bootstrap, topics.EVENTS, timeout=5)
+    records = await read_topic(kafka_bootstrap, topics.EVENTS, timeout=120)
     answers = [
         json.loads(r.value)
         for r in records

@@ -55,13 +55,13 @@ async def _answers(
         return bool(answered) and await db.fetchval("SELECT count(*) FROM outbox") == 0
 
     await wait_for(published, timeout=60)
-    records = await read_topic(kafka, topics.EVENTS, timeout=5)
+    records = await read_topic(kafka, topics.EVENTS, timeout=120)
     found = [json.loads(r.value) for r in records if r.key == str(pid).encode()]
     return [e for e in found if e["type"] == kind]
 
 
 async def _on_topic(kafka: str, key: str, kind: str) -> list[dict[str, Any]]:
-    records = await read_topic(kafka, topics.EVENTS, timeout=5)
+    records = await read_topic(kafka, topics.EVENTS, timeout=120)
     found = [json.loads(r.value) for r in records if r.key == key.encode()]
     return [e for e in found if e["type"] == kind]
 

@@ -94,7 +94,7 @@ async def test_one_reminder_per_confirmed_registration_across_replicas_and_resta
 
             async def all_published() -> list[dict]:
                 nonlocal records
-                records = await read_topic(kafka_bootstrap, topics.EVENTS, timeout=5)
+                records = await read_topic(kafka_bootstrap, topics.EVENTS, timeout=120)
                 mine = [
                     json.loads(rec.value)
                     for rec in records

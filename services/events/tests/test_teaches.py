@@ -32,7 +32,7 @@ async def _scheduled(
     it says, not by how many came before."""
 
     async def probe() -> list[dict[str, Any]]:
-        records = await read_topic(kafka, topics.EVENTS, timeout=5)
+        records = await read_topic(kafka, topics.EVENTS, timeout=120)
         found = [json.loads(r.value) for r in records if r.key == series_id.encode()]
         mine = [e["data"] for e in found if e["type"] == "series.scheduled.v1"]
         return mine if len(mine) >= n and until(mine[-1]) else []
