@@ -181,7 +181,9 @@ def _jitter(n: int) -> npt.NDArray[np.float32]:
     return jitter
 
 
-def _near_best(approx: npt.NDArray[np.float32], jitter: npt.NDArray[np.float32], k: int) -> Any:
+def _near_best(
+    approx: npt.NDArray[np.float32], jitter: npt.NDArray[np.float32], k: int
+) -> npt.NDArray[np.intp]:
     """Rows whose approximate score is within `_MARGIN` of the k-th best's (never a filtered
     one): a superset of the k best by exact score.
 
@@ -201,12 +203,13 @@ def _near_best(approx: npt.NDArray[np.float32], jitter: npt.NDArray[np.float32],
     if kth == np.inf:
         return np.flatnonzero(cost < np.inf)
     threshold = kth + float(_MARGIN) + _JITTER
-    if threshold <= below:  # (then every row wanted is among those found)
-        return rows[cost[rows] <= threshold]
+    if rows is not None and threshold <= below:  # (every row wanted is among those found)
+        near: npt.NDArray[np.intp] = rows[cost[rows] <= threshold]
+        return near
     return np.flatnonzero(cost <= threshold)
 
 
-def _kth(cost: npt.NDArray[np.float32], k: int) -> tuple[float, float, Any]:
+def _kth(cost: npt.NDArray[np.float32], k: int) -> tuple[float, float, npt.NDArray[np.intp] | None]:
     """The k-th smallest cost, a value t at or above it and the rows whose cost is <= t.
     A partition of every row costs as much as the scan's table lookups; first a sample of
     every `step`-th row gives a value t that about 2k rows are at or below (k at least, or
