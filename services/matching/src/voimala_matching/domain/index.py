@@ -187,41 +187,40 @@ def _near_best(
     """Rows whose approximate score is within `_MARGIN` of the k-th best's (never a filtered
     one): a superset of the k best by exact score.
 
-    The k-th is found by `np.partition` on a cost (lower is better: a filtered row is +inf)
-    plus a jitter. numpy's selection (x86-simd-sort) stalls and falls back to sorting the
-    whole range when most of it equals the range's smallest value: on the score itself that
-    is every query whose hard filters remove most rows (-inf, the smallest: a youth-only
-    opening leaves 20 %), 10-40 ms instead of 0.5 (bench/matching_ranking.py, the slowest
-    queries). On the cost the filtered rows are the largest, and the jitter splits any
-    plateau of equal scores into hundreds of values. A row within `_MARGIN` of the k-th by
-    score is within `_MARGIN + _JITTER` of the k-th by jittered cost, which is at least the
-    k-th cost, so the rows taken are a superset of the old ones."""
-    cost = np.subtract(jitter, approx)
-    if len(cost) <= k:
-        return np.flatnonzero(cost < np.inf)
-    kth, below, rows = _kth(cost, k)
-    if kth == np.inf:
-        return np.flatnonzero(cost < np.inf)
-    threshold = kth + float(_MARGIN) + _JITTER
-    if rows is not None and threshold <= below:  # (every row wanted is among those found)
-        near: npt.NDArray[np.intp] = rows[cost[rows] <= threshold]
-        return near
-    return np.flatnonzero(cost <= threshold)
+    The k-th is found by `np.partition` on a cost, -score (lower is better: a filtered row
+    is +inf), plus a jitter. numpy's selection (x86-simd-sort) stalls and falls back to
+    sorting the whole range when most of it equals the range's smallest value: on the score
+    itself that is every query whose hard filters remove most rows (-inf, the smallest: a
+    youth-only opening leaves 20 %), 10-40 ms instead of 0.5 (bench/matching_ranking.py, the
+    slowest queries). On the cost the filtered rows are the largest, and the jitter splits
+    any plateau of equal scores into hundreds of values. The jittered k-th cost is at least
+    the k-th cost and at most `_JITTER` above it, so the rows within `_MARGIN + _JITTER` of
+    it are a superset of those within `_MARGIN` of the k-th score.
 
-
-def _kth(cost: npt.NDArray[np.float32], k: int) -> tuple[float, float, npt.NDArray[np.intp] | None]:
-    """The k-th smallest cost, a value t at or above it and the rows whose cost is <= t.
-    A partition of every row costs as much as the scan's table lookups; first a sample of
-    every `step`-th row gives a value t that about 2k rows are at or below (k at least, or
-    else the whole partition): the k-th is then among those rows."""
-    step = len(cost) // (16 * k)
+    A partition of every row costs as much as the scan's table lookups: first a sample of
+    every `step`-th row gives a cost t that about 2k rows are at or below (k at least, or
+    else every row is partitioned); the k-th is among those rows, and usually every row
+    wanted too. Only the rows partitioned are negated and jittered."""
+    step = len(approx) // (16 * k)
     if step >= 4:
-        sample = cost[::step]
-        t = np.partition(sample, 2 * k // step + 1)[2 * k // step + 1]
-        rows = np.flatnonzero(cost <= t)
+        sample = np.subtract(jitter[::step], approx[::step])
+        t = float(np.partition(sample, 2 * k // step + 1)[2 * k // step + 1])
+        rows = np.flatnonzero(approx >= -t)
         if len(rows) >= k:
-            return float(np.partition(cost[rows], k - 1)[k - 1]), float(t), rows
-    return float(np.partition(cost, k - 1)[k - 1]), -np.inf, None
+            kth = float(np.partition(jitter[rows] - approx[rows], k - 1)[k - 1])
+            threshold = kth + float(_MARGIN) + _JITTER
+            if kth == np.inf:  # (fewer than k rows pass the hard filters)
+                return np.flatnonzero(approx > -np.inf)
+            if threshold <= t:
+                near: npt.NDArray[np.intp] = rows[approx[rows] >= -threshold]
+                return near
+            return np.flatnonzero(approx >= -threshold)
+    if len(approx) <= k:
+        return np.flatnonzero(approx > -np.inf)
+    kth = float(np.partition(np.subtract(jitter, approx), k - 1)[k - 1])
+    if kth == np.inf:
+        return np.flatnonzero(approx > -np.inf)
+    return np.flatnonzero(approx >= -(kth + float(_MARGIN) + _JITTER))
 
 
 def _first(score: F, hi: np.ndarray, lo: np.ndarray, k: int) -> npt.NDArray[np.intp]:
