@@ -126,17 +126,11 @@ def _top(
     score: F, mask: npt.NDArray[np.bool_], hi: np.ndarray, lo: np.ndarray, k: int
 ) -> list[int]:
     """Rows of the best k among `mask`: by the score rounded as explanations round it
-    (`round4`, the same operations), then by id (a UUID's string order is its integer order)."""
+    (`round4`, the same operations), then by id (`_first`)."""
     rows = np.flatnonzero(mask)
     if len(rows) == 0:
         return []
-    rounded = np.floor(np.minimum(score[rows], 1.0) * 10000.0 + 0.5) / 10000.0
-    if len(rows) > k:
-        kth = np.partition(rounded, len(rows) - k)[len(rows) - k]
-        keep = rounded >= kth
-        rows, rounded = rows[keep], rounded[keep]
-    order = np.lexsort((lo[rows], hi[rows], -rounded))
-    return [int(r) for r in rows[order[:k]]]
+    return [int(r) for r in rows[_first(score[rows], hi[rows], lo[rows], k)]]
 
 
 def _weighted(factors: list[tuple[float, F | float]], n: int) -> F:
