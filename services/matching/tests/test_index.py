@@ -6,8 +6,16 @@ import dataclasses
 import random
 import uuid
 
+import numpy as np
 from voimala_contracts.matching import Explanation
-from voimala_matching.domain.index import OpeningIndex, ProfileIndex
+from voimala_matching.domain.index import (
+    _JITTER,
+    _MARGIN,
+    OpeningIndex,
+    ProfileIndex,
+    _jitter,
+    _near_best,
+)
 from voimala_matching.domain.scoring import LEVELS, Opening, Profile, Weights, score_opening
 
 SKILLS = ["forklift", "welding", "cooking", "cleaning", "retail", "bookkeeping", "soldering"]
@@ -128,3 +136,31 @@ def test_candidates_rank_as_pairs_alone_on_plateaus_and_shared_id_halves() -> No
         want = _alone([(i, score_opening(p, o, weights)) for i, p in profiles.items()], 60)
         for k in (1, 15, 60):
             assert [(str(i), e.score) for i, e in index.top(o, k)] == want[:k]
+
+
+def test_the_rows_near_the_kth_are_every_row_within_the_margin_and_few_more() -> None:
+    """`_near_best` on its own, each way it can go: the sample's value holds k rows or not
+    (the best rows all outside the sample), most rows filtered, fewer than k not filtered,
+    plateaus of equal scores, many rows just below the k-th, fewer rows than k."""
+    gen = np.random.default_rng(18)
+    n, k = 20_000, 50
+    step = n // (16 * k)
+    plateau = np.round(gen.random(n), 1).astype(np.float32)
+    unsampled_best = (0.9 + gen.random(n) * 0.001).astype(np.float32)
+    # the sample: its first 7 rows the best of all, the rest the worst
+    unsampled_best[::step] = 0.0
+    unsampled_best[: 7 * step : step] = 1.0
+    mostly_filtered = gen.random(n).astype(np.float32)
+    mostly_filtered[gen.random(n) < 0.97] = -np.inf
+    few = np.full(n, -np.inf, np.float32)
+    few[gen.choice(n, 30, replace=False)] = gen.random(30)
+    dense = (0.5 + gen.random(n) * 0.01).astype(np.float32)  # many within the margin
+    cases = [plateau, dense, unsampled_best, mostly_filtered, few, gen.random(40).astype("f4")]
+    for approx in cases:
+        jitter = _jitter(len(approx))
+        got = set(_near_best(approx, jitter, k).tolist())
+        finite = approx > -np.inf
+        kth = np.sort(approx)[::-1][k - 1] if finite.sum() >= k else -np.inf
+        must = set(np.flatnonzero(finite & (approx >= kth - _MARGIN)).tolist())
+        may = set(np.flatnonzero(finite & (approx >= kth - _MARGIN - 2 * _JITTER - 1e-6)).tolist())
+        assert must <= got <= may
