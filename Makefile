@@ -94,7 +94,7 @@ fmt: install ## format and autofix
 	.venv/bin/ruff check --fix .
 
 bench: install bench-deps ## every benchmark: the services' (bench/<service>_*.py), then the platform's; into docs/benchmarks.md
-	@$(LOCAL)/with-infra.sh bash -c 'for b in bench/*_*.py; do $(PY) "$$b" || exit 1; done; $(PY) bench/run.py'
+	@$(LOCAL)/with-infra.sh bash -c 'for b in bench/*_*.py; do $(PY) "$$b" || exit 1; done; $(PY) bench/run.py && $(PY) bench/forget.py'
 
 bench-platform: install ## only the outbox -> Kafka -> consumer pipeline and its bounds
 	@$(LOCAL)/with-infra.sh $(PY) bench/run.py
