@@ -46,18 +46,20 @@ class SmtpSession:
         password: str | None = None,
     ) -> SmtpSession:
         """Connected, greeted, EHLO'd (again after STARTTLS), logged in when asked."""
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port)
         session = cls(reader, writer, timeout)
         try:
-            await session._expect("greeting", 220)
-            await session._ehlo()
-            if starttls:
-                await session.command(b"STARTTLS", 220)
-                context = ssl.create_default_context()
-                await asyncio.wait_for(writer.start_tls(context, server_hostname=host), timeout)
+            async with asyncio.timeout(timeout):
+                await session._expect("greeting", 220)
                 await session._ehlo()
-            if username and password:
-                await session._login(username, password)
+                if starttls:
+                    await session.command(b"STARTTLS", 220)
+                    context = ssl.create_default_context()
+                    await writer.start_tls(context, server_hostname=host)
+                    await session._ehlo()
+                if username and password:
+                    await session._login(username, password)
         except BaseException:
             session.close()
             raise
@@ -71,8 +73,14 @@ class SmtpSession:
         self._writer.close()
 
     async def send(self, sender: bytes, to: str, content: bytes) -> None:
-        """One mail transaction; `content` is the message with CRLF line ends. A refused
-        sender or recipient resets the envelope, so the session can carry the next one."""
+        """One mail transaction, within the session's timeout (one timer for the whole
+        transaction, not a task and a timer per reply); `content` is the message with CRLF
+        line ends. A refused sender or recipient resets the envelope, so the session can carry
+        the next one."""
+        async with asyncio.timeout(self._timeout):
+            await self._transaction(sender, to, content)
+
+    async def _transaction(self, sender: bytes, to: str, content: bytes) -> None:
         mail, rcpt = b"MAIL FROM:<" + sender + b">\r\n", b"RCPT TO:<" + to.encode() + b">\r\n"
         if self.pipelining:
             self._writer.write(mail + rcpt + b"DATA\r\n")
@@ -122,7 +130,7 @@ class SmtpSession:
         """The reply's code and its lines' texts (a multi-line reply read whole)."""
         lines: list[str] = []
         while True:
-            line = await asyncio.wait_for(self._reader.readline(), self._timeout)
+            line = await self._reader.readline()  # under the caller's timeout
             if not line.endswith(b"\n"):
                 raise ConnectionResetError("the SMTP server closed the connection")
             lines.append(line[4:].strip().decode("utf-8", "replace"))
