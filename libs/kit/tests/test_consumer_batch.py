@@ -62,7 +62,7 @@ async def _record_many(conn: Connection, items: Sequence[Item]) -> None:
 
 
 def _event(model: type[EventData], seq: int, subject: uuid.UUID) -> CloudEvent:
-    data = model(subject_id=subject, seq=seq)  # type: ignore[call-arg]
+    data = model(subject_id=subject, seq=seq)
     return new_event(data, service="kittest", subject=str(subject))
 
 

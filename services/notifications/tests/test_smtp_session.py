@@ -19,7 +19,6 @@ from voimala_notifications.settings import Settings
 
 from .conftest import SmtpServer
 
-
 RAW = b"Subject: dots\r\n\r\n.\r\n..two\r\n.three\r\nend\r\n"
 
 
