@@ -206,7 +206,9 @@ def _tail(index: ProfileIndex, queries: list[Opening], timed: dict[str, Any], k:
         "- Where a ranking's CPU goes (median of each part, thread CPU time, ms): "
         + ", ".join(f"{name} {v:.2f}" for name, v in zip(PHASES, median, strict=True))
         + f"; in all {median.sum():.2f}, and the timed rankings' CPU p50 "
-        f"{np.percentile(cpu, 50):.2f}, p99 {np.percentile(cpu, 99):.2f}.",
+        f"{np.percentile(cpu, 50):.2f}, p99 {np.percentile(cpu, 99):.2f} (each the first "
+        "for its opening: the tables by base code not yet kept, as in the service's first "
+        "ranking of an opening).",
         f"- The slowest 1 % of the timed rankings ({len(slow)}): "
         + "; ".join(
             f"wall {wall[i]:.1f} ms of which CPU {cpu[i]:.1f} (again: "
