@@ -116,6 +116,7 @@ class Consumer:
         self._security = dict(security or {})
         self._topics = list(subscribe)
         self._handlers = {h.model.TYPE: h for h in handlers}
+        self._batching = any(h.apply_many is not None for h in handlers)
         self._unknown = unknown_types
         self._backoff = (backoff_base, backoff_cap)
         self._max_attempts = max_attempts
@@ -331,8 +332,9 @@ class Consumer:
                 if item.event.id in fresh:
                     fresh.discard(item.event.id)  # a second copy in this batch is a duplicate
                     new.append(item)
-            if len(new) == 1:
-                await self._apply_one(conn, new[0])
+            if not self._batching or len(new) == 1:  # as before: one by one, in order
+                for item in new:
+                    await self._apply_one(conn, item)
             elif new:
                 for step in _steps(new):
                     await self._apply_step(conn, step)
