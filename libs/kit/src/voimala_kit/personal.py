@@ -144,6 +144,15 @@ UNION ALL
 SELECT kek_id, wrapped FROM subject_keys WHERE subject = $1
 LIMIT 1
 """
+# The get-or-create above for many new subjects at once: a subject that has a key already or
+# was erased is not returned (its part is sealed through `seal` as always).
+_CREATE_MANY = """
+INSERT INTO subject_keys (subject, kek_id, wrapped)
+SELECT k.subject, $2, k.wrapped FROM unnest($1::text[], $3::bytea[]) AS k(subject, wrapped)
+WHERE NOT EXISTS (SELECT FROM destroyed_subjects d WHERE d.subject = k.subject)
+ON CONFLICT (subject) DO NOTHING
+RETURNING subject
+"""
 
 PERSONAL_ERASED = Counter(
     "voimala_events_personal_erased_total",
@@ -315,6 +324,19 @@ class Keyring:
         if row is None:
             raise TransientKeyError("the key was destroyed while it was being made")
         return self._unwrap(subject, row)
+
+    async def new_keys(self, subjects: list[str]) -> dict[str, bytes]:
+        """Keys for many new subjects made in one statement (and committed), by subject: for
+        a burst of new subjects (guests registering at once) instead of a statement and a
+        commit each. A subject that has a key already or was erased gets none here; seal its
+        part with `seal` as always. Seal with a returned key by `seal_with`."""
+        if not subjects:
+            return {}
+        keys = {s: AESGCM.generate_key(bit_length=256) for s in subjects}
+        wrapped = [self._wrap(s, keys[s]) for s in subjects]
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_CREATE_MANY, subjects, self._kek_id, wrapped)
+        return {r["subject"]: keys[r["subject"]] for r in rows}
 
     # --- the three operations -------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from voimala_kit.refusals import conflict, invalid, not_found
 
 from ..domain.occurrences import Occurrence, check_open, info
 from ..domain.registrations import GUEST_KEY, Registration, person_key
-from ..repository import occurrences, registration_keys
+from ..repository import occurrences
 from ..repository import registration_batch as batch
 from .batcher import Batcher
 from .registrations import Register, Registered, _digest, _event_fields, _participant_of, register
@@ -383,7 +383,7 @@ async def _sealed_ahead(deps: Deps, asks: list[Ask]) -> list[Ask]:
     if keyring is None or not guests:
         return asks
     try:
-        keys = await registration_keys.make_keys(keyring, [_own_key(a) for a in guests])
+        keys = await keyring.new_keys([_own_key(a) for a in guests])
     except Exception:  # the batch seals through the keyring (and fails there, if it must)
         log.warning("registration_keys_failed", size=len(guests), exc_info=True)
         return asks

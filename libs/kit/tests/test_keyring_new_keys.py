@@ -1,5 +1,5 @@
-"""A batch's guests' keys made in one statement in the real keyring
-(repository/registration_keys.py): each opens what it sealed as the keyring's own key does,
+"""Many subjects' keys made in one statement in the real keyring (`Keyring.new_keys`, for a
+burst of guests registering at once): each opens what it sealed as the keyring's own key does,
 and a subject that has a key already, or was erased, gets none (the keyring keeps its own)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from voimala_kit.personal import Keyring, seal_with
-from voimala_scheduling.repository.registration_keys import make_keys
 
 
 async def test_keys_made_at_once_are_the_keyrings_keys(keyring: Keyring) -> None:
@@ -17,7 +16,7 @@ async def test_keys_made_at_once_are_the_keyrings_keys(keyring: Keyring) -> None
     await keyring.seal(erased, {"name": "B"})
     await keyring.destroy_guest(erased)
 
-    keys = await make_keys(keyring, [*fresh, had, erased])
+    keys = await keyring.new_keys([*fresh, had, erased])
 
     assert sorted(keys) == sorted(fresh)
     for subject, key in keys.items():
@@ -25,4 +24,4 @@ async def test_keys_made_at_once_are_the_keyrings_keys(keyring: Keyring) -> None
         assert await keyring.open(subject, sealed) == {"name": subject}
     assert await keyring.open(had, earlier) == {"name": "A"}  # its key is the one it had
     assert await keyring.seal(erased, {"name": "B"}) == {"sealed": "aes-256-gcm/v1", "erased": True}
-    assert await make_keys(keyring, []) == {}
+    assert await keyring.new_keys([]) == {}
