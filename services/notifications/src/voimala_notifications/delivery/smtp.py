@@ -44,8 +44,10 @@ class SmtpSession:
         starttls: bool = False,
         username: str | None = None,
         password: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> SmtpSession:
-        """Connected, greeted, EHLO'd (again after STARTTLS), logged in when asked."""
+        """Connected, greeted, EHLO'd (again after STARTTLS), logged in when asked. STARTTLS
+        verifies the server's certificate and name with `tls` (the system's CAs if None)."""
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(host, port)
         session = cls(reader, writer, timeout)
@@ -55,7 +57,7 @@ class SmtpSession:
                 await session._ehlo()
                 if starttls:
                     await session.command(b"STARTTLS", 220)
-                    context = ssl.create_default_context()
+                    context = tls or ssl.create_default_context()
                     await writer.start_tls(context, server_hostname=host)
                     await session._ehlo()
                 if username and password:
