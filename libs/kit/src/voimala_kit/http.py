@@ -36,6 +36,7 @@ __all__ = [
     "install_http",
     "json_response",
     "next_time_cursor",
+    "path_uuid",
     "problem_of",
     "time_cursor",
 ]
@@ -43,6 +44,9 @@ __all__ = [
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+_PLAIN_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 T = TypeVar("T")
 K = TypeVar("K")
 
@@ -185,6 +189,13 @@ Refusal = Callable[[Scope, Problem], Awaitable[Response]]
 Resolver = Callable[[Request, dict[str, str]], Awaitable[dict[str, Any] | None]]
 E = TypeVar("E", bound=Callable[..., Awaitable[Response]])
 _HOT: dict[Callable[..., Any], Resolver] = {}
+
+
+def path_uuid(params: dict[str, str], name: str) -> uuid.UUID | None:
+    """A hot resolver's path parameter as a UUID, only in the plain hyphenated form that
+    FastAPI reads the same way (None for anything else, which FastAPI then answers itself)."""
+    raw = params.get(name, "")
+    return uuid.UUID(raw) if _PLAIN_UUID.fullmatch(raw) else None
 
 
 def hot(resolve: Resolver) -> Callable[[E], E]:

@@ -14,17 +14,14 @@ same 401); who may register whom is the handler's, as on FastAPI's path.
 from __future__ import annotations
 
 import json
-import re
-import uuid
 from typing import Any
 
 from fastapi import Request
 from pydantic import ValidationError
 from voimala_kit.auth import authenticate_if_sent
+from voimala_kit.http import path_uuid
 
 from .schemas import RegistrationIn
-
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _plain_json(request: Request) -> bool:
@@ -49,14 +46,14 @@ def body_of(raw: bytes) -> RegistrationIn | None:
 async def registration_args(request: Request, params: dict[str, str]) -> dict[str, Any] | None:
     """`POST /occurrences/{occurrence_id}/registrations`: a UUID as FastAPI reads it, a plain
     JSON body the model takes; the caller if a token is sent."""
-    raw = params.get("occurrence_id", "")
-    if not _UUID.fullmatch(raw) or not _plain_json(request):
+    occurrence_id = path_uuid(params, "occurrence_id")
+    if occurrence_id is None or not _plain_json(request):
         return None
     body = body_of(await request.body())
     if body is None:
         return None
     return {
-        "occurrence_id": uuid.UUID(raw),
+        "occurrence_id": occurrence_id,
         "body": body,
         "who": await authenticate_if_sent(request),
         "platform": request.app.state.platform,

@@ -10,7 +10,6 @@ read by the same function (the same 422).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any, get_args
 
@@ -18,10 +17,10 @@ from fastapi import Request
 from voimala_contracts.participants import CefrLevel, ParticipantStatus, TargetGroup
 from voimala_kit import STAFF, Principal
 from voimala_kit.auth import authenticate
+from voimala_kit.http import path_uuid
 
 from .deps import read_purpose
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _STATUSES = frozenset(get_args(ParticipantStatus))
 _GROUPS = frozenset(get_args(TargetGroup))
@@ -67,14 +66,14 @@ async def _purpose(request: Request) -> str:
 async def read_args(request: Request, params: dict[str, str]) -> dict[str, Any] | None:
     """`GET /participants/{participant_id}`: a UUID as FastAPI reads it, staff or a
     participant."""
-    raw = params.get("participant_id", "")
-    if not _UUID.fullmatch(raw):
+    participant_id = path_uuid(params, "participant_id")
+    if participant_id is None:
         return None
     who = await _caller(request, (*STAFF, "participant"))
     if who is None:
         return None
     return {
-        "participant_id": uuid.UUID(raw),
+        "participant_id": participant_id,
         "who": who,
         "purpose": await _purpose(request),
         "platform": request.app.state.platform,
