@@ -5,8 +5,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ClassVar
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from voimala_contracts import EventData
 from voimala_kit import Database
+from voimala_kit.kafka import make_producer
 from voimala_kit.migrations import KIT_MIGRATIONS, migrate
 from voimala_kit.settings import ServiceSettings
 
@@ -49,3 +51,14 @@ async def db(kit_dsn: str) -> AsyncIterator[Database]:
         )
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def producer(
+    kafka_bootstrap: str, request: pytest.FixtureRequest
+) -> AsyncIterator[AIOKafkaProducer]:
+    """The kit's own producer, started for one test (client id: the test module's name)."""
+    p = make_producer(kafka_bootstrap, request.module.__name__.rsplit(".", 1)[-1])
+    await p.start()
+    yield p
+    await p.stop()

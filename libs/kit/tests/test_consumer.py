@@ -5,25 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from voimala_contracts import CloudEvent, new_event, topics
 from voimala_kit import Connection, Consumer, Database, Handler, TransientError
-from voimala_kit.kafka import ensure_topics, make_producer
+from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import read_topic, wait_for
 
 from .conftest import SampleHappened
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "consumer-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def _record_effect(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
-import pytest
 from aiokafka import AIOKafkaProducer
 from voimala_contracts import CloudEvent, EventData, new_event, topics
 from voimala_kit import Connection, Consumer, Database, Handler, PermanentError
-from voimala_kit.kafka import ensure_topics, make_producer
+from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import read_topic, wait_for
 
 from .conftest import SampleHappened
@@ -31,14 +30,6 @@ class SampleNoted(EventData):
 
 
 Item = tuple[Any, CloudEvent]
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "consumer-batch-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def _record(conn: Connection, data: Any, event: CloudEvent) -> None:

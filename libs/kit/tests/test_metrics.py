@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -13,19 +13,11 @@ from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.metrics import MetricWrapperBase
 from voimala_contracts import CloudEvent, new_event, topics
 from voimala_kit import Connection, Consumer, Database, Handler, Outbox, Relay, metrics
-from voimala_kit.kafka import ensure_topics, make_producer
+from voimala_kit.kafka import ensure_topics
 from voimala_kit.metrics import CONSUMER_OUTCOMES
 from voimala_kit.testing import wait_for
 
 from .conftest import KitSettings, SampleHappened
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "metrics-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 def _value(name: str, **labels: str) -> float | None:

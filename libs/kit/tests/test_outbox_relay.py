@@ -6,25 +6,16 @@ import asyncio
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from voimala_kit import Database, Outbox, Relay
-from voimala_kit.kafka import make_producer
 from voimala_kit.relay import _CLAIM
 from voimala_kit.testing import read_topic
 
 from .conftest import KitSettings, SampleHappened
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "relay-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def _drain(relay: Relay) -> int:

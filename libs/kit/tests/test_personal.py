@@ -8,7 +8,7 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 from pydantic import BaseModel, ValidationError
 from voimala_contracts import CloudEvent, EventData, topics
 from voimala_kit import Connection, Consumer, Database, Handler, Outbox, Relay
-from voimala_kit.kafka import ensure_topics, make_producer
+from voimala_kit.kafka import ensure_topics
 from voimala_kit.personal import (
     DEV_KEK,
     SEALED,
@@ -75,14 +75,6 @@ class Registered(EventData):
     person_id: uuid.UUID
     personal: Contact | None = None
     guests: list[Guest] = []
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "personal-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 def _leaks(raw: bytes) -> list[str]:
