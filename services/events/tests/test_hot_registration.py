@@ -32,7 +32,12 @@ _WHEN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 @pytest.fixture(scope="module")
 async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Settings:
-    return await service_settings(Settings, scheduler_poll_seconds=0.3, run_relay=False)
+    # Reminders an hour ahead, not a day: the occurrences start tomorrow, and a reminder.due.v1
+    # of a confirmed registration (due at once from midday on) would be a second outbox event
+    # with its registration id.
+    return await service_settings(
+        Settings, scheduler_poll_seconds=0.3, run_relay=False, reminder_lead_hours=1.0
+    )
 
 
 @pytest.fixture

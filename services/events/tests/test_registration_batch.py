@@ -24,8 +24,15 @@ from .conftest import first_occurrence, guest, new_series
 
 @pytest.fixture(scope="module")
 async def settings(service_settings: Callable[..., Awaitable[Settings]]) -> Settings:
+    # A reminder is due a day ahead: the occurrences start tomorrow, so from midday on their
+    # reminders would be due at once and the scheduler would add reminder.due.v1 to the outbox
+    # rows these tests count. An hour ahead, none is due while they run.
     return await service_settings(
-        Settings, scheduler_poll_seconds=0.3, db_pool_max=20, run_relay=False
+        Settings,
+        scheduler_poll_seconds=0.3,
+        db_pool_max=20,
+        run_relay=False,
+        reminder_lead_hours=1.0,
     )
 
 
