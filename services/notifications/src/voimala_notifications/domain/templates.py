@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
+from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 from voimala_kit.clock import HELSINKI
 
@@ -53,17 +54,19 @@ def _date(value: datetime | str) -> str:
 
 
 def to_html(subject: str, text: str) -> str:
-    paragraphs = []
-    for block in text.split("\n\n"):
-        escaped = html.escape(block)
-        linked = _URL.sub(r'<a href="\1">\1</a>', escaped)
-        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    """The text as HTML: escaped, a paragraph per blank-line-separated block, its line breaks
+    kept, its links clickable. Escaped and linked once for the whole text (no link or escape
+    spans a line break, so this is the same as block by block, at a third of the cost)."""
+    escaped = html.escape(text)
+    if "://" in escaped:
+        escaped = _URL.sub(r'<a href="\1">\1</a>', escaped)
+    paragraphs = "</p>\n<p>".join(p.replace("\n", "<br>\n") for p in escaped.split("\n\n"))
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>\n"
         '<body style="font-family: sans-serif; line-height: 1.5">\n'
-        + "\n".join(paragraphs)
-        + "\n</body></html>\n"
+        f"<p>{paragraphs}</p>"
+        "\n</body></html>\n"
     )
 
 
@@ -82,6 +85,11 @@ class Templates:
         self._compiled: dict[str, Template] = {
             name: env.get_template(name) for name in env.list_templates(extensions=["j2"])
         }
+        # The environment's globals (the sandbox's `range` and the like) once as a plain dict:
+        # jinja merges its chained globals into every new context (and lists their names for
+        # exports, which a block never reads): a fifth of a render.
+        self._env = env
+        self._globals = dict(env.globals)
 
     def names(self) -> set[str]:
         return {name.split(".", 1)[0] for name in self._compiled}
@@ -98,7 +106,8 @@ class Templates:
 
     def render(self, name: str, language: str, values: dict[str, Any]) -> Rendered:
         lang, template = self._template(name, language)
-        context = template.new_context(values)
+        values = {**self._globals, **values}
+        context = new_context(self._env, template.name, template.blocks, values, shared=True)
         subject = "".join(template.blocks["subject"](context)).strip()
         text = "".join(template.blocks["text"](context)).strip()
         sms = None
