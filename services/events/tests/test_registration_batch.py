@@ -7,6 +7,7 @@ retried one by one. The relay is off here, so that the outbox rows stay to be co
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 from voimala_kit.testing import auth
-from voimala_scheduling.handlers import registration_queue
+from voimala_scheduling.handlers import batcher, registration_queue
 from voimala_scheduling.settings import Settings
 
 from .conftest import first_occurrence, guest, new_series
@@ -204,5 +205,89 @@ async def test_one_batch_takes_several_occurrences_each_with_its_own_seats(
         assert counted == seats
         started[occ] = {r["created_at"] for r in rows}
         assert len(await _events(db, occ)) == 20
-    # Some transaction registered people for more than one of the occurrences.
-    assert started[occs[0]] & started[occs[1]]
+    # Some transaction registered people for more than one of the occurrences (three
+    # occurrences, fewer lanes: two of them share one).
+    assert any(started[a] & started[b] for a, b in itertools.combinations(occs, 2))
+
+
+class _Lanes:
+    """What each batch of the process ran: its lane, and that no batch in flight at the same
+    time held any of its occurrences."""
+
+    def __init__(self) -> None:
+        self.in_flight: dict[int, set[uuid.UUID]] = {}
+        self.lanes: set[int] = set()
+        self.side_by_side = 0
+        self.clashes: list[set[uuid.UUID]] = []
+        self.came: dict[uuid.UUID, list[str]] = {}
+
+    async def run(self, real: Any, db: Any, deps: Any, asks: list[Any]) -> Any:
+        occs = {a.cmd.occurrence_id for a in asks}
+        lanes = {deps.registrar.lane(o) for o in occs}
+        assert len(lanes) == 1, lanes  # one batch: one lane
+        for held in self.in_flight.values():
+            if held & occs:
+                self.clashes.append(held & occs)
+        me = id(asks)
+        self.in_flight[me] = occs
+        self.lanes |= lanes
+        self.side_by_side = max(self.side_by_side, len(self.in_flight))
+        try:
+            return await real(db, deps, asks)
+        finally:
+            del self.in_flight[me]
+
+
+async def test_many_occurrences_at_once_spread_over_the_lanes_side_by_side(
+    client: httpx.AsyncClient,
+    staff: dict[str, str],
+    db: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seats = (3, 0, 7, 1, 12, 4, 2, 5)
+    occs = [await _occurrence(client, staff, seats=n) for n in seats]
+    seen = _Lanes()
+    real_run, real_submit = registration_queue._run, batcher.Batcher.submit
+
+    async def run(db_: Any, deps: Any, asks: list[Any]) -> Any:
+        return await seen.run(real_run, db_, deps, asks)
+
+    async def submit(self: Any, key: Any, item: Any, run_: Any) -> Any:
+        seen.came.setdefault(key, []).append(item.cmd.guest.email)  # the order they came
+        return await real_submit(self, key, item, run_)
+
+    monkeypatch.setattr(registration_queue, "_run", run)
+    monkeypatch.setattr(batcher.Batcher, "submit", submit)
+    asked = [(occs[i % len(occs)], i) for i in range(240)]
+
+    results = await asyncio.gather(
+        *(client.post(f"/occurrences/{o}/registrations", json=guest(i)) for o, i in asked)
+    )
+
+    assert all(r.status_code == 201 for r in results), [r.text for r in results][:3]
+    # Every lane had batches, two ran at once, and never two at once for one occurrence.
+    assert seen.lanes == set(range(batcher.LANES))
+    assert seen.side_by_side >= 2
+    assert seen.clashes == []
+    bodies = {r.json()["id"]: r.json() for r in results}
+    for occ, n in zip(occs, seats, strict=True):
+        rows = await db.fetch(
+            "SELECT id, status, guest_email FROM registration WHERE occurrence_id = $1 "
+            "ORDER BY arrival",
+            uuid.UUID(occ),
+        )
+        assert len(rows) == 30
+        # Registered in the order they came, the seats first, then the waitlist in order.
+        assert [r["guest_email"] for r in rows] == seen.came[uuid.UUID(occ)]
+        assert [r["status"] for r in rows] == ["confirmed"] * n + ["waitlisted"] * (30 - n)
+        assert [bodies[str(r["id"])]["position"] for r in rows[n:]] == list(range(1, 31 - n))
+        counted = await db.fetchval("SELECT confirmed FROM occurrence WHERE id = $1", occ)
+        assert counted == n
+        # Exactly one event per registration, of its kind.
+        kinds: dict[str, list[str]] = {}
+        for e in await _events(db, occ):
+            kinds.setdefault(e["data"]["registration_id"], []).append(e["type"])
+        assert sorted(kinds) == sorted(str(r["id"]) for r in rows)
+        assert [kinds[str(r["id"])] for r in rows] == [["registration.confirmed.v1"]] * n + [
+            ["registration.waitlisted.v1"]
+        ] * (30 - n)

@@ -3,11 +3,14 @@
 Every registration of one occurrence must take the occurrence's row lock in turn (the seat
 count read is the seat count written), so registrations of a popular occurrence one
 transaction each run no faster than one lock hold plus one commit after another
-(bench/events_registration.py measures that bound). Here each request joins this process's
-queue; one task takes everything waiting and registers it in ONE transaction, locking each
-occurrence concerned once (in id order, as every change of registrations locks them), in the
-order the requests arrived, then answers each request with its own outcome; what arrived
-meanwhile is the next batch. Seats, the waitlist's order (arrivals are drawn in queue order,
+(bench/events_registration.py measures that bound). Here each request joins one of this
+process's few lanes (all of an occurrence's registrations waiting or being made are in the
+same lane: handlers/batcher.py); one task per lane takes everything waiting in it and
+registers it in ONE transaction, locking each occurrence concerned once (in id order, as
+every change of registrations locks them), in the order the requests arrived, then answers
+each request with its own outcome; what arrived meanwhile is the lane's next batch. The lanes'
+transactions run side by side for different occurrences (while one waits for the database,
+another works). Seats, the waitlist's order (arrivals are drawn in queue order,
 under the locks), duplicates and one event per registration are exactly as one by one; a
 refusal (duplicate, erased, closed) is that request's alone. Should a batch fail as a whole
 (a deadlock with a change locking occurrences in another order, say), its transaction is
@@ -345,11 +348,13 @@ async def register_alone(deps: Deps, conn: Connection, a: Ask) -> Registered:
     return done
 
 
-#: Every occurrence's registrations wait in one queue: one transaction takes them all, however
-#: many occurrences they are for (spread over 20, batches per occurrence stay small).
-_EVERY = uuid.UUID(int=0)
-
-#: What waits for the next batch (Deps.registrar).
+#: What waits for the next batch (Deps.registrar), by occurrence: each of a process's lanes
+#: (batcher.LANES) runs one transaction at a time for everything waiting in it, however many
+#: occurrences that is for (spread over 20, a batch per occurrence would be small and cost a
+#: transaction each). An occurrence's registrations are all in one lane while any waits, so
+#: they are made in the order they came; the lanes' transactions run side by side, each
+#: locking its own occurrences (in id order, as every change of registrations does; two lanes
+#: of a process never lock the same occurrence, and a lane of another replica only waits).
 Registrar = Batcher[uuid.UUID, Ask, Registered]
 
 
@@ -361,7 +366,7 @@ async def register_queued(
     async def run(asks: list[Ask]) -> list[Outcome]:
         return await _run(db, deps, asks)
 
-    done: Registered = await deps.registrar.submit(_EVERY, ask_for(cmd, who), run)
+    done: Registered = await deps.registrar.submit(cmd.occurrence_id, ask_for(cmd, who), run)
     return done
 
 
