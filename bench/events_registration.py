@@ -54,6 +54,7 @@ from common import (
 from openloop import _Connections, _exchange
 from voimala_kit.auth import generate_keys, issue_token
 from voimala_kit.testing import free_port
+from voimala_scheduling.handlers.batcher import LANES
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "events_registration"
@@ -444,9 +445,10 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
             f"occurrences where someone waitlisted arrived before someone confirmed: "
             f"{res.check['out_of_order']:.0f} ({_met(ordered)}).",
             _arithmetic(one),
-            f"- Registrations per transaction (the service takes every registration waiting "
-            f"into one transaction): {res.check['batch']:.1f} on the ONE occurrence, "
-            f"{res.check['spread_batch']:.1f} over the 20, on average.",
+            f"- Registrations per transaction (each of a process's {LANES} lanes takes every "
+            f"registration waiting in it into one transaction; one occurrence's are all in one "
+            f"lane, different occurrences' go side by side): {res.check['batch']:.1f} on the "
+            f"ONE occurrence, {res.check['spread_batch']:.1f} over the 20, on average.",
             "",
             f"<!-- {SECTION}:end -->",
         ]
