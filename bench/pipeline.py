@@ -35,6 +35,7 @@ from common import (
 from voimala_contracts import CloudEvent, topics
 from voimala_kit import Connection, Consumer, Handler, Outbox, Relay
 from voimala_kit.kafka import make_producer
+from voimala_kit.relay import Sent
 
 _EFFECT = "INSERT INTO bench_effect (event_id, seq) VALUES ($1, $2)"
 # A fetch's new events in one statement (the kit's `Handler.apply_many`), as a service's
@@ -71,40 +72,34 @@ class Stage:
         )
 
 
-class _KeyedProducer:
-    """The relay's producer, noting the key of every message the batch now open sends."""
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-        self.keys: list[bytes] = []
-
-    async def send(self, topic: str, **kwargs: Any) -> Any:
-        self.keys.append(kwargs["key"])
-        return await self._real.send(topic, **kwargs)
-
-
 class TimedRelay(Relay):
-    """The kit's Relay, timing each non-empty batch (claim, publish, acks, delete, commit) and
+    """The kit's Relay, timing each non-empty batch from the start of its claim to its commit
+    (claim, send, acks, delete, commit; the next batch is claimed and sent meanwhile) and
     noting, per key, when the batch that published it started and committed."""
 
     def __init__(self, db: Any, producer: Any, **kwargs: Any) -> None:
-        self._keyed = _KeyedProducer(producer)
-        super().__init__(db, self._keyed, **kwargs)
+        super().__init__(db, producer, **kwargs)
         self.stage = Stage()
         self.batches: dict[bytes, tuple[float, float]] = {}  # key -> (started, committed)
+        self._started: dict[int, tuple[float, float]] = {}  # id(sent) -> (perf, wall) times
 
-    async def publish_batch(self) -> int:
+    async def send_batch(self) -> Sent | None:
         started, wall = time.perf_counter(), time.time()
-        sent = await super().publish_batch()
-        if sent:
-            self.stage.add(sent, time.perf_counter() - started)
-            span = (wall, time.time())
-            for key in self._keyed.keys:
-                self.batches[key] = span
-        else:
+        sent = await super().send_batch()
+        if sent is None:
             self.stage.empty += 1
-        self._keyed.keys.clear()
+        else:
+            self._started[id(sent)] = (started, wall)
         return sent
+
+    async def finish(self, sent: Sent) -> int:
+        count = await super().finish(sent)
+        started, wall = self._started.pop(id(sent))
+        self.stage.add(count, time.perf_counter() - started)
+        span = (wall, time.time())
+        for row in sent.rows:
+            self.batches[row[2].encode()] = span
+        return count
 
 
 class TimedConsumer(Consumer):

@@ -78,14 +78,17 @@ class Database:
         committed, this process's relay is woken, however the transaction was opened
         (`transaction()` or the connection's own): otherwise the relay would find those events
         only at its idle poll (0.25 s; measured, that was the p99 at a steady rate)."""
-        token = _wrote_outbox.set(False)
+        # Restored by value, not by token: the relay hands an open transaction to another task
+        # to finish (a token may only be reset in the context that made it).
+        outer = _wrote_outbox.get()
+        _wrote_outbox.set(False)
         try:
             async with self._pooled() as conn:
                 yield conn
             if _wrote_outbox.get():
                 self.outbox_committed.set()
         finally:
-            _wrote_outbox.reset(token)
+            _wrote_outbox.set(outer)
 
     @asynccontextmanager
     async def _pooled(self) -> AsyncIterator[Connection]:
