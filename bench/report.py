@@ -208,7 +208,8 @@ def _bounds_paragraphs(r: Results) -> list[str]:
     cores = _nproc()
     per_event = _cpu_ms(flat.cpu, flat.throughput)
     heaviest = max((c for c in _OURS if c in flat.cpu), key=lambda c: flat.cpu[c])
-    relay_cap = flat.relay.events / flat.relay.seconds if flat.relay.seconds else 0.0
+    relay = flat.relay
+    relay_ms = relay.seconds / relay.rounds * 1000 if relay.rounds else 0.0
     busy_consumer = flat.consumer.seconds + flat.consumer.commit_seconds
     consumer_cap = flat.consumer.events / busy_consumer if busy_consumer else 0.0
     paragraphs = [
@@ -224,13 +225,17 @@ def _bounds_paragraphs(r: Results) -> list[str]:
         "writers' commits *and* the relay's claims and deletes *and* the consumer's inbox and "
         "effect rows, on the same cores as Kafka and the Python processes.",
         f"**Stages.** Measured while sharing the machine, the writers committed "
-        f"{flat.writes.rate:,.0f}/s, the relay published {relay_cap:,.0f}/s while inside a "
-        f"batch and the consumer applied {consumer_cap:,.0f}/s while inside a batch or an "
-        "offset commit. The relay and the consumer work batch by batch, so latency at a "
-        "steady load is about one relay batch cycle (a claim at most every 10 ms), Kafka's "
-        "produce (acks=all, no linger) and fetch, and one consumer batch transaction (offsets "
-        "are committed after it, at most every 0.1 s).",
+        f"{flat.writes.rate:,.0f}/s, the relay ran {relay.rounds / flat.seconds:,.0f} batches "
+        f"a second of {relay.events / max(relay.rounds, 1):.0f} events, each {relay_ms:.1f} ms "
+        "from its claim to its commit (the next one claimed and sent while one waits for its "
+        f"acks and commit), and the consumer applied {consumer_cap:,.0f}/s while inside a batch "
+        "or an offset commit. The relay and the consumer work batch by batch, so latency at a "
+        "steady load is about the time between two claims (at least 10 ms, longer when a "
+        "batch's acks and commit take longer), the claim and Kafka's produce (acks=all, no "
+        "linger) and fetch, and one consumer batch transaction (offsets are committed after "
+        "it, at most every 0.1 s).",
     ]
+    paragraphs += _ratio_arithmetic(r) + _rate_arithmetic(r)
     tail = max(flat.tail_max, *(p.tail_max for p in r.pipeline))
     if tail >= 0.8 * _RELAY_IDLE_POLL_MS:
         paragraphs.append(
@@ -241,6 +246,73 @@ def _bounds_paragraphs(r: Results) -> list[str]:
             "back to the pool), or the machine was simply that slow: compare the segments above."
         )
     return paragraphs
+
+
+def _per_event(cpu: dict[str, float], rate: float, *parts: str) -> float:
+    return sum(cpu.get(c, 0.0) for c in parts) / rate * 1000
+
+
+def _ratio_arithmetic(r: Results) -> list[str]:
+    """Target (b) as arithmetic: the pipeline does PostgreSQL alone's work and more, on the
+    same cores, so its CPU per event caps the ratio whatever the latency does."""
+    flat, db, cores = r.flat_out, r.database, _nproc()
+    writer = _per_event(db.cpu, db.throughput, "writers")
+    writer_pg = _per_event(db.cpu, db.throughput, "postgres")
+    alone = writer + writer_pg
+    pipe = _cpu_ms(flat.cpu, flat.throughput)
+    if not alone or not pipe:
+        return []
+    process = _per_event(flat.cpu, flat.throughput, "writers+relay")
+    consumer = _per_event(flat.cpu, flat.throughput, "consumer")
+    pg = _per_event(flat.cpu, flat.throughput, "postgres")
+    kafka = _per_event(flat.cpu, flat.throughput, "kafka")
+    ceiling = cores / pipe * 1000
+    needed = cores / (TARGET_RATIO * db.throughput) * 1000
+    return [
+        f"**Target (b) as arithmetic.** PostgreSQL alone cost {alone:.3f} ms of CPU per event "
+        f"(its writers {writer:.3f}, PostgreSQL {writer_pg:.3f}) and committed "
+        f"{db.throughput:,.0f}/s on {db.cpu.get('busy', 0.0):.2f} busy cores (its writers wait "
+        "for round trips; it is not CPU-bound). The pipeline does that same work plus the "
+        "relay's claims and deletes, Kafka, and the consumer's inbox and effect rows, on the "
+        f"same {cores} cores: flat out {pipe:.3f} ms per event (writers+relay {process:.3f}, "
+        f"consumer {consumer:.3f}, PostgreSQL {pg:.3f}, Kafka {kafka:.3f}), so {pipe - alone:.3f} "
+        f"ms more than PostgreSQL alone. With no idle moment on either core, {cores} cores carry "
+        f"at most {cores} ÷ {pipe:.3f} ms = {ceiling:,.0f} events/s, a ratio of "
+        f"{ceiling / db.throughput:.2f}. A ratio of {TARGET_RATIO} "
+        f"({TARGET_RATIO * db.throughput:,.0f}/s) needs at most {needed:.3f} ms per event in "
+        f"all; the writers' own work, at PostgreSQL alone's cost, takes {alone:.3f} of it, which "
+        f"leaves {needed - alone:.3f} ms for the relay, Kafka, the consumer and their database "
+        f"statements, against {pipe - alone:.3f} measured"
+        + (
+            "."
+            if needed > alone
+            else ": nothing is left, so the target cannot be met on this machine."
+        )
+        + " Even with everything but the writers' own work at zero, the pipeline would reach "
+        f"{cores} ÷ {alone:.3f} ms = {cores / alone * 1000:,.0f}/s only if the writers used both "
+        "cores, which PostgreSQL alone's writers do not either.",
+    ]
+
+
+def _rate_arithmetic(r: Results) -> list[str]:
+    """Target (a): how busy the offered rate keeps the machine, and whether it was offered."""
+    p = r.at_rate
+    if p is None or not p.offered:
+        return []
+    per_event = _cpu_ms(p.cpu, p.throughput)
+    return [
+        f"**Target (a) as arithmetic.** At {p.offered:,.0f} events/s every event cost "
+        f"{per_event:.3f} ms of CPU in all: {p.offered * per_event / 1000:.2f} of {_nproc()} "
+        f"cores (the machine was {p.cpu.get('busy', 0.0):.2f} busy). The writers wrote "
+        f"{p.writes.rate:,.0f}/s"
+        + (
+            " (the rate was sustained)."
+            if p.writes.rate >= 0.98 * p.offered
+            else f", not the {p.offered:,.0f}/s offered: with each event written when due and "
+            "enough writers in flight, the generator falls behind only when the transactions "
+            "themselves slow down, i.e. the machine is near its capacity."
+        ),
+    ]
 
 
 def _verdict(r: Results) -> str:
