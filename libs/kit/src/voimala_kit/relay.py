@@ -237,7 +237,8 @@ class Relay:
         """Claim and send a batch while earlier ones wait for their acks and commit, then wait
         for the oldest while `in_flight` are flying (it raises if that batch failed: rolled
         back, it is published again). Return how many rows were claimed now, and whether a
-        batch was in flight meanwhile (its lanes were skipped: finding nothing is not idle)."""
+        batch was in flight meanwhile (its lanes were skipped: finding nothing is not idle
+        yet)."""
         flying = self._flying
         overlapped = bool(flying)
         try:
@@ -247,7 +248,9 @@ class Relay:
             raise
         if sent is not None:
             flying.append(asyncio.create_task(self.finish(sent)))
-        while flying and (len(flying) >= self._in_flight or flying[0].done()):
+        # A claim that found nothing waits for every batch in flight (their lanes may hold
+        # what is left) rather than claiming again and again meanwhile.
+        while flying and (sent is None or len(flying) >= self._in_flight or flying[0].done()):
             await flying.popleft()
         return (0 if sent is None else len(sent.rows)), overlapped
 
