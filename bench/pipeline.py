@@ -300,7 +300,9 @@ async def _drive(
     rate: float | None,
     on_measure: Callable[[int, int], None] | None,
 ) -> PipelineResult:
-    db = await connect(dsn, pool_max=writers + 2)
+    # Beside the writers' connections: the relay's two batches in flight, its backlog
+    # measurement and its VACUUM, so that the relay never waits for a writer's connection.
+    db = await connect(dsn, pool_max=writers + 4)
     freeze()
     producer = make_producer(BOOTSTRAP, "bench-relay")
     await producer.start()

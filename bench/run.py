@@ -139,9 +139,10 @@ async def main(argv: list[str]) -> None:
         command=" ".join([".venv/bin/python bench/run.py", *argv]),
         params={
             "Measured events per run": f"{args.events:,} (after a warm-up of {args.warmup:,})",
-            "Writer tasks": f"{args.writers} (pool of {args.writers + 2} connections); in run "
+            "Writer tasks": f"{args.writers} (PostgreSQL alone: pool of {args.writers + 2} "
+            f"connections; the pipeline: {args.writers + 4}, the relay's included); in run "
             f"(b) up to {max(args.writers, args.open_writers)} in flight (pool of "
-            f"{max(args.writers, args.open_writers) + 2}), each event written when it is due: "
+            f"{max(args.writers, args.open_writers) + 4}), each event written when it is due: "
             "with 16, the rate is capped at 16 ÷ the transaction's time",
             "Offered rate, run (b)": f"{args.rate:,.0f} events/s",
             "Message size": f"{size} bytes (CloudEvents JSON)",
