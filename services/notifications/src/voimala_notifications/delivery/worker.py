@@ -11,14 +11,16 @@ many transient ones, mark the message failed with the reason and emit
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from voimala_contracts import EventData
 from voimala_kit.db import Connection, Database
-from voimala_kit.errors import backoff_delay, sleep_or_stop
+from voimala_kit.errors import backoff_delay
 from voimala_kit.logging import get_logger
 from voimala_kit.service import Platform
 
@@ -29,6 +31,7 @@ from ..repository import deliveries
 from ..settings import Settings
 from .channels import Delivery, DeliveryError
 from .metrics import HANDOFF_SECONDS, MESSAGES
+from .wake import Wakeup
 
 log = get_logger(__name__)
 
@@ -40,10 +43,15 @@ class Channel(Protocol):
 class DeliveryWorker:
     """One per process, run by `settings.delivery_loops` loops at once (`workers.py`)."""
 
-    def __init__(self, deps: Deps, channels: Mapping[str, Channel]) -> None:
+    def __init__(
+        self, deps: Deps, channels: Mapping[str, Channel], wakeup: Wakeup | None = None
+    ) -> None:
         self._deps = deps
         self._settings = deps.settings
         self._channels = channels
+        #: Set when messages became due (`wake.py`); else the loops look every idle poll.
+        self._wakeup = wakeup or Wakeup()
+        self._digests_after = -math.inf
         # A channel whose server cannot be reached is paused as a whole (a circuit breaker):
         # its messages wait in the queue instead of each failing on its own.
         self._down_until: dict[str, float] = {}
@@ -52,7 +60,7 @@ class DeliveryWorker:
     async def __call__(self, platform: Platform[Settings, Deps], stop: asyncio.Event) -> None:
         while not stop.is_set():
             done = await self.run_once(platform.db)
-            if not done and await sleep_or_stop(self._settings.delivery_idle_poll, stop):
+            if not done and await self._wakeup.wait(self._settings.delivery_idle_poll, stop):
                 return
 
     async def run_once(self, db: Database) -> int:
@@ -62,7 +70,7 @@ class DeliveryWorker:
         s = self._settings
         clock = time.monotonic()
         down = [c for c, until in self._down_until.items() if until > clock]
-        async with db.transaction() as conn:
+        async with db.connection() as conn:  # one statement: no BEGIN and COMMIT round trips
             due = await deliveries.claim_due(
                 conn, now, s.delivery_batch, s.delivery_lease, skip=down
             )
@@ -146,12 +154,16 @@ class DeliveryWorker:
             await deliveries.mark_sent(conn, sent, now)
         events: list[tuple[EventData, str]] = []
         for outcome in outcomes:
-            MESSAGES.labels(outcome.message.channel, outcome.result).inc()
             told = await self._record_one(conn, outcome, now)
             if told is not None:
                 events.append((told, str(outcome.message.id)))
         if events:
             await self._deps.outbox.add_many(conn, events)
+        # Counted once per (channel, outcome) of the round: a metric's label lookup a message
+        # cost as much as its status.
+        counted = Counter((o.message.channel, o.result) for o in outcomes)
+        for (channel, result), count in counted.items():
+            MESSAGES.labels(channel, result).inc(count)
 
     async def _record_one(
         self, conn: Connection, outcome: Outcome, now: datetime
@@ -189,7 +201,11 @@ class DeliveryWorker:
         )
 
     async def _digests(self, db: Database) -> None:
-        """Gather each due digest's held e-mails into one e-mail, queued for delivery."""
+        """Gather each due digest's held e-mails into one e-mail, queued for delivery: looked
+        for at most once an idle poll (they are due by the hour), not on every round."""
+        if time.monotonic() < self._digests_after:
+            return
+        self._digests_after = time.monotonic() + self._settings.delivery_idle_poll
         now = self._deps.clock.now()
         async with db.connection() as conn:
             due = await deliveries.due_digests(conn, now, 50)

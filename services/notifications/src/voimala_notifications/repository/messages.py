@@ -12,6 +12,11 @@ from voimala_kit.rows import Table
 
 from ..domain.messages import NewMessage
 
+#: Where a transaction that added messages due now says so (`delivery.wake`): the delivery
+#: loops are woken when it commits instead of polling for them.
+DUE_CHANNEL = "notifications_due"
+_ANNOUNCE = "SELECT pg_notify($1, '')"
+
 
 @dataclass(frozen=True)
 class InboxMessage:
@@ -154,6 +159,8 @@ async def add(conn: Connection, m: NewMessage) -> uuid.UUID | None:
         m.digest,
         m.caused_at,
     )
+    if mid is not None and m.status == "queued":
+        await announce_due(conn)
     return mid
 
 
@@ -168,7 +175,14 @@ async def add_many(conn: Connection, planned: Sequence[NewMessage]) -> list[uuid
         *([getattr(m, name) for m in planned] for name in _MANY_COLUMNS),
     ]
     added = {r["id"] for r in await conn.fetch(_ADD_MANY, *columns)}
+    if any(m.status == "queued" for i, m in zip(ids, planned, strict=True) if i in added):
+        await announce_due(conn)
     return [i if i in added else None for i in ids]
+
+
+async def announce_due(conn: Connection) -> None:
+    """Wake the delivery loops when this transaction commits (once, however often called)."""
+    await conn.execute(_ANNOUNCE, DUE_CHANNEL)
 
 
 _MANY_COLUMNS = (
