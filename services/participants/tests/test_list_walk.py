@@ -1,11 +1,12 @@
-"""The list without a language or free text walks one index in the list's order (a skill's
-rows, a target group's, a status's, or the registration order) with a statement whose generic
+"""The list without free text walks one index in the list's order (a skill's rows, a
+language's, a target group's, a status's, or the registration order) with a statement whose generic
 plan PostgreSQL keeps: every combination of those filters lists exactly the people the filters
 say, in registration order, across pages, each one shown audited once per page; a value nobody
 has is an empty page; and after a few pages the statement is no longer planned per page."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from voimala_kit.clock import SystemClock
 from voimala_kit.testing import auth
-from voimala_participants.domain import youth_limit
+from voimala_participants.domain import CEFR_ORDER, youth_limit
 from voimala_participants.repository import participants
 from voimala_participants.repository.participants import Filters, Reader
 
@@ -55,7 +56,7 @@ async def _listed(
 # What the filters say, written plainly: the test's own reading of the stored rows (youth is
 # compared with the domain's limit of the day, as the list does).
 _EXPECTED = """
-SELECT id::text FROM participant
+SELECT id::text, languages::text FROM participant
 WHERE ($1::text IS NULL OR status = $1)
   AND ($2::text IS NULL OR target_group = $2)
   AND ($3::text IS NULL OR $3 = ANY (skills))
@@ -72,6 +73,7 @@ async def _people(client: httpx.AsyncClient, headers: dict[str, str], skill: str
             client,
             headers,
             skills=[skill, "forklift"] if n % 2 else [skill],
+            languages=LANGUAGES[n % 3],
             birth_year=2002 if n % 4 < 2 else 1970,
             **({"subsidy_days": subsidy} if subsidy else {}),
         )
@@ -81,6 +83,11 @@ async def _people(client: httpx.AsyncClient, headers: dict[str, str], skill: str
             assert r.status_code == 200, r.text
 
 
+LANGUAGES = [
+    [{"code": "fi", "level": "native"}, {"code": "en", "level": "B2"}],
+    [{"code": "uk", "level": "C1"}, {"code": "en", "level": "A2"}],
+    [{"code": "sv", "level": "B1"}],
+]
 FILTERS: list[dict[str, Any]] = [
     {},
     {"status": "paused"},
@@ -89,7 +96,23 @@ FILTERS: list[dict[str, Any]] = [
     {"target_group": "subsidy_300_499", "status": "active"},
     {"youth": "true"},
     {"skill": "forklift", "status": "active", "youth": "true"},
+    {"language": "en"},
+    {"language": "en", "language_level": "B1"},
+    {"language": "uk", "status": "active", "target_group": "subsidy_300_499"},
+    {"language": "sv", "language_level": "C2"},
 ]
+
+
+def _speaks(languages: str, params: dict[str, Any]) -> bool:
+    """The language filter read plainly: the language, at the level asked or above."""
+    if "language" not in params:
+        return True
+    levels = list(CEFR_ORDER)
+    least = levels.index(params.get("language_level", levels[0]))
+    return any(
+        x["code"] == params["language"] and levels.index(x["level"]) >= least
+        for x in json.loads(languages)
+    )
 
 
 async def test_every_combination_lists_whom_the_filters_say_in_order_and_audited(
@@ -114,13 +137,39 @@ async def test_every_combination_lists_whom_the_filters_say_in_order_and_audited
                 limit.year_after,
             )
             ids = [p["id"] for p in shown]
-            assert ids == [r["id"] for r in expected], params
+            assert ids == [r["id"] for r in expected if _speaks(r["languages"], params)], params
             assert all(p["youth"] is youth for p in shown if youth is not None)
             assert await _audited(db) - before == len(ids), params
     # A value nobody has: an empty page, nobody audited.
     nobody = {"skill": skill, "status": "paused", "target_group": "subsidy_300_499"}
-    for params in ({"skill": f"{skill} none"}, nobody):
+    for params in ({"skill": f"{skill} none"}, nobody, {"language": "zu"}):
         assert await _listed(client, coordinator, **params) == []
+
+
+async def test_a_language_correction_moves_the_person_between_the_languages_lists(
+    client: httpx.AsyncClient, coordinator: dict[str, str], db: asyncpg.Connection
+) -> None:
+    skill = f"speaking {uuid.uuid4().hex[:8]}"
+    pid = await _register(client, coordinator, skills=[skill], languages=LANGUAGES[2])
+    assert [p["id"] for p in await _listed(client, coordinator, skill=skill, language="sv")] == [
+        pid
+    ]
+    new = [{"code": "et", "level": "A1"}]
+    r = await client.patch(f"/participants/{pid}", json={"languages": new}, headers=coordinator)
+    assert r.status_code == 200, r.text
+    assert await _listed(client, coordinator, skill=skill, language="sv") == []
+    assert [p["id"] for p in await _listed(client, coordinator, language="et")][-1] == pid
+    # The triggers keep the table exactly as the arrays say, for every participant stored.
+    assert await db.fetchval(_MISMATCHED) == 0
+
+
+_SPOKEN = """SELECT DISTINCT l->>'code', p.created_at, p.id
+    FROM participant p, jsonb_array_elements(p.languages) AS l"""
+_MISMATCHED = f"""SELECT count(*) FROM (
+    ({_SPOKEN} EXCEPT SELECT code, created_at, participant_id FROM participant_language)
+    UNION ALL
+    (SELECT code, created_at, participant_id FROM participant_language EXCEPT {_SPOKEN})
+) d"""  # noqa: S608 - constant parts
 
 
 async def _audited(db: asyncpg.Connection) -> int:
@@ -135,15 +184,21 @@ async def test_a_walked_page_is_not_planned_anew_after_a_few(
 ) -> None:
     await _register(client, coordinator)
     reader = Reader(ACTOR, ["coordinator"], "test", "list")
-    for filters in (Filters(status="active"), Filters(skill="forklift"), Filters()):
+    walked = (
+        Filters(status="active"),
+        Filters(skill="forklift"),
+        Filters(language="en"),
+        Filters(),
+    )
+    for filters in walked:
         for _ in range(8):
             await participants.page(db, None, 2, filters, CLOCK.today(), reader)
-    # Each of the three statements (one per index walked) ran 8 times on this connection: the
+    # Each of the four statements (one per index walked) ran 8 times on this connection: the
     # later ones on the generic plan, planned once.
     plans = await db.fetch(
         "SELECT generic_plans FROM pg_prepared_statements"
         " WHERE statement LIKE '%WITH page AS%' AND statement LIKE '%(SELECT $3::text)%'"
         " AND statement NOT LIKE '%pg_prepared_statements%'"
     )
-    assert len(plans) == 3
+    assert len(plans) == 4
     assert all(p["generic_plans"] >= 3 for p in plans), plans

@@ -127,22 +127,24 @@ _PAGE_AUDITED = _AUDITED.format(page=_PAGE, audit=_AUDIT)
 _PAGE_BY_SKILL_AUDITED = _AUDITED.format(page=_PAGE_BY_SKILL, audit=_AUDIT)
 
 
-# A list without a language or free text (most of the staff's lists) walks one index in the
-# list's order, the same plan for every value: a skill's rows, a status's, a target group's, or
-# the registration order, the other filters checked on the rows walked. Each value is read as
-# `(SELECT $n)`, which a custom plan cannot see into either: its cost is then the generic
-# plan's, and PostgreSQL keeps the generic plan after five executions instead of planning each
-# page anew (planning was 0.13-0.4 ms of PostgreSQL's CPU a page, `pg_prepared_statements`
-# shows the switch). The walked key is bounded as `key >= v AND key <= v` and the rows ordered
-# by it first: with `key = v` the key would drop out of the order and the planner could walk
-# the registration order and filter, which for a value few have reads every row.
-# (A language or free text has no such index: those pages keep the statement above, whose
-# custom plan picks a GIN index or the registration order by what the statistics say.)
+# A list without free text (most of the staff's lists) walks one index in the list's order, the
+# same plan for every value: a skill's rows (0009), a language's (0010), a target group's, a
+# status's, or the registration order, the other filters checked on the rows walked. Each value
+# is read as `(SELECT $n)`, which a custom plan cannot see into either: its cost is then the
+# generic plan's, and PostgreSQL keeps the generic plan after five executions instead of
+# planning each page anew (planning was 0.13-0.4 ms of PostgreSQL's CPU a page;
+# `pg_prepared_statements` shows the switch). The walked key is bounded as `key >= v AND
+# key <= v` and the rows ordered by it first: with `key = v` the key would drop out of the
+# order and the planner could walk the registration order and filter, which for a value few
+# have reads every row.
+# (Free text has no such index: its pages keep the statement above, whose custom plan picks the
+# GIN index or the registration order by what the statistics say.)
 def _value(n: int, cast: str) -> str:
     return f"(SELECT ${n}::{cast})"
 
 
 _STATUS, _GROUP, _SKILL = _value(3, "text"), _value(4, "text"), _value(5, "text")
+_CODE, _LEVEL, _CEFR = _value(14, "text"), _value(15, "text"), _value(16, "text[]")
 _START = (
     f"coalesce({_value(1, 'timestamptz')}, '-infinity'),"
     f" coalesce({_value(2, 'uuid')}, '00000000-0000-0000-0000-000000000000')"
@@ -151,13 +153,18 @@ _CHECKED = f"""
   AND ({_STATUS} IS NULL OR p.status = {_STATUS})
   AND ({_GROUP} IS NULL OR p.target_group = {_GROUP})
   AND ({_SKILL} IS NULL OR p.skills @> ARRAY[{_SKILL}])
+  AND ({_CODE} IS NULL OR p.languages @> jsonb_build_array(jsonb_build_object('code', {_CODE})))
+  AND ({_LEVEL} IS NULL OR EXISTS (
+        SELECT 1 FROM jsonb_array_elements(p.languages) AS l
+        WHERE l->>'code' = {_CODE}
+          AND array_position({_CEFR}, l->>'level') >= array_position({_CEFR}, {_LEVEL})))
   AND ({_value(6, "boolean")} IS NULL OR {_value(6, "boolean")} = (
         CASE WHEN p.birth_date IS NOT NULL THEN p.birth_date > {_value(7, "date")}
              WHEN p.birth_year IS NOT NULL THEN p.birth_year > {_value(8, "integer")}
              ELSE false END))
 ORDER BY {{order}}
 LIMIT $9
-"""
+"""  # noqa: S608 - constant parts
 
 
 def _walk(key: str, value: str) -> str:
@@ -173,14 +180,19 @@ audited AS ({audit}
     SELECT $11, $12, id, 'list', $13 FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $10) s)
 SELECT * FROM page ORDER BY created_at, id
 """
-_BY_SKILL = PARTICIPANTS.select(
-    f"""JOIN participant_skill k ON k.participant_id = p.id
-WHERE k.skill >= {_SKILL} AND k.skill <= {_SKILL}
-  AND (k.skill, k.created_at, k.participant_id) > ({_SKILL}, {_START}){_CHECKED}""".format(
-        order="k.skill, k.created_at, k.participant_id"
-    ),
-    alias="p",
-)
+
+
+def _walk_rows(table: str, key: str, value: str) -> str:
+    """The page walking `table`'s rows of one value (a skill's, a language's), in the list's
+    order, with the participant of each."""
+    tail = f"""JOIN {table} k ON k.participant_id = p.id
+WHERE k.{key} >= {value} AND k.{key} <= {value}
+  AND (k.{key}, k.created_at, k.participant_id) > ({value}, {_START}){_CHECKED}"""
+    return PARTICIPANTS.select(
+        tail.format(order=f"k.{key}, k.created_at, k.participant_id"), alias="p"
+    )
+
+
 _BY_CREATED = PARTICIPANTS.select(
     f"WHERE (p.created_at, p.id) > ({_START}){_CHECKED}".format(order="p.created_at, p.id"),
     alias="p",
@@ -188,7 +200,8 @@ _BY_CREATED = PARTICIPANTS.select(
 _WALKS = {
     name: _WALKED_AUDITED.format(page=page, audit=_AUDIT)
     for name, page in {
-        "skill": _BY_SKILL,
+        "skill": _walk_rows("participant_skill", "skill", _SKILL),
+        "language": _walk_rows("participant_language", "code", _CODE),
         "status": _walk("status", _STATUS),
         "target_group": _walk("target_group", _GROUP),
         "created": _BY_CREATED,
@@ -299,11 +312,11 @@ def _who(reader: Reader) -> tuple[str, list[str], str]:
 
 
 def _walked(filters: Filters) -> str | None:
-    """The statement of a page that walks one index (`_WALKS`), or None with a language or
-    free text (or a level). A skill's rows first, then a target group's, then a status's."""
-    if filters.language or filters.text or filters.language_level:
+    """The statement of a page that walks one index (`_WALKS`), or None with free text. A
+    skill's rows first, then a language's, a target group's, a status's."""
+    if filters.text:
         return None
-    for key in ("skill", "target_group", "status"):
+    for key in ("skill", "language", "target_group", "status"):
         if getattr(filters, key) is not None:
             return _WALKS[key]
     return _WALKS["created"]
@@ -325,7 +338,8 @@ async def page(
     if walk is not None:
         values = (filters.status, filters.target_group, filters.skill, filters.youth)
         at = (youth.born_after, youth.year_after, limit + 1, limit)
-        records = await conn.fetch(walk, created, pid, *values, *at, *_who(reader))
+        level = (filters.language, filters.language_level, list(CEFR_ORDER))
+        records = await conn.fetch(walk, created, pid, *values, *at, *_who(reader), *level)
         return [_row(r) for r in records]
     language = json.dumps([{"code": filters.language}]) if filters.language else None
     records = await conn.fetch(
