@@ -470,7 +470,7 @@ _FOUND = [
     "minute; in a 53-second run at a steady rate it never came, 22,000 dead rows piled up, and "
     "a claim of 50 rows read 4,116 buffers (15 ms) against 63 (0.4 ms) on a fresh table. The "
     "relay now VACUUMs the outbox itself every 2,000 published rows (a few ms, beside the "
-    "publishing, never truncating), finds its lanes without reading the table, and claims and "
+    "publishing, never truncating), and claims and "
     "deletes a batch in one statement (the delete commits after every ack): one statement per "
     "batch fewer, and the claim stays at the fresh table's cost.",
     "- **The consumer committed three times per fetch.** It ran one transaction and one Kafka "
