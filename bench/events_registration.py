@@ -445,7 +445,7 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
             f"occurrences where someone waitlisted arrived before someone confirmed: "
             f"{res.check['out_of_order']:.0f} ({_met(ordered)}).",
             _arithmetic(one),
-            f"- Registrations per transaction (each of a process's {LANES} lanes takes every "
+            f"- Registrations per transaction (lanes per process: {LANES}; each lane takes every "
             f"registration waiting in it into one transaction; one occurrence's are all in one "
             f"lane, different occurrences' go side by side): {res.check['batch']:.1f} on the "
             f"ONE occurrence, {res.check['spread_batch']:.1f} over the 20, on average.",
