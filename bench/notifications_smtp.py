@@ -48,6 +48,7 @@ from voimala_kit.kafka import ensure_topics, make_producer
 from voimala_notifications.bootstrap import bootstrap
 from voimala_notifications.consumer import SUBSCRIBE
 from voimala_notifications.fake_smtp import serve
+from voimala_notifications.repository.messages import DUE_CHANNEL
 from voimala_notifications.settings import Settings
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "notifications.md"
@@ -259,6 +260,7 @@ async def phase_delivery(dsn: str, sink: Sink, service: Service, n: int) -> dict
                 for pid, _ in people
             ],
         )
+        await conn.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)  # as the service does
     finally:
         await conn.close()
     await _wait(sink, [a for _, a in people], timeout=120)
