@@ -11,6 +11,7 @@ from voimala_kit.service import ServiceSpec, Worker, create_app
 
 from .api import ROUTERS
 from .consumer import SUBSCRIBE, handlers
+from .handlers.batcher import Batcher
 from .handlers.deps import Deps, FeedCache
 from .settings import Settings
 from .workers import scheduler
@@ -24,6 +25,7 @@ def build_deps(settings: Settings, clock: Clock | None = None) -> Deps:
         clock=clock or SystemClock(),
         outbox=Outbox(settings.service_name),
         feed_cache=FeedCache(),
+        registrar=Batcher(lanes=settings.registration_lanes),
     )
 
 

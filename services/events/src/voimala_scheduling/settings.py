@@ -24,6 +24,10 @@ class Settings(ServiceSettings):
     #: there) beside the other requests before their registration's batch: when everyone comes
     #: at once, the kit's default of 2 connections makes them wait in pairs.
     keyring_pool_max: int = 16
+    #: How many registration batches may run side by side in a process, each for its own
+    #: occurrences (handlers/batcher.py). One: in `make bench` two lanes made smaller batches
+    #: and were slower spread over 20 occurrences (877/s against 1,114-1,511/s with one).
+    registration_lanes: int = 1
     #: Whether this process runs the scheduler jobs (every replica may: they claim rows).
     run_scheduler: bool = True
     #: The most JSON an access request's export may carry (bytes, before encryption): one

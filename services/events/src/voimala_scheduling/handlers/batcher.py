@@ -14,10 +14,10 @@ R = TypeVar("R")
 #: The most items one batch takes (the rest wait for the next).
 MAX_BATCH = 256
 #: How many batches may run side by side in a process, each for its own keys: while one waits
-#: for the database (its locks, round trips and commit), another works. Spread over 20
-#: occurrences, one batch at a time (~25 registrations, ~20 ms) held a process at ~1,200/s
-#: with CPU to spare; each more lane also makes the batches smaller (more transactions).
-LANES = 2
+#: for the database (its locks, round trips and commit), another works; each more lane also
+#: makes the batches smaller (more transactions). The events service's `registration_lanes`
+#: setting; measured in `make bench`, one lane was the faster (docs/benchmarks/events.md).
+LANES = 1
 
 
 @dataclass
