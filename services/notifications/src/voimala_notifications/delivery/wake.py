@@ -1,6 +1,6 @@
 """Waking the delivery loops when messages became due, instead of polling for them.
 
-A transaction that adds messages due now announces it (`repository.messages.announce_due`: a
+A transaction that adds messages due now announces it (`repository.messages`' insert: a
 PostgreSQL NOTIFY, delivered when it commits, once per transaction however many messages it
 added). Each delivering process listens on a connection of its own, outside the pool, and
 wakes its loops; whichever process wrote the messages. The loops still look by themselves

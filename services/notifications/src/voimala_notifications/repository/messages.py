@@ -15,7 +15,12 @@ from ..domain.messages import NewMessage
 #: Where a transaction that added messages due now says so (`delivery.wake`): the delivery
 #: loops are woken when it commits instead of polling for them.
 DUE_CHANNEL = "notifications_due"
-_ANNOUNCE = "SELECT pg_notify($1, '')"
+# A queued message added wakes the delivery loops when its transaction commits (a NOTIFY on
+# DUE_CHANNEL, named again below; PostgreSQL sends the same one once per transaction, however
+# many rows asked): in the statement that adds it, no round trip of its own.
+_ANNOUNCED = """
+SELECT id, CASE WHEN status = 'queued' THEN pg_notify('notifications_due', '') END FROM added
+"""
 
 
 @dataclass(frozen=True)
@@ -80,18 +85,24 @@ INBOX = Table("message", InboxMessage)
 ENTRIES = Table("message", InboxEntry)
 DELIVERIES = Table("message", DeliveryStatus)
 
-_ADD = """
+_ADD = (
+    """
+WITH added AS (
 INSERT INTO message (id, recipient_id, event_id, channel, template, language, subject, body,
     html, status, sent_at, category, mandatory, ref, not_before, segments, digest, caused_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
     CASE WHEN $10 = 'sent' THEN coalesce($11, now()) END, $12, $13, $14, coalesce($11, now()),
     $15, $16, $17)
 ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
-RETURNING id
-"""
+RETURNING id, status
+)"""
+    + _ANNOUNCED
+)
 # Many messages in one statement (a consumer's event has one per channel and person); the
 # ids are made here, so RETURNING says which were added and which were there already.
-_ADD_MANY = """
+_ADD_MANY = (
+    """
+WITH added AS (
 INSERT INTO message (id, recipient_id, event_id, channel, template, language, subject, body,
     html, status, sent_at, category, mandatory, ref, not_before, segments, digest, caused_at)
 SELECT id, recipient_id, event_id, channel, template, language, subject, body, html, status,
@@ -103,8 +114,10 @@ FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text
     AS m(id, recipient_id, event_id, channel, template, language, subject, body, html, status,
          not_before, category, mandatory, ref, segments, digest, caused_at)
 ON CONFLICT (event_id, recipient_id, channel) DO NOTHING
-RETURNING id
-"""
+RETURNING id, status
+)"""
+    + _ANNOUNCED
+)
 _PAGE_OF_INBOX = """
 WHERE recipient_id = $1 AND channel = 'in_app' AND status = 'sent'
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
@@ -159,8 +172,6 @@ async def add(conn: Connection, m: NewMessage) -> uuid.UUID | None:
         m.digest,
         m.caused_at,
     )
-    if mid is not None and m.status == "queued":
-        await announce_due(conn)
     return mid
 
 
@@ -175,14 +186,7 @@ async def add_many(conn: Connection, planned: Sequence[NewMessage]) -> list[uuid
         *([getattr(m, name) for m in planned] for name in _MANY_COLUMNS),
     ]
     added = {r["id"] for r in await conn.fetch(_ADD_MANY, *columns)}
-    if any(m.status == "queued" for i, m in zip(ids, planned, strict=True) if i in added):
-        await announce_due(conn)
     return [i if i in added else None for i in ids]
-
-
-async def announce_due(conn: Connection) -> None:
-    """Wake the delivery loops when this transaction commits (once, however often called)."""
-    await conn.execute(_ANNOUNCE, DUE_CHANNEL)
 
 
 _MANY_COLUMNS = (
