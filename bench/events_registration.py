@@ -54,7 +54,7 @@ from common import (
 from openloop import _Connections, _exchange
 from voimala_kit.auth import generate_keys, issue_token
 from voimala_kit.testing import free_port
-from voimala_scheduling.handlers.batcher import LANES
+from voimala_scheduling.settings import Settings as EventsSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "events_registration"
@@ -402,6 +402,7 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
     paced_ok = paced.errors == 0 and paced.latency.p99 <= TARGET_P99_MS
     correct = res.check["over"] == 0 and res.check["miscounted"] == 0
     ordered = res.check["out_of_order"] == 0
+    lanes = EventsSettings().registration_lanes
     return "\n".join(
         [
             f"<!-- {SECTION}:start -->",
@@ -445,7 +446,7 @@ def _report(res: Results, args: argparse.Namespace, pg: str, load: str, took: fl
             f"occurrences where someone waitlisted arrived before someone confirmed: "
             f"{res.check['out_of_order']:.0f} ({_met(ordered)}).",
             _arithmetic(one),
-            f"- Registrations per transaction (lanes per process: {LANES}; each lane takes every "
+            f"- Registrations per transaction (lanes per process: {lanes}; each lane takes every "
             f"registration waiting in it into one transaction; one occurrence's are all in one "
             f"lane, different occurrences' go side by side): {res.check['batch']:.1f} on the "
             f"ONE occurrence, {res.check['spread_batch']:.1f} over the 20, on average.",

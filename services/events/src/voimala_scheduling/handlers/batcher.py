@@ -13,11 +13,6 @@ R = TypeVar("R")
 
 #: The most items one batch takes (the rest wait for the next).
 MAX_BATCH = 256
-#: How many batches may run side by side in a process, each for its own keys: while one waits
-#: for the database (its locks, round trips and commit), another works; each more lane also
-#: makes the batches smaller (more transactions). The events service's `registration_lanes`
-#: setting; measured in `make bench`, one lane was the faster (docs/benchmarks/events.md).
-LANES = 1
 
 
 @dataclass
@@ -41,7 +36,10 @@ class Batcher(Generic[K, T, R]):
     with the fewest items outstanding (so the lanes stay even, and a key always busy keeps
     its lane while the others share the rest)."""
 
-    def __init__(self, max_batch: int = MAX_BATCH, lanes: int = LANES) -> None:
+    def __init__(self, max_batch: int = MAX_BATCH, lanes: int = 1) -> None:
+        """`lanes`: how many batches may run side by side, each for its own keys: while one
+        waits for the database, another works; each more lane also makes the batches smaller
+        (the events service's `registration_lanes`, measured in docs/benchmarks/events.md)."""
         self._max = max_batch
         self._waiting: dict[int, list[_Waiting[K, T, R]]] = {}
         self._draining: dict[int, asyncio.Task[None]] = {}

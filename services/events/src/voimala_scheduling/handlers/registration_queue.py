@@ -349,12 +349,13 @@ async def register_alone(deps: Deps, conn: Connection, a: Ask) -> Registered:
 
 
 #: What waits for the next batch (Deps.registrar), by occurrence: each of a process's lanes
-#: (batcher.LANES) runs one transaction at a time for everything waiting in it, however many
-#: occurrences that is for (spread over 20, a batch per occurrence would be small and cost a
-#: transaction each). An occurrence's registrations are all in one lane while any waits, so
-#: they are made in the order they came; the lanes' transactions run side by side, each
-#: locking its own occurrences (in id order, as every change of registrations does; two lanes
-#: of a process never lock the same occurrence, and a lane of another replica only waits).
+#: (the `registration_lanes` setting) runs one transaction at a time for everything waiting in
+#: it, however many occurrences that is for (spread over 20, a batch per occurrence would be
+#: small and cost a transaction each). An occurrence's registrations are all in one lane while
+#: any waits, so they are made in the order they came; the lanes' transactions run side by
+#: side, each locking its own occurrences (in id order, as every change of registrations
+#: does; two lanes of a process never lock the same occurrence, and a lane of another replica
+#: only waits).
 Registrar = Batcher[uuid.UUID, Ask, Registered]
 
 
