@@ -241,7 +241,7 @@ async def test_the_relays_commit_is_asynchronous_and_leaves_the_session_as_it_wa
         async with one.connection() as conn:  # the relay's statement, rolled back
             claim = conn.transaction()
             await claim.start()
-            assert len(await conn.fetch(_CLAIM, 10)) == 1
+            assert len(await conn.fetch(_CLAIM, 10, 20)) == 1
             during = await conn.fetchval("SHOW synchronous_commit")
             await claim.rollback()
         assert during == "off"

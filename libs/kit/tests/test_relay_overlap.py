@@ -43,25 +43,27 @@ async def test_a_claim_skips_the_lanes_of_a_batch_in_flight_even_when_that_batch
     outbox = Outbox("kittest", topic=topic)
     a, b = await _two_lanes(db)
     await _write(db, outbox, a, 1)
-    await _write(db, outbox, b, 1)
     await _write(db, outbox, a, 2)
-    relay = Relay(db, producer, service="kittest", batch_size=1)
+    relay = Relay(db, producer, service="kittest", batch_size=2)
 
-    first = await relay.send_batch()  # a's first event, its lane held until it commits
+    first = await relay.send_batch()  # a's first two events, a's lane held until it commits
     assert first is not None
-    second = await relay.send_batch()  # not a's second (its lane is held): b's
+    assert [r["key"] for r in first.rows] == [str(a), str(a)]
+    await _write(db, outbox, b, 1)
+    await _write(db, outbox, a, 3)
+    second = await relay.send_batch()  # not a's third (its lane is held) but b's first
     assert second is not None
     assert [r["key"] for r in second.rows] == [str(b)]
-    # The first batch fails after its message went out (say its commit was lost): rolled
+    # The first batch fails after its messages went out (say its commit was lost): rolled
     # back, it is claimed and published again; the second commits on its own.
     await first.held.__aexit__(RuntimeError, RuntimeError("lost"), None)
     assert await relay.finish(second) == 1
     while await relay.publish_batch():
         pass
 
-    records = await read_topic(kafka_bootstrap, topic, at_least=4)
+    records = await read_topic(kafka_bootstrap, topic, at_least=6)
     seqs = [json.loads(r.value)["data"]["seq"] for r in records if r.key == str(a).encode()]
-    assert seqs == [1, 1, 2]  # a's first twice (the inbox absorbs it), never after its second
+    assert seqs == [1, 2, 1, 2, 3]  # the failed batch twice (the inbox absorbs it), in order
     assert [json.loads(r.value)["data"]["seq"] for r in records if r.key == str(b).encode()] == [1]
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 0

@@ -1,8 +1,9 @@
 """The outbox relay: publishes committed outbox rows to Kafka, then deletes them.
 
 Safe to run in several replicas. Rows are grouped in lanes by key; a batch takes only rows of
-lanes whose advisory lock its transaction holds, and locks just the lanes of the rows it takes,
-so one aggregate's events are never published by two batches at once, and stay in order. Rows
+lanes whose advisory lock its transaction holds for the whole claim (the lanes of the rows at
+the head of the outbox, tried before any row is taken), so one aggregate's events are never
+published by two batches at once, and stay in order. Rows
 are claimed by what is committed now, never by a cursor, so a transaction that commits after a
 later one leaves no gap. A crash between publishing and deleting publishes the batch again:
 consumers deduplicate.
@@ -41,11 +42,18 @@ __all__ = ["Relay", "Sent"]
 log = get_logger(__name__)
 _LANE_LOCK = 7_305_115
 
-# The outbox's `lane` is mod(abs(hashtext(key)), 64). The oldest committed rows whose lane's
-# lock this transaction gets (tried row by row as the primary key's index is walked in order,
-# so only the lanes of rows it takes are locked: a lane another batch holds, this relay's own
-# in flight or another replica's, is skipped with all its rows), deleted and returned in one
-# statement. RETURNING has no order: the rows are sorted by position before they are sent.
+# The outbox's `lane` is mod(abs(hashtext(key)), 64). First the lanes of the oldest rows (as
+# many as the batches in flight could take) are try-locked, each once (`mine`); then the
+# oldest rows of the lanes won are taken. A lane this transaction holds stays held for the
+# whole scan, so every earlier row of it was taken first. (A lock tried row by row as the scan
+# met them could skip a row whose lane another batch held, and take a later row of that lane
+# once that batch committed mid-scan: one aggregate out of order.) A lane another batch
+# holds, this relay's own in flight or another replica's, is skipped with all its rows; only
+# the lanes of rows near the head are locked, so a batch in flight leaves the other lanes to
+# the next. The rows are deleted and returned in one statement; RETURNING has no order, so
+# they are sorted by position before they are sent. The delete finds them by the primary key
+# (`= ANY(ARRAY(...))`), not by a hash join over the whole outbox: with 50,000 rows waiting a
+# claim of 500 took 6.8 ms this way and 26.6 ms the other.
 # The same statement makes the transaction's commit asynchronous (SET LOCAL, without a round
 # trip of its own): the relay's next claim need not wait for the WAL flush of this delete.
 # A delete lost in a crash before that flush (a fraction of a second; the writers' commits
@@ -54,14 +62,18 @@ _LANE_LOCK = 7_305_115
 _CLAIM = f"""
 WITH settings AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true)
+), ahead AS MATERIALIZED (
+    SELECT DISTINCT lane FROM (SELECT lane FROM outbox ORDER BY position LIMIT $2) AS head
+), mine AS MATERIALIZED (
+    SELECT lane FROM ahead, settings WHERE pg_try_advisory_xact_lock({_LANE_LOCK}, lane)
 ), claimed AS (
     SELECT position FROM outbox
-    WHERE pg_try_advisory_xact_lock({_LANE_LOCK}, lane) AND (SELECT true FROM settings)
+    WHERE lane IN (SELECT lane FROM mine)
     ORDER BY position
     LIMIT $1
     FOR UPDATE OF outbox SKIP LOCKED
 )
-DELETE FROM outbox AS o USING claimed WHERE o.position = claimed.position
+DELETE FROM outbox AS o WHERE o.position = ANY(ARRAY(SELECT position FROM claimed))
 RETURNING o.position, o.topic, o.key, o.payload
 """  # noqa: S608 - constants, not input
 _HEADERS = list(STRUCTURED)
@@ -147,7 +159,7 @@ class Relay:
         held = AsyncExitStack()
         conn = await held.enter_async_context(self._db.transaction())
         try:
-            rows = await conn.fetch(_CLAIM, self._batch_size)
+            rows = await conn.fetch(_CLAIM, self._batch_size, self._batch_size * self._in_flight)
             if not rows:
                 await held.aclose()
                 return None
