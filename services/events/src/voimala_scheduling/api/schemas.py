@@ -6,9 +6,20 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 from voimala_contracts.scheduling import Audience, Category, Language
 from voimala_kit.phones import to_e164
+
+from .plain_email import plain_email
 
 #: The region a phone number without a country code is read in (as the participants service).
 
@@ -111,6 +122,14 @@ class GuestIn(_In):
         None, description="E.164, or a Finnish number as people write it (040 123 4567)"
     )
     language: Language = "fi"
+
+    @field_validator("email", mode="wrap")
+    @classmethod
+    def _email(cls, value: object, full: ValidatorFunctionWrapHandler) -> str | None:
+        """As `EmailStr` answers, a plain address from its domain's earlier answer."""
+        if value is None:
+            return None
+        return plain_email(value, full)
 
     @model_validator(mode="after")
     def _reachable(self) -> GuestIn:
