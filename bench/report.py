@@ -332,7 +332,7 @@ def _segments_table(r: Results) -> list[str]:
     runs = [p for p in r.pipeline if p.segments]
     if not runs:
         return []
-    head = ["Segment of an event's path"]
+    head = ["Stage of an event's path"]
     for p in runs:
         head += [f"{_offered(p.offered)}: mean ms", f"{_offered(p.offered)}: slowest 1 %, ms"]
     rows = [_row(head), "|---|" + "---:|" * (2 * len(runs))]
@@ -360,6 +360,7 @@ def _background_lines(r: Results) -> list[str]:
             f"autovacuums of the outbox {p.pg.get('outbox_autovacuums', 0)} and of the inbox "
             f"{p.pg.get('inbox_autovacuums', 0)}; Python: {gcs}."
         )
+        lines += [f"  - {note}" for note in p.tail_notes]
     return lines
 
 
@@ -422,9 +423,14 @@ def render(r: Results) -> str:
             "",
             "### Where the time goes",
             "",
-            "Each event's path cut at its time stamps (the writer's commit, the start and the "
-            "commit of the relay batch that published it, the consumer's fetch returning, the "
-            "consumer's commit), as the mean over all events and over the slowest 1 %:",
+            "Each event's path cut at its time stamps (the writer's commit; the relay batch that "
+            "published it asking for a connection, its claim returning, its last send(), its last "
+            "ack; the consumer's fetch returning and its commit), as the mean over all events and "
+            "over the slowest 1 %. The ack is stamped in the relay's process and the fetch in the "
+            "consumer's, so a busy relay process that sees its acks late makes that stage "
+            "negative. The relay's COMMIT and pool hand-back are off the event's path (the "
+            "consumer reads once the acks came) but the claim after next waits for them "
+            "(`bench/pipeline.py` runs the paced run alone, with the longest relay rounds):",
             "",
             *_segments_table(r),
             "",
