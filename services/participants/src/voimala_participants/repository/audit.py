@@ -37,7 +37,7 @@ async def write(
 # them itself; if the write fails, every page of it fails (`AuditWriteError`), none is shown
 # unaudited. The rows are `record`'s, one per person; `at` is the batch's time.
 # The pages are grouped by who read, why and how: one execution per group, all of them in one
-# round trip and one implicit transaction (`executemany` is atomic).
+# round trip and one implicit transaction (`executemany` is atomic); one group, one statement.
 _WRITE = """
 INSERT INTO audit_log (actor, actor_roles, participant_id, action, purpose)
 SELECT $1, $2, pid, $4, $5 FROM unnest($3::uuid[]) AS pid
@@ -91,9 +91,9 @@ class AuditBatches:
         self._waiting.append(page)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write())
-        # A caller that goes away (the client hung up) cancels only its own wait: its rows
-        # are written with the batch all the same.
-        await asyncio.shield(page.done)
+        # A caller that goes away (the client hung up) cancels only its own future: its rows
+        # stay in the batch and are written all the same.
+        await page.done
 
     async def _write(self) -> None:
         taken: list[_Page] = []
@@ -120,8 +120,12 @@ class AuditBatches:
     async def _commit(self, pages: list[_Page]) -> AuditWriteError | None:
         """Write the pages' rows in one transaction; the failure to answer them with, if any."""
         try:
+            groups = _groups(pages)
             async with self._db.connection() as conn:
-                await conn.executemany(_WRITE, _groups(pages))
+                if len(groups) == 1:  # the usual case: one statement, cheaper to send
+                    await conn.execute(_WRITE, *groups[0])
+                else:
+                    await conn.executemany(_WRITE, groups)
         except Exception as error:  # noqa: BLE001 - whatever failed, no page of it is shown
             log.warning("audit.batch_failed", pages=len(pages), error=type(error).__name__)
             return AuditWriteError(type(error).__name__)
