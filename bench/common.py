@@ -96,6 +96,7 @@ async def write_one(db: Database, outbox: Outbox, seq: int) -> float:
 @dataclass
 class WriteRun:
     commits: dict[int, float] = field(default_factory=dict)  # seq -> wall-clock commit time
+    late: list[float] = field(default_factory=list)  # at a rate: s from due to commit, each
     started: float = 0.0
     finished: float = 0.0
 
@@ -115,9 +116,12 @@ async def run_writers(
 
     async def writer() -> None:
         for seq in pending:
-            if rate and (delay := origin + (seq - seqs.start) / rate - loop.time()) > 0:
+            due = origin + (seq - seqs.start) / rate if rate else 0.0
+            if rate and (delay := due - loop.time()) > 0:
                 await asyncio.sleep(delay)  # behind schedule: write at once
             run.commits[seq] = await write(seq)
+            if rate:
+                run.late.append(loop.time() - due)
 
     await asyncio.gather(*(writer() for _ in range(writers)))
     run.finished = time.time()

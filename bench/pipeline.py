@@ -396,8 +396,12 @@ async def run_pipeline(
     rate: float | None,
     on_measure: Callable[[int, int], None] | None = None,
     relay_options: Mapping[str, Any] | None = None,
+    connections: int | None = None,
 ) -> PipelineResult:
-    """`on_measure(writer_pid, consumer_pid)` is called when the measured part starts."""
+    """`on_measure(writer_pid, consumer_pid)` is called when the measured part starts.
+    `connections`: at most that many writer transactions at once (a pool of that size, as a
+    service's pool bounds its handlers'), however many writer tasks wait for their turn;
+    None: one per writer task."""
     service = f"bench{uuid.uuid4().hex[:8]}"  # names the consumer group and dead-letter topic
     topic = unique("pipeline")
     async with fresh_topics([topic, topics.dead_letter(service)]):
@@ -410,8 +414,9 @@ async def run_pipeline(
         )
         child.start()
         try:
+            shape = (writers, connections or writers, rate)
             return await _drive(
-                dsn, topic, child, out, events, warmup, writers, rate, on_measure, relay_options
+                dsn, topic, child, out, events, warmup, shape, on_measure, relay_options
             )
         finally:
             child.join(timeout=30)
@@ -426,14 +431,14 @@ async def _drive(
     out: Queue[Any],
     events: int,
     warmup: int,
-    writers: int,
-    rate: float | None,
+    shape: tuple[int, int, float | None],  # writer tasks, their connections, rate
     on_measure: Callable[[int, int], None] | None,
     relay_options: Mapping[str, Any] | None = None,
 ) -> PipelineResult:
     # Beside the writers' connections: the relay's two batches in flight, its backlog
     # measurement and its VACUUM, so that the relay never waits for a writer's connection.
-    db = await connect(dsn, pool_max=writers + 4)
+    writers, connections, rate = shape
+    db = await connect(dsn, pool_max=connections + 4)
     freeze()
     producer = make_producer(BOOTSTRAP, "bench-relay")
     await producer.start()
@@ -442,9 +447,11 @@ async def _drive(
     stop = asyncio.Event()
     relaying = asyncio.create_task(relay.run(stop))
     try:
+        turn = asyncio.Semaphore(connections)
 
         async def write(seq: int) -> float:
-            return await write_one(db, outbox, seq)
+            async with turn:  # never a writer waiting in the pool's queue before the relay
+                return await write_one(db, outbox, seq)
 
         await run_writers(write, range(warmup), writers, rate)
         await receive(out, child, timeout=120)
@@ -730,6 +737,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--warmup", type=int, default=2_000)
     parser.add_argument("--writers", type=int, default=64, help="writer tasks in flight")
+    parser.add_argument(
+        "--connections", type=int, default=16, help="writer transactions at once (0: --writers)"
+    )
     parser.add_argument("--rate", type=float, default=2_000, help="offered events/s; 0: max")
     parser.add_argument("--runs", type=int, default=1, help="rounds over the variants")
     parser.add_argument(
@@ -751,7 +761,14 @@ async def _main(args: argparse.Namespace) -> None:
         for run, options in itertools.product(range(args.runs), variants):
             print(f"run {run + 1}, relay {options or 'defaults'}, load {os.getloadavg()[0]:.2f}")
             r = await run_pipeline(
-                dsn, args.events, args.warmup, args.writers, args.rate or None, None, options
+                dsn,
+                args.events,
+                args.warmup,
+                args.writers,
+                args.rate or None,
+                None,
+                options,
+                args.connections or None,
             )
             print(describe(r), flush=True)
             await empty_tables(dsn)
@@ -764,7 +781,8 @@ def describe(r: PipelineResult) -> str:
         f"{r.throughput:,.0f}/s (written {r.writes.rate:,.0f}/s), p50 {r.latency.p50:.1f} p99 "
         f"{r.latency.p99:.1f} max {r.latency.max:.1f} ms; CPU {ours / r.throughput * 1000:.3f} "
         f"ms/event; cores: " + ", ".join(f"{k} {v:.2f}" for k, v in r.cpu.items()),
-        f"relay {r.relay.describe()}; PostgreSQL {r.pg}; Python GC {r.gc}",
+        f"writers: due → committed p50/p99 {_p50_p99(r.writes.late)} ms; relay "
+        f"{r.relay.describe()}; PostgreSQL {r.pg}; Python GC {r.gc}",
         f"{'stage (ms)':46} {'mean':>6} {'slowest 1 %':>12}",
         *(f"{name:46} {mean:6.1f} {slow:12.1f}" for name, (mean, slow) in r.segments.items()),
         *r.tail_notes,
@@ -772,6 +790,13 @@ def describe(r: PipelineResult) -> str:
         *r.longest,
     ]
     return "\n".join(lines)
+
+
+def _p50_p99(seconds: list[float]) -> str:
+    if not seconds:
+        return "-"
+    ordered = sorted(seconds)
+    return f"{percentile(ordered, 50) * 1000:.1f}/{percentile(ordered, 99) * 1000:.1f}"
 
 
 def _options(text: str) -> dict[str, float]:

@@ -10,6 +10,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bounds import DatabaseResult, KafkaResult
+from common import percentile
 from pipeline import PipelineResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -360,6 +361,12 @@ def _background_lines(r: Results) -> list[str]:
             f"autovacuums of the outbox {p.pg.get('outbox_autovacuums', 0)} and of the inbox "
             f"{p.pg.get('inbox_autovacuums', 0)}; Python: {gcs}."
         )
+        if p.writes.late:
+            late = sorted(p.writes.late)
+            lines.append(
+                f"  - The writers (not in the latency above): due → committed p50 "
+                f"{percentile(late, 50) * 1000:.1f} ms, p99 {percentile(late, 99) * 1000:.1f} ms."
+            )
         lines += [f"  - {note}" for note in p.tail_notes]
     return lines
 
@@ -528,6 +535,31 @@ _FOUND = [
     "the same code. The claim statement itself is no dearer (30 rows claimed and committed: "
     "2.0 against 2.2 ms, alternated). The paced "
     "run now has up to 64 writers in flight: 32 wrote only 1,878/s in the quiet run.",
+    "- **Wave 6: the paced run's tail.** Every relay batch is now time-stamped (connection "
+    "asked, claim returned, last `send()`, last ack, COMMIT, pool hand-back) and every event's "
+    "path cut at those stamps (the table above); `.venv/bin/python bench/pipeline.py` runs the "
+    "paced run alone and prints the same with the relay's longest rounds, `--relay "
+    "NAME=VALUE` variants in turn for A/B pairs. On the shared machine (load 4-8) the suspects "
+    "named in wave 5 were not it: the relay batches beside one of its VACUUMs (2-13 a run) "
+    "had a p99 claim → ack below the other batches' in 5 of 6 runs (a VACUUM after 2,000 "
+    "published rows takes 0.6-4 ms and writes under 40 KiB of WAL when run alone), Python GC "
+    "never paused longer than 3.8 ms quietly "
+    "(12.8 ms loaded), the broker's JVM paused 10-33 ms about every 15 s (jstat), the claims "
+    "that found nothing were 3 a run, and a claim passed over an event (its lane held by the "
+    "batch in flight) for 0.6-1.4 % of all events. What the slow rounds had in common was "
+    "every await taking longer: the claim's two round trips and the acks 2-4 times their "
+    "flat-out time, growing with the writer transactions in flight. The paced run let up to "
+    "64 run at once (pool of 68) where the flat-out run and PostgreSQL alone have 16 and a "
+    "service's pool 10: the relay's backend and its process then queued behind up to 64 "
+    "writers' round trips on 2 cores. Run (b) now starts each event when due as before but "
+    "runs at most 24 transactions at once (`--connections`); the writers' own wait (due → "
+    "committed) is reported beside it. Pairs at the same delivered rate, 64 → 24 at once: "
+    "1,472 vs 1,444/s: p99 132.9 → 46.4 ms, claim 12.3 → 5.3 ms, acks 20.1 → 10.8 ms, CPU per "
+    "event 0.74 → 0.86 ms (more, smaller batches); 1,198 vs 1,269/s: p99 197.0 → 70.5 ms, "
+    "CPU 0.80 → 0.80; at load 7-8, 442 vs 463/s: p99 553 → 154 ms, claim 64.8 → 17.9 ms, acks "
+    "116 → 32 ms, CPU 1.73 → 1.79. Runs at unequal rates (16 at once, whose generator fell "
+    "behind on the loaded machine) are left out. The kit is unchanged: a service's pool "
+    "already bounds its transactions.",
     "- Measured and left: an event's CPU is mostly its round trips (the writer's four "
     "statements: BEGIN, the state row, the outbox row, COMMIT) and the system calls around "
     "them, the same as in PostgreSQL alone. `Outbox.add`'s own Python (the envelope, its "

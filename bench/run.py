@@ -59,7 +59,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--open-writers",
         type=int,
         default=64,
-        help="writer tasks in run (b): each event starts when due while fewer are in flight",
+        help="writer tasks in run (b): each event starts when due while fewer are in flight, "
+        "at most --connections transactions at once",
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=24,
+        help="run (b): writer transactions at once (the pool: this + 4 for the relay)",
     )
     parser.add_argument(
         "--output", type=Path, default=ROOT / "docs/benchmarks.md", help="report to write"
@@ -112,11 +119,18 @@ async def measure_pipeline(dsn: str, args: argparse.Namespace) -> list[PipelineR
     results = []
     for rate in (None, args.rate):
         step(f"Pipeline, {args.warmup:,} + {args.events:,} events, offered {rate or 'max'}")
-        # At a rate, each event is written when it is due: 16 tasks would cap the rate at 16 ÷
-        # the transaction's time (8 ms at 2,000/s), and the generator would be the limit; 32
-        # capped it at 1,878/s in a quiet run (17 ms per transaction near capacity).
+        # At a rate, each event is written when it is due, by one of up to 64 tasks (16 tasks
+        # would cap the rate at 16 ÷ the transaction's time: the generator would be the limit),
+        # but at most `--connections` transactions run at once, as a service's pool bounds its
+        # handlers'. With all 64 at once, the relay's every round trip waited behind them: at
+        # the same delivered rate its claims and acks took 2-3 times as long (docs).
         writers = args.writers if rate is None else max(args.writers, args.open_writers)
-        results.append(await run_pipeline(dsn, args.events, args.warmup, writers, rate))
+        connections = args.writers if rate is None else args.connections
+        results.append(
+            await run_pipeline(
+                dsn, args.events, args.warmup, writers, rate, connections=connections
+            )
+        )
         p = results[-1]
         step(f"  {p.throughput:,.0f}/s, p50 {p.latency.p50:.1f} ms, p99 {p.latency.p99:.1f} ms")
         await empty_tables(dsn)
@@ -141,9 +155,10 @@ async def main(argv: list[str]) -> None:
             "Measured events per run": f"{args.events:,} (after a warm-up of {args.warmup:,})",
             "Writer tasks": f"{args.writers} (PostgreSQL alone: pool of {args.writers + 2} "
             f"connections; the pipeline: {args.writers + 4}, the relay's included); in run "
-            f"(b) up to {max(args.writers, args.open_writers)} in flight (pool of "
-            f"{max(args.writers, args.open_writers) + 4}), each event written when it is due: "
-            "with 16, the rate is capped at 16 ÷ the transaction's time",
+            f"(b) {max(args.writers, args.open_writers)} tasks, each event written when it is "
+            f"due, at most {args.connections} transactions at once, as a service's pool bounds "
+            f"its handlers' (pool of {args.connections + 4}): 16 tasks alone would cap the rate "
+            "at 16 ÷ the transaction's time",
             "Offered rate, run (b)": f"{args.rate:,.0f} events/s",
             "Message size": f"{size} bytes (CloudEvents JSON)",
             "Topic partitions": str(PARTITIONS),
