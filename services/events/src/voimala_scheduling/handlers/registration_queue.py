@@ -125,9 +125,9 @@ def _refusal(occ: Occurrence, a: Ask, now_ok: Exception | None) -> Exception | N
     return None
 
 
-def _open_now(deps: Deps, occ: Occurrence) -> Exception | None:
+def _open_now(occ: Occurrence, now: datetime) -> Exception | None:
     try:
-        check_open(occ, deps.clock.now())
+        check_open(occ, now)
     except Exception as exc:  # noqa: BLE001 - a refusal, answered to each request
         return exc
     return None
@@ -201,6 +201,7 @@ async def _locked(
     erased = await batch.hold_participants(conn, named)
     ids = sorted({a.cmd.occurrence_id for a in asks})
     occs = await occurrences.get_many(conn, ids, lock=True)
+    now, open_ = deps.clock.now(), set()  # the occurrences found open (checked once each)
     for i, a in enumerate(asks):
         occ = occs.get(a.cmd.occurrence_id)
         if a.participant_id in erased:
@@ -210,7 +211,10 @@ async def _locked(
         elif occ is None:
             outcomes[i] = not_found("occurrence")
         else:
-            outcomes[i] = _refusal(occ, a, _open_now(deps, occ))
+            closed = None if occ.id in open_ else _open_now(occ, now)
+            if closed is None:
+                open_.add(occ.id)
+            outcomes[i] = _refusal(occ, a, closed)
     return occs, outcomes
 
 
@@ -443,20 +447,22 @@ async def _sealed_ahead(deps: Deps, asks: list[Ask]) -> list[Ask]:
     guests = [a for a in asks if a.cmd.guest is not None]
     if keyring is None or not guests:
         return asks
+    owns = [_own_key(a) if a.cmd.guest is not None else None for a in asks]
     try:
-        keys = await keyring.new_keys([_own_key(a) for a in guests])
+        keys = await keyring.new_keys([own for own in owns if own is not None])
     except Exception:  # the batch seals through the keyring (and fails there, if it must)
         log.warning("registration_keys_failed", size=len(guests), exc_info=True)
         return asks
-    return [_sealed_with(a, keys.get(_own_key(a))) for a in asks]
+    return [_sealed_with(a, own, keys) for a, own in zip(asks, owns, strict=True)]
 
 
-def _sealed_with(ask: Ask, key: bytes | None) -> Ask:
+def _sealed_with(ask: Ask, own: str | None, keys: dict[str, bytes]) -> Ask:
+    """The ask with its guest's contact and that contact sealed with their own key (`own`)."""
     g = ask.cmd.guest
-    if g is None or key is None:
+    key = keys.get(own) if own is not None else None
+    if g is None or own is None or key is None:
         return ask
     part = {"name": g.name, "email": g.email, "phone": g.phone, "language": g.language}
-    own = _own_key(ask)
     return replace(ask, contact=part, sealed=seal_with(key, own, part) | {"key": own})
 
 
