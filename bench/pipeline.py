@@ -182,7 +182,7 @@ class TimedRelay(Relay):
 
     def __init__(self, db: Any, producer: Any, **kwargs: Any) -> None:
         self._timed_db, self._timed_producer = TimedDb(db), TimedProducer(producer)
-        super().__init__(self._timed_db, self._timed_producer, **kwargs)
+        super().__init__(self._timed_db, self._timed_producer, **kwargs)  # type: ignore[arg-type]
         self.stage = Stage()
         self.batches: dict[bytes, Batch] = {}  # key -> the batch that published it
         self.empty: list[Batch] = []  # claims that found nothing
@@ -459,7 +459,7 @@ async def _drive(
         if on_measure is not None:
             on_measure(os.getpid(), child.pid or 0)
         before = await pg_counters(dsn)
-        broker = broker_gc()
+        broker_before = broker_gc()
         collections = GcWatch()
         pauses = Pauses()
         pauses.start()
@@ -474,7 +474,7 @@ async def _drive(
         cores = cpu.cores()
         pauses.stop()
         after = await pg_counters(dsn)
-        broker = _broker_note(broker, broker_gc())
+        broker = _broker_note(broker_before, broker_gc())
     finally:
         stop.set()
         await relaying
