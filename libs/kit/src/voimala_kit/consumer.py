@@ -51,6 +51,24 @@ ON CONFLICT DO NOTHING
 RETURNING event_id
 """
 
+#: A fetch waits at the broker until this much is there or FETCH_MAX_WAIT_MS have passed:
+#: while the topics are quiet, aiokafka's defaults (a fetch returns with the first event, or
+#: empty after 500 ms). While events keep coming (the last fetch brought some), the next one
+#: waits up to BUSY_FETCH_WAIT_MS for BUSY_FETCH_MIN_BYTES: a steady stream the consumer keeps
+#: up with comes in fetches of several events (one transaction and one fetch each) instead of
+#: about one each. Measured with a consumer that kept up with 1,000 events/s for 15 s (issue
+#: 18): 5,350-8,783 fetches -> 1,310-1,473, the consumer's CPU 0.22-0.33 -> 0.06-0.08 ms an
+#: event. It adds at most BUSY_FETCH_WAIT_MS to an event's way, and only while others came
+#: just before it; a backlog of BUSY_FETCH_MIN_BYTES comes at once.
+FETCH_MIN_BYTES = 1
+FETCH_MAX_WAIT_MS = 500
+BUSY_FETCH_MIN_BYTES = 64 * 1024
+BUSY_FETCH_WAIT_MS = 10
+#: How long `getmany` waits for records: while busy, briefly, so that the fetches go back to
+#: the quiet settings soon after a stream ends (each busy fetch that finds nothing is a
+#: request every BUSY_FETCH_WAIT_MS).
+_POLL_MS = 200
+_BUSY_POLL_MS = 30
 
 #: Applies several events at once, in the consumer's transaction: (data, event) in order.
 ApplyMany = Callable[[Connection, Sequence[tuple[Any, CloudEvent]]], Awaitable[None]]
@@ -102,6 +120,10 @@ class Consumer:
         backoff_cap: float = 30.0,
         max_attempts: int = 5,
         max_records: int = 500,
+        fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
+        fetch_min_bytes: int = FETCH_MIN_BYTES,
+        busy_fetch_wait_ms: int = BUSY_FETCH_WAIT_MS,
+        busy_fetch_min_bytes: int = BUSY_FETCH_MIN_BYTES,
         commit_every: float = 0.1,
         lag_every: float = 5.0,
         security: Mapping[str, Any] | None = None,
@@ -121,6 +143,11 @@ class Consumer:
         self._backoff = (backoff_base, backoff_cap)
         self._max_attempts = max_attempts
         self._max_records = max_records
+        self._fetch = {"fetch_max_wait_ms": fetch_max_wait_ms, "fetch_min_bytes": fetch_min_bytes}
+        self._busy_fetch = {
+            "fetch_max_wait_ms": busy_fetch_wait_ms,
+            "fetch_min_bytes": busy_fetch_min_bytes,
+        }
         self._commit_every = commit_every
         self.dead_letter_topic = topics.dead_letter(service)
         self._stop = asyncio.Event()
@@ -138,6 +165,7 @@ class Consumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self._max_records,
+            **self._fetch,
         )
         await consumer.start()
         log.info("consumer.started", topics=self._topics, group=self._group_id)
@@ -172,8 +200,13 @@ class Consumer:
         loop = asyncio.get_running_loop()
         pending: dict[TopicPartition, int] = {}
         committed_at = -math.inf
+        busy = False
         while not stop.is_set():
-            batches = await consumer.getmany(timeout_ms=200, max_records=self._max_records)
+            batches = await consumer.getmany(
+                timeout_ms=_BUSY_POLL_MS if busy else _POLL_MS, max_records=self._max_records
+            )
+            if bool(batches) != busy:
+                busy = self._pace(consumer, bool(batches))
             if batches:
                 await self.process_many(batches)
                 pending.update({tp: records[-1].offset + 1 for tp, records in batches.items()})
@@ -182,6 +215,21 @@ class Consumer:
                 pending, committed_at = {}, loop.time()
         if pending:
             await self._commit_assigned(consumer, pending)
+
+    def _pace(self, consumer: AIOKafkaConsumer, busy: bool) -> bool:
+        """Set how long the next fetches wait at the broker (see BUSY_FETCH_WAIT_MS).
+
+        Called right after `getmany` returned, before anything is awaited: the fetch that the
+        records just taken make room for is built after this, so it has the new settings.
+        aiokafka has no public way to change them on a running consumer; its fetcher reads
+        these two attributes for every request (aiokafka 0.14, pinned below 0.15). Without
+        them the consumer keeps the settings it started with."""
+        fetcher = getattr(consumer, "_fetcher", None)
+        settings = self._busy_fetch if busy else self._fetch
+        if fetcher is not None and hasattr(fetcher, "_fetch_max_wait_ms"):
+            fetcher._fetch_max_wait_ms = settings["fetch_max_wait_ms"]
+            fetcher._fetch_min_bytes = settings["fetch_min_bytes"]
+        return busy
 
     async def _commit_assigned(
         self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
