@@ -57,7 +57,7 @@ RETURNING event_id
 #: waits up to BUSY_FETCH_WAIT_MS for BUSY_FETCH_MIN_BYTES: a steady stream the consumer keeps
 #: up with comes in fetches of several events (one transaction and one fetch each) instead of
 #: about one each. Measured with a consumer that kept up with 1,000 events/s for 15 s (issue
-#: 18): 5,350-8,783 fetches -> 1,310-1,473, the consumer's CPU 0.22-0.33 -> 0.06-0.08 ms an
+#: 18): 5,350-8,783 fetches -> 1,106-1,537, the consumer's CPU 0.22-0.33 -> 0.06-0.09 ms an
 #: event. It adds at most BUSY_FETCH_WAIT_MS to an event's way, and only while others came
 #: just before it; a backlog of BUSY_FETCH_MIN_BYTES comes at once.
 FETCH_MIN_BYTES = 1
