@@ -814,10 +814,7 @@ def _render_head(args: argparse.Namespace, pg: str, load: str, rep: Report) -> l
         )
         + ".",
         f"- Data: {args.participants:,} participants (COPY-loaded, ANALYZEd). Every read writes "
-        "its audit row (one per participant returned): a `GET` in the statement that reads; a "
-        "list page hands its rows to the process's audit writer, which commits the rows of "
-        "every page waiting in one transaction, and the page is answered once that commit is "
-        "done.",
+        "its audit row (one per participant returned) in the statement that reads.",
         "",
     ]
 

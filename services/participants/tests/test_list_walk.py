@@ -18,7 +18,7 @@ from voimala_kit.clock import SystemClock
 from voimala_kit.testing import auth
 from voimala_participants.domain import CEFR_ORDER, youth_limit
 from voimala_participants.repository import participants
-from voimala_participants.repository.participants import Filters
+from voimala_participants.repository.participants import Filters, Reader
 
 from .conftest import person
 
@@ -183,6 +183,7 @@ async def test_a_walked_page_is_not_planned_anew_after_a_few(
     client: httpx.AsyncClient, coordinator: dict[str, str], db: asyncpg.Connection
 ) -> None:
     await _register(client, coordinator)
+    reader = Reader(ACTOR, ["coordinator"], "test", "list")
     walked = (
         Filters(status="active"),
         Filters(skill="forklift"),
@@ -191,12 +192,12 @@ async def test_a_walked_page_is_not_planned_anew_after_a_few(
     )
     for filters in walked:
         for _ in range(8):
-            await participants.page(db, None, 2, filters, CLOCK.today())
+            await participants.page(db, None, 2, filters, CLOCK.today(), reader)
     # Each of the four statements (one per index walked) ran 8 times on this connection: the
     # later ones on the generic plan, planned once.
     plans = await db.fetch(
         "SELECT generic_plans FROM pg_prepared_statements"
-        " WHERE statement LIKE '%(SELECT $3::text)%'"
+        " WHERE statement LIKE '%WITH page AS%' AND statement LIKE '%(SELECT $3::text)%'"
         " AND statement NOT LIKE '%pg_prepared_statements%'"
     )
     assert len(plans) == 4

@@ -11,7 +11,6 @@ from fastapi import Depends, Header, Query
 from voimala_kit import (
     STAFF,
     Connection,
-    Database,
     Platform,
     Principal,
     Problem,
@@ -72,22 +71,3 @@ async def audited(
 ) -> None:
     """Record the read in the transaction that reads (the kit's audit log)."""
     await audit.record(conn, who, participant_ids, action, purpose)
-
-
-async def audited_together(
-    db: Database, who: Principal, participant_ids: Sequence[uuid.UUID], action: str, purpose: str
-) -> None:
-    """Record a read together with other requests' (one statement and one commit for all that
-    wait, `audit.batches`); returns once committed. If that commit fails, the read must not
-    be shown: 503, nothing of it answered."""
-    try:
-        await audit.batches(db).record(
-            who.subject, sorted(who.roles), participant_ids, action, purpose
-        )
-    except audit.AuditWriteError:
-        raise Problem(
-            503,
-            "Service Unavailable",
-            "the read could not be audited, so nothing of it is shown; try again",
-            headers={"Retry-After": "1"},
-        ) from None

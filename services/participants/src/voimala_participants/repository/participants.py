@@ -78,20 +78,20 @@ SELECT * FROM found
 _EXISTS = "SELECT EXISTS (SELECT 1 FROM participant WHERE id = $1)"
 _BY_EMAIL = "SELECT id FROM participant WHERE lower(email) = lower($1)"
 # Youth compares the birth data with the domain's `youth_limit` of the day ($9: born after that
-# date, $13: or, with only the year known, after that year): the rule is decided there.
+# date, $17: or, with only the year known, after that year): the rule is decided there.
 # `{p}` is the participant's alias in the statement.
 _FILTERS = """
   AND ($3::text IS NULL OR {p}status = $3)
   AND ($4::text IS NULL OR {p}target_group = $4)
   AND ($5::jsonb IS NULL OR {p}languages @> $5)
-  AND ($11::text IS NULL OR EXISTS (
+  AND ($15::text IS NULL OR EXISTS (
         SELECT 1 FROM jsonb_array_elements({p}languages) AS l
         WHERE l->>'code' = $5::jsonb->0->>'code'
-          AND array_position($12::text[], l->>'level') >= array_position($12::text[], $11)))
+          AND array_position($16::text[], l->>'level') >= array_position($16::text[], $15)))
   AND ($7::text IS NULL OR {p}search @@ to_tsquery('simple', $7))
   AND ($8::boolean IS NULL OR $8 = (
         CASE WHEN {p}birth_date IS NOT NULL THEN {p}birth_date > $9::date
-             WHEN {p}birth_year IS NOT NULL THEN {p}birth_year > $13::integer
+             WHEN {p}birth_year IS NOT NULL THEN {p}birth_year > $17::integer
              ELSE false END))
 """
 _PAGE = PARTICIPANTS.select(f"""
@@ -115,6 +115,16 @@ LIMIT $10
 """,
     alias="p",
 )
+# The page is read one row longer than asked (to know if more follow); only the rows shown
+# are audited.
+_AUDITED = """
+WITH page AS ({page}),
+audited AS ({audit}
+    SELECT $12, $13, id, 'list', $14 FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $11) s)
+SELECT * FROM page ORDER BY created_at, id
+"""
+_PAGE_AUDITED = _AUDITED.format(page=_PAGE, audit=_AUDIT)
+_PAGE_BY_SKILL_AUDITED = _AUDITED.format(page=_PAGE_BY_SKILL, audit=_AUDIT)
 
 
 # A list without free text (most of the staff's lists) walks one index in the list's order, the
@@ -134,7 +144,7 @@ def _value(n: int, cast: str) -> str:
 
 
 _STATUS, _GROUP, _SKILL = _value(3, "text"), _value(4, "text"), _value(5, "text")
-_CODE, _LEVEL, _CEFR = _value(10, "text"), _value(11, "text"), _value(12, "text[]")
+_CODE, _LEVEL, _CEFR = _value(14, "text"), _value(15, "text"), _value(16, "text[]")
 _START = (
     f"coalesce({_value(1, 'timestamptz')}, '-infinity'),"
     f" coalesce({_value(2, 'uuid')}, '00000000-0000-0000-0000-000000000000')"
@@ -164,6 +174,14 @@ def _walk(key: str, value: str) -> str:
     return PARTICIPANTS.select(tail.format(order=f"p.{key}, p.created_at, p.id"), alias="p")
 
 
+_WALKED_AUDITED = """
+WITH page AS ({page}),
+audited AS ({audit}
+    SELECT $11, $12, id, 'list', $13 FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $10) s)
+SELECT * FROM page ORDER BY created_at, id
+"""
+
+
 def _walk_rows(table: str, key: str, value: str) -> str:
     """The page walking `table`'s rows of one value (a skill's, a language's), in the list's
     order, with the participant of each."""
@@ -180,11 +198,14 @@ _BY_CREATED = PARTICIPANTS.select(
     alias="p",
 )
 _WALKS = {
-    "skill": _walk_rows("participant_skill", "skill", _SKILL),
-    "language": _walk_rows("participant_language", "code", _CODE),
-    "status": _walk("status", _STATUS),
-    "target_group": _walk("target_group", _GROUP),
-    "created": _BY_CREATED,
+    name: _WALKED_AUDITED.format(page=page, audit=_AUDIT)
+    for name, page in {
+        "skill": _walk_rows("participant_skill", "skill", _SKILL),
+        "language": _walk_rows("participant_language", "code", _CODE),
+        "status": _walk("status", _STATUS),
+        "target_group": _walk("target_group", _GROUP),
+        "created": _BY_CREATED,
+    }.items()
 }
 
 
@@ -286,6 +307,10 @@ def _tsquery(text: str) -> str | None:
     return " & ".join(terms[:8]) or None
 
 
+def _who(reader: Reader) -> tuple[str, list[str], str]:
+    return reader.actor, reader.roles, reader.purpose
+
+
 def _walked(filters: Filters) -> str | None:
     """The statement of a page that walks one index (`_WALKS`), or None with free text. A
     skill's rows first, then a language's, a target group's, a status's."""
@@ -303,21 +328,22 @@ async def page(
     limit: int,
     filters: Filters,
     today: date,
+    reader: Reader,
 ) -> list[ParticipantRow]:
-    """Up to `limit` + 1 rows (the extra one says a next page exists). Not audited: the caller
-    audits the `limit` it shows (`audit.batches`) before showing them."""
+    """Up to `limit` + 1 rows (the extra one says a next page exists); `limit` of them are
+    audited."""
     created, pid = after or (None, None)
     youth = youth_limit(today)
     walk = _walked(filters)
     if walk is not None:
         values = (filters.status, filters.target_group, filters.skill, filters.youth)
-        at = (youth.born_after, youth.year_after, limit + 1)
+        at = (youth.born_after, youth.year_after, limit + 1, limit)
         level = (filters.language, filters.language_level, list(CEFR_ORDER))
-        records = await conn.fetch(walk, created, pid, *values, *at, *level)
+        records = await conn.fetch(walk, created, pid, *values, *at, *_who(reader), *level)
         return [_row(r) for r in records]
     language = json.dumps([{"code": filters.language}]) if filters.language else None
     records = await conn.fetch(
-        _PAGE_BY_SKILL if filters.skill else _PAGE,
+        _PAGE_BY_SKILL_AUDITED if filters.skill else _PAGE_AUDITED,
         created,
         pid,
         filters.status,
@@ -328,6 +354,10 @@ async def page(
         filters.youth,
         youth.born_after,
         limit + 1,
+        limit,
+        reader.actor,
+        reader.roles,
+        reader.purpose,
         filters.language_level,
         list(CEFR_ORDER),
         youth.year_after,
