@@ -126,7 +126,10 @@ def test_a_signed_link_round_trips_and_refuses_tampering() -> None:
         verify(token, "secret-two-0123456789")
     payload, _, signature = token.partition(".")
     other = sign(_link(datetime(2030, 1, 1, tzinfo=UTC)), "x" * 20).partition(".")[0]
-    for bad in (f"{other}.{signature}", payload, f"{payload}.", "", "a.b.c", token[:-2] + "AA"):
+    bad_ones = (f"{other}.{signature}", payload, f"{payload}.", "", "a.b.c", token[:-2] + "AA")
+    # Not ASCII (what an address bar or a fuzzer may send): refused, never a TypeError.
+    unicode = (f"{payload}.{signature[:-1]}é", f"{payload}\ud800.{signature}", "ä.ö")
+    for bad in (*bad_ones, *unicode):
         with pytest.raises(BadLink):
             verify(bad, "secret-one-0123456789")
 

@@ -72,6 +72,8 @@ def sign(link: ActionLink, secret: str) -> str:
 
 def verify(token: str, secret: str) -> ActionLink:
     """The link's content if the signature holds; expiry is the caller's to judge."""
+    if not token.isascii():  # base64url and a dot; compare_digest refuses other text
+        raise BadLink("not a link")
     payload, dot, signature = token.partition(".")
     if not dot or not hmac.compare_digest(_mac(secret, payload), signature):
         raise BadLink("signature does not match")
