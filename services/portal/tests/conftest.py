@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -11,16 +10,26 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 import pytest
-import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from voimala_contracts import topics
 from voimala_kit.auth import generate_keys
 from voimala_kit.clock import SystemClock
-from voimala_kit.kafka import ensure_topics, make_producer
-from voimala_kit.testing import free_port, running_app
+from voimala_kit.kafka import make_producer
+from voimala_kit.testing import (
+    Browser,
+    asgi_browser,
+    csrf,
+    free_port,
+    group_at_end,
+    running_app,
+    serving,
+)
 from voimala_portal.bootstrap import bootstrap
+from voimala_portal.repository.sessions import SessionUser
 from voimala_portal.settings import Settings
+from voimala_portal.web.deps import Portal
+from voimala_portal.web.session import SESSION_COOKIE, start_session
 
 from .oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, create_provider
 
@@ -43,33 +52,8 @@ async def provider() -> AsyncIterator[Provider]:
     found = Provider(
         issuer=f"http://127.0.0.1:{port}", redirect_uri=f"{PUBLIC_URL}/sign-in/staff/callback"
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_provider(found), host="127.0.0.1", port=port, log_config=None, access_log=False
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.05)
-    yield found
-    server.should_exit = True
-    await task
-
-
-async def _group_at_end(bootstrap_servers: str, topic: str) -> str:
-    """A consumer group that starts at the end of `topic`: other suites' history is not ours."""
-    group = f"portal-test-{uuid.uuid4().hex[:8]}"
-    await ensure_topics(bootstrap_servers, [topic])
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group)
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(tps)
-        await consumer.commit(dict((await consumer.end_offsets(tps)).items()))
-    finally:
-        await consumer.stop()
-    return group
+    async with serving(create_provider(found), port):
+        yield found
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +66,7 @@ async def settings(
     private, _ = generate_keys(tmp_path_factory.mktemp("portal-keys"))
     return await service_settings(
         Settings,
-        consumer_group=await _group_at_end(kafka_bootstrap, topics.NOTIFICATIONS),
+        consumer_group=await group_at_end(kafka_bootstrap, topics.NOTIFICATIONS, "portal-test"),
         run_relay=False,  # the outbox rows stay, for the tests to read
         public_url=PUBLIC_URL,
         signing_key_file=private,
@@ -111,24 +95,11 @@ async def app(settings: Settings, clock: MovableClock) -> AsyncIterator[FastAPI]
         yield portal
 
 
-Browser = Callable[..., httpx.AsyncClient]
-
-
 @pytest.fixture
 async def browser(app: FastAPI) -> AsyncIterator[Browser]:
     """`browser(ip="10.0.0.7")`: a client of its own (its own cookies, its own address)."""
-    made: list[httpx.AsyncClient] = []
-
-    def make(ip: str | None = None) -> httpx.AsyncClient:
-        address = ip or f"10.{len(made)}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-        transport = httpx.ASGITransport(app=app, client=(address, 40000))
-        client = httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.aclose()
+    async with asgi_browser(app, PUBLIC_URL) as make:
+        yield make
 
 
 @pytest.fixture(scope="session")
@@ -146,17 +117,31 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     await p.stop()
 
 
-async def csrf(client: httpx.AsyncClient, path: str = "/sign-in") -> str:
-    """Open a page (which sets the CSRF cookie) and return the value its forms send back."""
-    r = await client.get(path)
-    assert r.status_code in (200, 202, 404, 410), r.status_code
-    token = client.cookies.get("voimala_csrf")
-    assert token
-    return str(token)
+async def signed_in(
+    browser: Browser,
+    portal: Portal,
+    role: str,
+    subject: str | None = None,
+    org: uuid.UUID | None = None,
+) -> httpx.AsyncClient:
+    """A browser of its own with a session of `role`, started as a sign-in starts one."""
+    client = browser()
+    who = subject or f"{role}-{uuid.uuid4().hex[:6]}"
+    user = SessionUser(who, role, org, f"Testi {role}", "dev")
+    client.cookies.set(SESSION_COOKIE, await start_session(portal, user))
+    return client
 
 
 def cookie_header(response: httpx.Response, name: str) -> str:
     return next(h for h in response.headers.get_list("set-cookie") if h.startswith(name + "="))
 
 
-__all__ = ["PUBLIC_URL", "Browser", "MovableClock", "cookie_header", "csrf", "free_port"]
+__all__ = [
+    "PUBLIC_URL",
+    "Browser",
+    "MovableClock",
+    "cookie_header",
+    "csrf",
+    "free_port",
+    "signed_in",
+]

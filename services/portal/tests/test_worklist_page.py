@@ -1,150 +1,16 @@
-"""The counsellor's worklist page (/staff/worklist) against a real participants service (its
-own database, served over HTTP), the portal in-process: the open items with the person's name
-and the reason in the page's language, closing one with a note by a plain form, the closed
-list, and who may open it."""
+"""The counsellor's worklist page (/staff/worklist): who may open it. (The page against a real
+participants service is tests/e2e/test_portal_worklist_page.py.)"""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import re
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import httpx
-import pytest
-import uvicorn
 from fastapi import FastAPI
-from voimala_kit.clock import SetClock
-from voimala_kit.testing import auth, free_port
-from voimala_participants.bootstrap import bootstrap as participants_app
-from voimala_participants.handlers.worklist import notice_inactive
-from voimala_participants.settings import Settings as ParticipantsSettings
-from voimala_portal.repository.sessions import SessionUser
-from voimala_portal.services import Services
-from voimala_portal.settings import Settings
-from voimala_portal.web.deps import Portal
-from voimala_portal.web.session import SESSION_COOKIE, start_session
 
-from .conftest import Browser, csrf
-
-CLOCK = SetClock(datetime.now(UTC))
+from .conftest import Browser, signed_in
 
 
-@pytest.fixture
-async def participants(
-    service_settings: Callable[..., Awaitable[ParticipantsSettings]],
-) -> AsyncIterator[tuple[FastAPI, str]]:
-    """The participants service over HTTP on a free port (the portal calls it so)."""
-    settings = await service_settings(ParticipantsSettings, worklist_sweep_every=3600.0)
-    app = participants_app(settings, CLOCK)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
-
-
-@pytest.fixture
-async def portal(
-    app: FastAPI,
-    settings: Settings,
-    participants: tuple[FastAPI, str],
-    jwt_keys: tuple[Path, Path],
-) -> AsyncIterator[Portal]:
-    """The portal calling that participants service, signing with the key it trusts."""
-    changed = settings.model_copy(
-        update={"participants_url": participants[1], "signing_key_file": jwt_keys[0]}
-    )
-    current: Portal = app.state.portal
-    replaced = dataclasses.replace(current, settings=changed, services=Services(changed))
-    app.state.portal = replaced
-    try:
-        yield replaced
-    finally:
-        app.state.portal = current
-        await replaced.services.close()
-
-
-async def _as(browser: Browser, portal: Portal, role: str) -> httpx.AsyncClient:
-    client = browser()
-    user = SessionUser(f"{role}-{uuid.uuid4().hex[:6]}", role, None, f"Testi {role}", "dev")
-    client.cookies.set(SESSION_COOKIE, await start_session(portal, user))
-    return client
-
-
-async def _inactive_participant(
-    participants: tuple[FastAPI, str], token: Callable[..., str]
-) -> str:
-    """A participant registered, then a month and a day without activity: one open item."""
-    app, url = participants
-    tag = uuid.uuid4().hex[:8]
-    body = {"given_name": f"Ebba{tag}", "family_name": "Lindqvist", "preferred_language": "sv"}
-    async with httpx.AsyncClient(base_url=url) as client:
-        r = await client.post(
-            "/participants", json=body, headers=auth(token("counsellor", subject="c-1"))
-        )
-    assert r.status_code == 201, r.text
-    platform = app.state.platform
-    CLOCK.at = datetime.now(UTC) + timedelta(days=31)
-    try:
-        async with platform.db.transaction() as conn:
-            await notice_inactive(platform.deps, conn)
-    finally:
-        CLOCK.at = datetime.now(UTC)
-    return f"Ebba{tag} Lindqvist"
-
-
-async def test_a_counsellor_closes_an_item_with_a_note_without_javascript(
-    browser: Browser,
-    portal: Portal,
-    participants: tuple[FastAPI, str],
-    token: Callable[..., str],
-) -> None:
-    name = await _inactive_participant(participants, token)
-    client = await _as(browser, portal, "counsellor")
-
-    r = await client.get("/staff/worklist?lang=fi")
-    assert r.status_code == 200, r.text
-    assert name in r.text
-    assert "Ei toimintaa kuukauteen" in r.text
-    assert '<form method="post" action="/staff/worklist/' in r.text
-    english = await client.get("/staff/worklist?lang=en")
-    assert "No activity for a month" in english.text
-    action = re.search(r'action="(/staff/worklist/[0-9a-f-]+)"', r.text)
-    assert action
-
-    token_value = await csrf(client, "/staff/worklist")
-    r = await client.post(
-        action.group(1),
-        data={"csrf_token": token_value, "action": "done", "note": "Soitettu, tulee torstaina"},
-    )
-    assert r.status_code == 303
-    assert r.headers["location"] == "/staff/worklist?done=done"
-    after = await client.get("/staff/worklist?done=done&lang=en")
-    assert "The item was marked done." in after.text
-    assert name not in after.text
-
-    closed = await client.get("/staff/worklist?status=done&lang=en")
-    assert name in closed.text
-    assert "Soitettu, tulee torstaina" in closed.text
-
-    again = await client.post(
-        action.group(1), data={"csrf_token": token_value, "action": "dismiss", "note": ""}
-    )
-    assert again.headers["location"] == "/staff/worklist?error=closed"
-
-
-async def test_only_staff_open_the_worklist(browser: Browser, portal: Portal) -> None:
+async def test_only_staff_open_the_worklist(browser: Browser, app: FastAPI) -> None:
     for role in ("participant", "employer", "mentor", "ops"):
-        client = await _as(browser, portal, role)
+        client = await signed_in(browser, app.state.portal, role)
         assert (await client.get("/staff/worklist")).status_code == 403, role
     r = await browser().get("/staff/worklist")
     assert r.status_code == 303

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 
@@ -29,11 +30,16 @@ from .settings import ServiceSettings
 
 __all__ = [
     "PROBLEM_JSON",
+    "Browser",
+    "asgi_browser",
     "auth",
+    "csrf",
     "free_port",
+    "group_at_end",
     "opened",
     "read_topic",
     "running_app",
+    "serving",
     "wait_for",
 ]
 
@@ -190,6 +196,71 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+@asynccontextmanager
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app over HTTP on 127.0.0.1 (a free port unless given); yield its URL."""
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+#: `browser(ip="10.0.0.7")`: a client of its own (its own cookies, its own address).
+Browser = Callable[..., httpx.AsyncClient]
+
+
+@asynccontextmanager
+async def asgi_browser(app: FastAPI, base_url: str) -> AsyncIterator[Browser]:
+    """Clients of an in-process app, each a browser of its own; closed at the end."""
+    made: list[httpx.AsyncClient] = []
+
+    def make(ip: str | None = None) -> httpx.AsyncClient:
+        address = ip or f"10.{len(made)}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        client = httpx.AsyncClient(transport=transport, base_url=base_url)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            await client.aclose()
+
+
+async def csrf(client: httpx.AsyncClient, path: str = "/sign-in") -> str:
+    """Open a portal page (which sets the CSRF cookie) and return the value its forms send."""
+    r = await client.get(path)
+    assert r.status_code in (200, 202, 404, 410), r.status_code
+    token = client.cookies.get("voimala_csrf")
+    assert token
+    return str(token)
+
+
+async def group_at_end(bootstrap: str, topic: str, prefix: str) -> str:
+    """A consumer group that starts at the end of `topic`: other suites' history is not ours."""
+    group = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(tps)
+        await consumer.commit(dict((await consumer.end_offsets(tps)).items()))
+    finally:
+        await consumer.stop()
+    return group
 
 
 async def read_topic(

@@ -4,42 +4,19 @@ against a real matching service (its own database, served over HTTP)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 from starlette.requests import Request
-from voimala_kit.testing import auth, free_port
-from voimala_matching.bootstrap import bootstrap as matching_app
-from voimala_matching.settings import Settings as MatchingSettings
+from voimala_kit.testing import auth
 from voimala_portal.api.me import _employer_names, _status_names
 from voimala_portal.services import Caller, Services
 from voimala_portal.settings import Settings
 from voimala_portal.web.i18n import Translator
 from voimala_portal.web.pages import render
-
-
-@pytest.fixture
-async def matching(
-    service_settings: Callable[..., Awaitable[MatchingSettings]],
-) -> AsyncIterator[str]:
-    app = matching_app(await service_settings(MatchingSettings))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
 
 
 async def _opening(matching: str, token: Callable[..., str], status: str) -> dict[str, Any]:
@@ -82,13 +59,11 @@ def _request(language: str) -> Request:
 
 
 async def test_a_participants_matches_name_the_employer_of_an_open_opening(
-    matching: str, settings: Settings, token: Callable[..., str], jwt_keys: tuple[Path, Path]
+    matching: str, portal_settings: Settings, token: Callable[..., str]
 ) -> None:
     shown = await _opening(matching, token, "open")
     draft = await _opening(matching, token, "draft")  # not open: not shown to a participant
-    services = Services(
-        settings.model_copy(update={"matching_url": matching, "signing_key_file": jwt_keys[0]})
-    )
+    services = Services(portal_settings.model_copy(update={"matching_url": matching}))
     try:
         caller = Caller(services, token("participant"))
         proposals = [
