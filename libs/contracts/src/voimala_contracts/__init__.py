@@ -1,7 +1,7 @@
 """The public language between Voimala services: envelope, event models and topic names."""
 
 from . import topics
-from ._envelope import STRUCTURED, CloudEvent, EventData, new_event
+from ._envelope import STRUCTURED, CloudEvent, EventData, envelope, new_event
 from ._registry import (
     EVENT_MODELS,
     InvalidEventError,
@@ -39,6 +39,7 @@ __all__ = [
     "ParticipantProfileUpdated",
     "ParticipantRegistered",
     "VisitRecorded",
+    "envelope",
     "is_known",
     "new_event",
     "parse_data",

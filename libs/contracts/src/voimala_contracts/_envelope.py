@@ -65,15 +65,44 @@ def new_event(
     time: datetime | None = None,
 ) -> CloudEvent:
     """Wrap one event's data in its envelope; a new correlation starts where none is given."""
-    eid = event_id or uuid.uuid4()
-    return CloudEvent(
-        specversion="1.0",
-        id=eid,
-        source=f"/voimala/{service}",
-        type=payload.TYPE,
-        time=time or datetime.now(UTC),
+    return envelope(
+        payload.TYPE,
+        payload.model_dump(mode="json"),
+        service=service,
         subject=subject,
-        data=payload.model_dump(mode="json"),
-        correlationid=correlation_id or str(eid),
-        causationid=causation_id,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        event_id=event_id,
+        time=time,
     )
+
+
+def envelope(
+    type_: str,
+    data: dict[str, Any],
+    *,
+    service: str,
+    subject: str,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    event_id: uuid.UUID | None = None,
+    time: datetime | None = None,
+    checked: bool = True,
+) -> CloudEvent:
+    """`new_event` for data already dumped as JSON values. `checked=False` skips the
+    envelope's validation, for a hot path whose data is written out field by field from its
+    model and tested to dump the same (the registration batch: validating cost ~10 % of its
+    CPU per registration)."""
+    eid = event_id or uuid.uuid4()
+    fields: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": eid,
+        "source": f"/voimala/{service}",
+        "type": type_,
+        "time": (time or datetime.now(UTC)).astimezone(UTC),
+        "subject": subject,
+        "data": data,
+        "correlationid": correlation_id or str(eid),
+        "causationid": causation_id,
+    }
+    return CloudEvent(**fields) if checked else CloudEvent.model_construct(**fields)

@@ -26,10 +26,10 @@ import uuid
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from voimala_contracts import CloudEvent
+from voimala_contracts import envelope
 from voimala_contracts.scheduling import (
     RegistrationConfirmed,
     RegistrationWaitlisted,
@@ -354,25 +354,25 @@ def _data(
 async def _outboxed(
     deps: Deps, a: Ask, data: dict[str, Any], position: int | None, subject: str, now: datetime
 ) -> batch.OutboxRow:
-    """The registration's event as the outbox writes it (`new_event`'s envelope, tested to
-    give the same bytes): with its own request's ids, at the batch's time; a guest's contact
-    not sealed ahead is sealed now with the outbox's keyring."""
+    """The registration's event as the outbox writes it (the contract's `envelope`, unchecked:
+    its data is written out by `_data`, tested to give `new_event`'s bytes): with its own
+    request's ids, at the batch's time; a guest's contact not sealed ahead is sealed now with
+    the outbox's keyring."""
     if has_personal(data):
         keyring = deps.outbox.keyring
         if keyring is None:
             raise KeyringError("no keyring: personal data must not be published in clear")
         data = await keyring.seal_data(subject, data)
     kind = RegistrationConfirmed if position is None else RegistrationWaitlisted
-    event = CloudEvent.model_construct(
-        specversion="1.0",
-        id=uuid.uuid4(),
-        source=f"/voimala/{deps.outbox.service}",
-        type=kind.TYPE,
-        time=now.astimezone(UTC),
+    event = envelope(
+        kind.TYPE,
+        data,
+        service=deps.outbox.service,
         subject=subject,
-        data=data,
-        correlationid=a.correlation or str(uuid.uuid4()),
-        causationid=a.causation,
+        correlation_id=a.correlation or str(uuid.uuid4()),  # as work_context starts one
+        causation_id=a.causation,
+        time=now,
+        checked=False,
     )
     return (event.id, deps.outbox.topic, subject, event.to_json())
 
