@@ -1,7 +1,12 @@
-"""The bound for `GET /participants/{id}`: a bare Starlette app on uvicorn doing the same read
-and the same audit row in one statement, with orjson, and nothing else (no auth, no purpose,
-no middleware, no metrics, no logs, no problem details). `bench/participants_api.py` runs it
-against the service's own database, beside the service, in the same run.
+"""The bounds for `GET /participants/{id}` and the list: a bare Starlette app on uvicorn doing
+the same read and the same audit rows in one statement, with orjson, and nothing else (no auth,
+no purpose, no middleware, no metrics, no logs, no problem details). `bench/participants_api.py`
+runs it against the service's own database, beside the service, in the same run.
+
+The read's statement is spelled out here. The list's is the service's own (`page` in its
+repository: plain SQL, one statement per filter shape, the audit rows in it), so that the
+statement is the same by construction; only the filters are read from the query string, and
+the rows written out as they are (no view, no validation).
 
     .venv/bin/python bench/bareapp.py <dsn> <port> [<pool>]
 
@@ -15,6 +20,8 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import fields
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -24,7 +31,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from voimala_participants.repository.participants import PARTICIPANTS
+from voimala_participants.repository.participants import (
+    PARTICIPANTS,
+    Filters,
+    ParticipantRow,
+    Reader,
+    page,
+)
 
 # The service's statement, spelled out: the same columns, and the audit row in the same
 # statement. (Only the column list comes from the service: nothing of it runs here.)
@@ -41,6 +54,28 @@ def _default(value: Any) -> str:
     if isinstance(value, uuid.UUID):  # asyncpg's own UUID type
         return str(value)
     raise TypeError(type(value).__name__)
+
+
+COLUMNS = tuple(f.name for f in fields(ParticipantRow))
+LIST_READER = Reader("bench", ["coordinator"], "benchmark", "list")
+
+
+def _filters(request: Request) -> tuple[Filters, int]:
+    q = request.query_params
+    youth = {"true": True, "false": False}.get(q.get("youth", ""))
+    found = Filters(
+        q.get("status"), q.get("target_group"), q.get("language"), q.get("skill"), q.get("q"),
+        youth, q.get("language_level"),
+    )  # fmt: skip
+    return found, min(int(q.get("limit", "50")), 200)
+
+
+def _item(row: ParticipantRow) -> dict[str, Any]:
+    item = {name: getattr(row, name) for name in COLUMNS}
+    item["id"] = str(row.id)
+    for name in JSONB:
+        item[name] = orjson.Fragment(item[name])
+    return item
 
 
 def make_app(dsn: str, pool_size: int) -> Starlette:
@@ -61,6 +96,16 @@ def make_app(dsn: str, pool_size: int) -> Starlette:
         body = orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
         return Response(body, media_type="application/json")
 
+    async def listed(request: Request) -> Response:
+        filters, limit = _filters(request)
+        today = datetime.now(UTC).date()
+        async with state["pool"].acquire() as conn:
+            rows = await page(conn, None, limit, filters, today, LIST_READER)
+        more = len(rows) > limit
+        body = {"items": [_item(r) for r in rows[:limit]], "next_cursor": "more" if more else None}
+        data = orjson.dumps(body, default=_default, option=orjson.OPT_UTC_Z)
+        return Response(data, media_type="application/json")
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         state["pool"] = await asyncpg.create_pool(
@@ -71,7 +116,10 @@ def make_app(dsn: str, pool_size: int) -> Starlette:
         finally:
             await state["pool"].close()
 
-    return Starlette(routes=[Route("/participants/{pid}", read)], lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/participants", listed), Route("/participants/{pid}", read)],
+        lifespan=lifespan,
+    )
 
 
 if __name__ == "__main__":
