@@ -10,78 +10,29 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from voimala_contracts import CloudEvent, new_event, topics
+from voimala_contracts import CloudEvent, topics
 from voimala_kit import Connection, Consumer, Database, Handler, TransientError
-from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import read_topic, wait_for
 
-from .conftest import SampleHappened
-
-
-async def _record_effect(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
-    await conn.execute(
-        "INSERT INTO effect (event_id, subject, seq) VALUES ($1, $2, $3)",
-        event.id,
-        str(data.subject_id),
-        data.seq,
-    )
-
-
-def _sample(seq: int, subject: uuid.UUID | None = None) -> CloudEvent:
-    sid = subject or uuid.uuid4()
-    return new_event(SampleHappened(subject_id=sid, seq=seq), service="kittest", subject=str(sid))
-
-
-async def _setup(kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]) -> tuple[str, str]:
-    source = await new_topic("source", partitions=1)
-    service = f"kt{uuid.uuid4().hex[:8]}"
-    await ensure_topics(kafka_bootstrap, [topics.dead_letter(service)], partitions=1)
-    return source, service
+from .conftest import (
+    SampleHappened,
+    at_least,
+    consumer_of,
+    effects,
+    record_effect,
+    run_until,
+    sample,
+)
 
 
 def _consumer(
-    db: Database,
-    producer: AIOKafkaProducer,
-    kafka_bootstrap: str,
-    service: str,
-    source: str,
-    handler: Any = _record_effect,
+    *where: Any,
+    handler: Any = record_effect,
     cls: type[Consumer] = Consumer,
     max_attempts: int = 3,
 ) -> Consumer:
-    return cls(
-        db,
-        producer,
-        service=service,
-        group_id=f"{service}-group",
-        bootstrap_servers=kafka_bootstrap,
-        subscribe=[source],
-        handlers=[Handler(SampleHappened, handler)],
-        backoff_base=0.01,
-        backoff_cap=0.05,
-        max_attempts=max_attempts,
-    )
-
-
-async def _effects(db: Database) -> list[Any]:
-    async with db.connection() as conn:
-        return list(await conn.fetch("SELECT event_id, seq FROM effect ORDER BY seq"))
-
-
-async def _run_until(consumer: Consumer, db: Database, count: int) -> None:
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-
-    async def enough() -> bool:
-        if task.done():
-            task.result()
-        return len(await _effects(db)) >= count
-
-    try:
-        await wait_for(enough, timeout=30)
-    finally:
-        stop.set()
-        await task
+    """`consumer_of(db, producer, kafka_bootstrap, service, source)`, one handler."""
+    return consumer_of(*where, [Handler(SampleHappened, handler)], cls, max_attempts=max_attempts)
 
 
 async def test_poison_goes_to_the_dead_letters_with_headers_and_the_rest_goes_on(
@@ -89,17 +40,18 @@ async def test_poison_goes_to_the_dead_letters_with_headers_and_the_rest_goes_on
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
-    source, service = await _setup(kafka_bootstrap, new_topic)
-    good_before, good_after = _sample(1), _sample(2)
-    invalid_data = _sample(3).model_dump(mode="json")
+    source = await new_topic("source", partitions=1)
+    good_before, good_after = sample(1), sample(2)
+    invalid_data = sample(3).model_dump(mode="json")
     invalid_data["data"] = {
         "subject_id": "not-a-uuid",
         "seq": 3,
         "email": "matti.virtanen@example.fi",
     }
-    unknown = _sample(4).model_dump(mode="json") | {"type": "nothing.known.v1"}
-    no_id = _sample(5).model_dump(mode="json")
+    unknown = sample(4).model_dump(mode="json") | {"type": "nothing.known.v1"}
+    no_id = sample(5).model_dump(mode="json")
     del no_id["id"]
     values = [
         good_before.to_json(),
@@ -112,9 +64,9 @@ async def test_poison_goes_to_the_dead_letters_with_headers_and_the_rest_goes_on
     for v in values:
         await producer.send_and_wait(source, v, key=b"k")
 
-    await _run_until(_consumer(db, producer, kafka_bootstrap, service, source), db, 2)
+    await run_until(_consumer(db, producer, kafka_bootstrap, service, source), at_least(db, 2))
 
-    assert [r["seq"] for r in await _effects(db)] == [1, 2]
+    assert [r["seq"] for r in await effects(db)] == [1, 2]
     dead = await read_topic(kafka_bootstrap, topics.dead_letter(service), at_least=4)
     assert [d.value for d in dead] == values[1:5]
     for d, offset in zip(dead, [1, 2, 3, 4], strict=True):
@@ -141,22 +93,23 @@ async def test_a_consumer_killed_before_its_offset_commit_has_no_duplicate_effec
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
-    source, service = await _setup(kafka_bootstrap, new_topic)
-    events = [_sample(i) for i in range(10)]
+    source = await new_topic("source", partitions=1)
+    events = [sample(i) for i in range(10)]
     for e in events:
         await producer.send_and_wait(source, e.to_json(), key=e.subject.encode())
 
     dying = _consumer(db, producer, kafka_bootstrap, service, source, cls=_KilledBeforeOffsetCommit)
     with pytest.raises(SystemExit):
         await dying.run(asyncio.Event())
-    assert len(await _effects(db)) == 10  # the effects were committed...
+    assert len(await effects(db)) == 10  # the effects were committed...
 
     # ...and a new process in the same group reads them all again: the inbox absorbs it.
-    await _run_until(_consumer(db, producer, kafka_bootstrap, service, source), db, 10)
+    await run_until(_consumer(db, producer, kafka_bootstrap, service, source), at_least(db, 10))
     await asyncio.sleep(0.5)
-    effects = await _effects(db)
-    assert sorted(str(r["event_id"]) for r in effects) == sorted(str(e.id) for e in events)
+    rows = await effects(db)
+    assert sorted(str(r["event_id"]) for r in rows) == sorted(str(e.id) for e in events)
     async with db.connection() as conn:
         assert (
             await conn.fetchval(
@@ -171,24 +124,24 @@ async def test_transient_errors_are_retried_until_they_pass(
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
-    source, service = await _setup(kafka_bootstrap, new_topic)
+    source = await new_topic("source", partitions=1)
     failures = {"left": 4}
 
     async def flaky(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
         if failures["left"] > 0:
             failures["left"] -= 1
             raise TransientError("the peer is away")
-        await _record_effect(conn, data, event)
+        await record_effect(conn, data, event)
 
-    await producer.send_and_wait(source, _sample(1).to_json(), key=b"k")
-    await _run_until(
+    await producer.send_and_wait(source, sample(1).to_json(), key=b"k")
+    await run_until(
         _consumer(db, producer, kafka_bootstrap, service, source, handler=flaky, max_attempts=2),
-        db,
-        1,
+        at_least(db, 1),
     )
     assert failures["left"] == 0
-    assert len(await _effects(db)) == 1
+    assert len(await effects(db)) == 1
     assert await read_topic(kafka_bootstrap, topics.dead_letter(service), timeout=1) == []
 
 
@@ -197,21 +150,22 @@ async def test_a_handler_that_always_fails_is_dead_lettered_alone(
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
-    source, service = await _setup(kafka_bootstrap, new_topic)
+    source = await new_topic("source", partitions=1)
 
     async def picky(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
         if data.seq == 2:
             raise ValueError("a bug that quotes matti.virtanen@example.fi")
-        await _record_effect(conn, data, event)
+        await record_effect(conn, data, event)
 
     for seq in (1, 2, 3):
-        await producer.send_and_wait(source, _sample(seq).to_json(), key=b"k")
-    await _run_until(
-        _consumer(db, producer, kafka_bootstrap, service, source, handler=picky), db, 2
+        await producer.send_and_wait(source, sample(seq).to_json(), key=b"k")
+    await run_until(
+        _consumer(db, producer, kafka_bootstrap, service, source, handler=picky), at_least(db, 2)
     )
 
-    assert [r["seq"] for r in await _effects(db)] == [1, 3]
+    assert [r["seq"] for r in await effects(db)] == [1, 3]
     dead = await read_topic(kafka_bootstrap, topics.dead_letter(service), at_least=1)
     assert len(dead) == 1
     headers = {k: v.decode() for k, v in dead[0].headers}
@@ -225,27 +179,26 @@ async def test_a_fetch_over_partitions_is_one_transaction_each_key_in_order_once
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
     source = await new_topic("spread", partitions=3)
-    service = f"kt{uuid.uuid4().hex[:8]}"
-    await ensure_topics(kafka_bootstrap, [topics.dead_letter(service)], partitions=1)
     subjects = [uuid.uuid4() for _ in range(24)]
-    events = [_sample(seq, sid) for seq in range(5) for sid in subjects]
+    events = [sample(seq, sid) for seq in range(5) for sid in subjects]
     for e in [*events, *events[:10]]:  # the first ten twice: the inbox absorbs them
         await producer.send(source, e.to_json(), key=e.subject.encode())
     await producer.flush()
     applied: list[tuple[str, int]] = []
 
     async def record(conn: Connection, data: SampleHappened, event: CloudEvent) -> None:
-        await _record_effect(conn, data, event)
+        await record_effect(conn, data, event)
         applied.append((event.subject, data.seq))
 
-    await _run_until(
-        _consumer(db, producer, kafka_bootstrap, service, source, handler=record), db, 120
+    await run_until(
+        _consumer(db, producer, kafka_bootstrap, service, source, handler=record), at_least(db, 120)
     )
 
-    effects = await _effects(db)
-    assert sorted(str(r["event_id"]) for r in effects) == sorted(str(e.id) for e in events)
+    rows = await effects(db)
+    assert sorted(str(r["event_id"]) for r in rows) == sorted(str(e.id) for e in events)
     for sid in subjects:
         assert [seq for s, seq in applied if s == str(sid)] == list(range(5))
     partitions = {r.partition for r in await read_topic(kafka_bootstrap, source, at_least=130)}
@@ -260,18 +213,19 @@ async def test_what_was_applied_is_committed_by_the_time_the_consumer_stops(
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
-    source, service = await _setup(kafka_bootstrap, new_topic)
+    source = await new_topic("source", partitions=1)
     consumer = _consumer(db, producer, kafka_bootstrap, service, source)
     consumer._commit_every = 3600  # only an empty fetch or the stop commits after the first
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     for seq in range(30):
-        event = _sample(seq)
+        event = sample(seq)
         await producer.send_and_wait(source, event.to_json(), key=event.subject.encode())
 
     async def applied() -> bool:
-        return len(await _effects(db)) == 30
+        return len(await effects(db)) == 30
 
     await wait_for(applied, timeout=30)
     stop.set()
@@ -298,7 +252,7 @@ async def test_offsets_of_a_partition_taken_by_a_rebalance_are_left_to_its_next_
     ours, taken = TopicPartition(source, 0), TopicPartition(source, 1)
     for partition in (0, 1):
         for seq in range(3):
-            await producer.send_and_wait(source, _sample(seq).to_json(), partition=partition)
+            await producer.send_and_wait(source, sample(seq).to_json(), partition=partition)
     group = AIOKafkaConsumer(
         bootstrap_servers=kafka_bootstrap, group_id=f"{service}-group", enable_auto_commit=False
     )

@@ -10,14 +10,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from voimala_contracts import CloudEvent, new_event, topics
+from voimala_contracts import CloudEvent
 from voimala_kit import Connection, Consumer, Database, Handler
-from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import wait_for
 
-from .conftest import SampleHappened
+from .conftest import Item, SampleHappened, consumer_of, effects, record_effects, sample
 
-Item = tuple[Any, CloudEvent]
 STREAM = 120
 
 
@@ -32,8 +30,7 @@ class _Watched(Consumer):
 
 
 async def _applied(db: Database) -> list[int]:
-    async with db.connection() as conn:
-        return [r["seq"] for r in await conn.fetch("SELECT seq FROM effect ORDER BY seq")]
+    return [r["seq"] for r in await effects(db)]
 
 
 async def test_a_steady_stream_comes_in_fetches_of_several_each_once_in_order(
@@ -41,10 +38,9 @@ async def test_a_steady_stream_comes_in_fetches_of_several_each_once_in_order(
     producer: AIOKafkaProducer,
     kafka_bootstrap: str,
     new_topic: Callable[..., Awaitable[str]],
+    service: str,
 ) -> None:
     source = await new_topic("fetched", partitions=1)
-    service = f"kt{uuid.uuid4().hex[:8]}"
-    await ensure_topics(kafka_bootstrap, [topics.dead_letter(service)], partitions=1)
     subject = uuid.uuid4()
     order: list[int] = []
     transactions: list[list[int]] = []
@@ -53,32 +49,19 @@ async def test_a_steady_stream_comes_in_fetches_of_several_each_once_in_order(
         await many(conn, [(data, event)])
 
     async def many(conn: Connection, items: Sequence[Item]) -> None:
-        await conn.execute(
-            "INSERT INTO effect (event_id, subject, seq)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])",
-            [e.id for _, e in items],
-            [e.subject for _, e in items],
-            [d.seq for d, _ in items],
-        )
+        await record_effects(conn, items)
         transactions.append([d.seq for d, _ in items])
         order.extend(d.seq for d, _ in items)
 
-    consumer = _Watched(
-        db,
-        producer,
-        service=service,
-        group_id=f"{service}-group",
-        bootstrap_servers=kafka_bootstrap,
-        subscribe=[source],
-        handlers=[Handler(SampleHappened, one, apply_many=many)],
-    )
+    handlers: list[Handler[Any]] = [Handler(SampleHappened, one, apply_many=many)]
+    consumer = consumer_of(db, producer, kafka_bootstrap, service, source, handlers, _Watched)
+    assert isinstance(consumer, _Watched)
     consumer.paces = []
 
     async def send(seq: int) -> None:
-        event = new_event(
-            SampleHappened(subject_id=subject, seq=seq), service="kittest", subject=str(subject)
+        await producer.send_and_wait(
+            source, sample(seq, subject).to_json(), key=str(subject).encode()
         )
-        await producer.send_and_wait(source, event.to_json(), key=str(subject).encode())
 
     async def quiet_after(seq: int) -> bool:
         return seq in await _applied(db) and consumer.paces[-1:] == [False]

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, ValidationError
 from voimala_contracts import CloudEvent, EventData, topics
-from voimala_kit import Connection, Consumer, Database, Handler, Outbox, Relay
+from voimala_kit import Connection, Database, Handler, Outbox, Relay
 from voimala_kit.kafka import ensure_topics
 from voimala_kit.personal import (
     DEV_KEK,
@@ -31,7 +31,9 @@ from voimala_kit.personal import (
 )
 from voimala_kit.service import _keks
 from voimala_kit.settings import ServiceSettings
-from voimala_kit.testing import opened, read_topic, wait_for
+from voimala_kit.testing import opened, read_topic
+
+from .conftest import consumer_of, run_until
 
 NAME, EMAIL, PHONE, BORN = (
     "Aino Kärkkäinen",
@@ -246,31 +248,11 @@ async def _consume(
 ) -> str:
     service = f"kp{uuid.uuid4().hex[:8]}"
     await ensure_topics(kafka_bootstrap, [topics.dead_letter(service)], partitions=1)
-    consumer = Consumer(
-        db,
-        producer,
-        service=service,
-        group_id=f"{service}-group",
-        bootstrap_servers=kafka_bootstrap,
-        subscribe=[source],
-        handlers=[Handler(ContactChanged, _record), Handler(Registered, _record)],
-        backoff_base=0.01,
-        backoff_cap=0.05,
-        keyring=keyring,
+    handlers: list[Handler[Any]] = [Handler(ContactChanged, _record), Handler(Registered, _record)]
+    consumer = consumer_of(
+        db, producer, kafka_bootstrap, service, source, handlers, keyring=keyring
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-
-    async def done() -> bool:
-        if task.done():
-            task.result()
-        return await until()
-
-    try:
-        await wait_for(done, timeout=30)
-    finally:
-        stop.set()
-        await task
+    await run_until(consumer, until)
     return service
 
 
