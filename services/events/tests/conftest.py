@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,8 @@ import pytest
 from voimala_kit.clock import SystemClock
 from voimala_kit.testing import auth, running_app
 from voimala_scheduling.bootstrap import bootstrap
+from voimala_scheduling.domain.occurrences import Occurrence
+from voimala_scheduling.domain.registrations import Registration
 from voimala_scheduling.settings import Settings
 
 #: The service's clock in these suites: the real time, read as the service reads it.
@@ -84,3 +87,62 @@ async def first_occurrence(client: httpx.AsyncClient, series_id: str) -> dict[st
 
 def guest(n: int | str) -> dict[str, Any]:
     return {"guest": {"name": f"Guest {n}", "email": f"guest{n}.{uuid.uuid4().hex[:6]}@example.fi"}}
+
+
+# The domain's values, without a database (test_domain.py, test_registration_event.py).
+
+#: Thursday 2027-03-11, 14:00-15:30 in Helsinki (UTC+2).
+STARTS = datetime(2027, 3, 11, 12, 0, tzinfo=UTC)
+
+
+def occurrence(**overrides: object) -> Occurrence:
+    found = Occurrence(
+        id=uuid.UUID(int=1),
+        series_id=uuid.UUID(int=2),
+        rule_date=date(2027, 3, 11),
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(minutes=90),
+        status="scheduled",
+        cancel_reason=None,
+        overridden=False,
+        confirmed=3,
+        attendance_closed_at=None,
+        sequence=0,
+        updated_at=STARTS - timedelta(days=20),
+        capacity=12,
+        title={"fi": "Kielikahvila", "sv": "Språkcafé", "en": None},
+        location={"fi": "Kahvila <pääkirjasto>", "sv": None, "en": None},
+        description={"fi": "Suomea puhumalla"},
+        category="language_cafe",
+        profession=None,
+        audience="everyone",
+        host_organisation=None,
+        start_time=time(14, 0),
+        slot_minutes=None,
+        slots_from=None,
+        slots_until=None,
+        opens_days_before=30,
+        closes_minutes_before=60,
+    )
+    return replace(found, **overrides)  # type: ignore[arg-type]
+
+
+def registration(**overrides: object) -> Registration:
+    found = Registration(
+        id=uuid.UUID(int=3),
+        occurrence_id=uuid.UUID(int=1),
+        participant_id=None,
+        guest_name="Guest",
+        guest_email="guest@example.fi",
+        guest_phone=None,
+        guest_language=None,
+        person_key="e:guest@example.fi",
+        cancel_token=None,
+        status="confirmed",
+        arrival=7,
+        slot_start=None,
+        created_at=STARTS - timedelta(days=3),
+        promoted_at=None,
+        cancelled_at=None,
+    )
+    return replace(found, **overrides)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -14,7 +14,6 @@ from voimala_kit.refusals import Conflict
 from voimala_scheduling.domain import ics, poster
 from voimala_scheduling.domain.ideas import theme_of
 from voimala_scheduling.domain.occurrences import (
-    Occurrence,
     check_in_open,
     check_open,
     in_helsinki,
@@ -25,7 +24,6 @@ from voimala_scheduling.domain.occurrences import (
 from voimala_scheduling.domain.programme import days_of, month_bounds, public_item
 from voimala_scheduling.domain.registrations import (
     Guest,
-    Registration,
     guest_of,
     person_key,
     registrant,
@@ -33,61 +31,7 @@ from voimala_scheduling.domain.registrations import (
 from voimala_scheduling.domain.texts import pick
 from voimala_scheduling.handlers.deps import FeedCache
 
-#: Thursday 2027-03-11, 14:00-15:30 in Helsinki (UTC+2).
-STARTS = datetime(2027, 3, 11, 12, 0, tzinfo=UTC)
-
-
-def occurrence(**overrides: object) -> Occurrence:
-    found = Occurrence(
-        id=uuid.UUID(int=1),
-        series_id=uuid.UUID(int=2),
-        rule_date=date(2027, 3, 11),
-        starts_at=STARTS,
-        ends_at=STARTS + timedelta(minutes=90),
-        status="scheduled",
-        cancel_reason=None,
-        overridden=False,
-        confirmed=3,
-        attendance_closed_at=None,
-        sequence=0,
-        updated_at=STARTS - timedelta(days=20),
-        capacity=12,
-        title={"fi": "Kielikahvila", "sv": "Språkcafé", "en": None},
-        location={"fi": "Kahvila <pääkirjasto>", "sv": None, "en": None},
-        description={"fi": "Suomea puhumalla"},
-        category="language_cafe",
-        profession=None,
-        audience="everyone",
-        host_organisation=None,
-        start_time=time(14, 0),
-        slot_minutes=None,
-        slots_from=None,
-        slots_until=None,
-        opens_days_before=30,
-        closes_minutes_before=60,
-    )
-    return replace(found, **overrides)  # type: ignore[arg-type]
-
-
-def registration(**overrides: object) -> Registration:
-    found = Registration(
-        id=uuid.UUID(int=3),
-        occurrence_id=uuid.UUID(int=1),
-        participant_id=None,
-        guest_name="Guest",
-        guest_email="guest@example.fi",
-        guest_phone=None,
-        guest_language=None,
-        person_key="e:guest@example.fi",
-        cancel_token=None,
-        status="confirmed",
-        arrival=7,
-        slot_start=None,
-        created_at=STARTS - timedelta(days=3),
-        promoted_at=None,
-        cancelled_at=None,
-    )
-    return replace(found, **overrides)  # type: ignore[arg-type]
+from .conftest import STARTS, occurrence, registration
 
 
 def test_a_person_is_a_participant_or_a_guest_by_email_or_phone() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,59 +20,27 @@ from voimala_scheduling.domain.registrations import Registration
 from voimala_scheduling.handlers import registration_queue as q
 from voimala_scheduling.handlers.registrations import Register, _event_fields
 
+from .conftest import occurrence, registration
+
 NOW = datetime(2026, 12, 2, 16, 30, 1, 234567, tzinfo=UTC)
 
 
-def _occurrence(**changes: Any) -> Occurrence:
-    starts = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
-    occ = Occurrence(
-        id=uuid.uuid4(),
-        series_id=uuid.uuid4(),
-        rule_date=starts.date(),
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        status="scheduled",
-        cancel_reason=None,
-        overridden=False,
-        confirmed=3,
-        attendance_closed_at=None,
-        sequence=0,
-        updated_at=NOW,
-        capacity=10,
-        title={"fi": 'Kurssi "ä" <b>', "en": "A course"},
-        location={"fi": "Paikka"},
-        description={"fi": "Kuvaus"},
-        category="workshop",
-        profession=None,
-        audience="everyone",
-        host_organisation=None,
-        start_time=time(10, 0),
-        slot_minutes=None,
-        slots_from=None,
-        slots_until=None,
-        opens_days_before=30,
-        closes_minutes_before=0,
-    )
-    return replace(occ, **changes)
+def _occurrence() -> Occurrence:
+    """An occurrence of its own (the batch keeps each one's part), texts JSON must escape."""
+    title = {"fi": 'Kurssi "ä" <b>', "en": "A course"}
+    return occurrence(id=uuid.uuid4(), series_id=uuid.uuid4(), updated_at=NOW, title=title)
 
 
 def _registration(occ: Occurrence, guest: bool) -> Registration:
-    return Registration(
-        id=uuid.uuid4(),
-        occurrence_id=occ.id,
-        participant_id=None if guest else uuid.uuid4(),
-        guest_name="Ään Guest" if guest else None,
-        guest_email="g@example.fi" if guest else None,
-        guest_phone="+358401234567" if guest else None,
-        guest_language="sv" if guest else None,
-        person_key="k",
-        cancel_token=None,
-        status="confirmed",
-        arrival=7,
-        slot_start=None,
-        created_at=NOW,
-        promoted_at=None,
-        cancelled_at=None,
+    """A guest's (their contact personal) or a participant's registration for `occ`."""
+    who: dict[str, object] = (
+        {"guest_name": "Ään Guest", "guest_email": "g@example.fi", "guest_phone": "+358401234567"}
+        | {"guest_language": "sv"}
+        if guest
+        else {"participant_id": uuid.uuid4(), "guest_name": None, "guest_email": None}
+    )
+    return registration(
+        id=uuid.uuid4(), occurrence_id=occ.id, person_key="k", created_at=NOW, **who
     )
 
 
