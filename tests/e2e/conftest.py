@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from voimala_contracts import topics
 from voimala_kit.kafka import make_producer
-from voimala_kit.testing import Browser, asgi_browser, group_at_end, running_app, serving
+from voimala_kit.testing import Browser, asgi_browser, auth, group_at_end, running_app, serving
 from voimala_matching.bootstrap import bootstrap as matching_app
 from voimala_matching.settings import Settings as MatchingSettings
 from voimala_portal.bootstrap import bootstrap as portal_app_of
@@ -94,9 +95,25 @@ async def matching(
         yield url
 
 
+async def post_opening(
+    matching: str, token: Callable[..., str], partner: str, opening: dict[str, Any]
+) -> dict[str, Any]:
+    """An association in Salo called `partner` (with one contact person) and its `opening`, as a
+    coordinator posts them to matching: the opening made, with the partner made as "partner"."""
+    staff = auth(token("coordinator"))
+    tag = uuid.uuid4().hex[:6]
+    contact = {"name": f"Kaisa Yhteys{tag}", "email": f"kaisa.{tag}@example.fi"}
+    body = {"kind": "association", "name": f"{partner} {tag}", "municipality": "Salo"}
+    async with httpx.AsyncClient(base_url=matching) as client:
+        r = await client.post("/partners", json=body | {"contacts": [contact]}, headers=staff)
+        assert r.status_code == 201, r.text
+        made = r.json()
+        r = await client.post(f"/partners/{made['id']}/openings", json=opening, headers=staff)
+        assert r.status_code == 201, r.text
+    return {**r.json(), "partner": made}
+
+
 @pytest.fixture(scope="session")
 async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = make_producer(kafka_bootstrap, "portal-e2e")
-    await p.start()
-    yield p
-    await p.stop()
+    async with make_producer(kafka_bootstrap, "portal-e2e") as started:
+        yield started

@@ -9,30 +9,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from starlette.requests import Request
-from voimala_kit.testing import auth
 from voimala_portal.api.me import _employer_names, _status_names
 from voimala_portal.services import Caller, Services
 from voimala_portal.settings import Settings
 from voimala_portal.web.i18n import Translator
 from voimala_portal.web.pages import render
 
+from .conftest import post_opening
+
 
 async def _opening(matching: str, token: Callable[..., str], status: str) -> dict[str, Any]:
-    staff = auth(token("coordinator"))
-    tag = uuid.uuid4().hex[:6]
-    async with httpx.AsyncClient(base_url=matching) as client:
-        body = {"kind": "association", "name": f"Salon Talkoot ry {tag}", "municipality": "Salo"}
-        body["contacts"] = [{"name": f"Kaisa Yhteys{tag}", "email": f"kaisa.{tag}@example.fi"}]
-        r = await client.post("/partners", json=body, headers=staff)
-        assert r.status_code == 201, r.text
-        partner = r.json()
-        opening = {"type": "job", "title": f"Hitsaaja {tag}", "status": status}
-        r = await client.post(f"/partners/{partner['id']}/openings", json=opening, headers=staff)
-        assert r.status_code == 201, r.text
-        made: dict[str, Any] = r.json()
-    return made | {"partner": partner}
+    title = f"Hitsaaja {uuid.uuid4().hex[:6]}"
+    opening = {"type": "job", "title": title, "status": status}
+    return await post_opening(matching, token, "Salon Talkoot ry", opening)
 
 
 def _proposal(kind: str, opening_id: str | None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from voimala_contracts.scheduling import OccurrenceInfo, SeriesScheduled, Texts
 from voimala_kit.testing import Browser, auth, wait_for
 from voimala_portal.web.deps import Portal
 
-from .conftest import portal_calling, signed_in
+from .conftest import portal_calling, post_opening, signed_in
 
 
 @pytest.fixture
@@ -77,27 +77,32 @@ async def _opening(
     skills: list[str],
     languages: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    staff = auth(token("coordinator"))
-    tag = uuid.uuid4().hex[:6]
-    async with httpx.AsyncClient(base_url=matching) as client:
-        body = {"kind": "association", "name": f"Siivousyhdistys {tag}", "municipality": "Salo"}
-        body["contacts"] = [{"name": f"Kaisa {tag}", "email": f"kaisa.{tag}@example.fi"}]
-        r = await client.post("/partners", json=body, headers=staff)
-        assert r.status_code == 201, r.text
-        partner = r.json()
-        opening = {
-            "type": "work_trial",
-            "title": f"Siivoustyön kokeilu {tag}",
-            "required_skills": skills,
-            "municipality": "Salo",
-            "places": 1,
-        }
-        if languages:
-            opening["languages"] = languages
-        r = await client.post(f"/partners/{partner['id']}/openings", json=opening, headers=staff)
-        assert r.status_code == 201, r.text
-        made: dict[str, Any] = r.json()
-    return made
+    opening: dict[str, Any] = {
+        "type": "work_trial",
+        "title": f"Siivoustyön kokeilu {uuid.uuid4().hex[:6]}",
+        "required_skills": skills,
+        "municipality": "Salo",
+        "places": 1,
+    }
+    if languages:
+        opening["languages"] = languages
+    return await post_opening(matching, token, "Siivousyhdistys", opening)
+
+
+async def _registered(producer: AIOKafkaProducer, skills: list[str], finnish: str) -> uuid.UUID:
+    """A participant in Salo, registered with `skills` and Finnish at level `finnish`."""
+    pid = uuid.uuid4()
+    profile = MatchingProfile(
+        skills=skills,
+        languages=[LanguageSkill(code="fi", level=finnish)],
+        municipality="Salo",
+        matching_consent=True,
+    )
+    data = ParticipantRegistered(participant_id=pid, profile=profile)
+    await _send(
+        producer, topics.PARTICIPANTS, new_event(data, service="participants", subject=str(pid))
+    )
+    return pid
 
 
 async def test_next_steps_for_the_participant_and_staff_never_the_employer(
@@ -107,17 +112,7 @@ async def test_next_steps_for_the_participant_and_staff_never_the_employer(
     producer: AIOKafkaProducer,
     token: Callable[..., str],
 ) -> None:
-    pid = uuid.uuid4()
-    profile = MatchingProfile(
-        skills=["siivous"],
-        languages=[LanguageSkill(code="fi", level="native")],
-        municipality="Salo",
-        matching_consent=True,
-    )
-    data = ParticipantRegistered(participant_id=pid, profile=profile)
-    await _send(
-        producer, topics.PARTICIPANTS, new_event(data, service="participants", subject=str(pid))
-    )
+    pid = await _registered(producer, ["siivous"], "native")
     taught = f"window film {uuid.uuid4().hex[:6]}"
     opening = await _opening(matching, token, ["cleaning", taught])
     series_id = uuid.uuid4()
@@ -163,18 +158,8 @@ async def test_an_opening_missed_by_a_finnish_level_is_near_with_the_language_ca
     producer: AIOKafkaProducer,
     token: Callable[..., str],
 ) -> None:
-    pid = uuid.uuid4()
     skill = f"pallet wrapping {uuid.uuid4().hex[:6]}"
-    profile = MatchingProfile(
-        skills=[skill],
-        languages=[LanguageSkill(code="fi", level="A2")],
-        municipality="Salo",
-        matching_consent=True,
-    )
-    data = ParticipantRegistered(participant_id=pid, profile=profile)
-    await _send(
-        producer, topics.PARTICIPANTS, new_event(data, service="participants", subject=str(pid))
-    )
+    pid = await _registered(producer, [skill], "A2")
     opening = await _opening(matching, token, [skill], [{"code": "fi", "level": "B1"}])
     series_id = uuid.uuid4()
     cafe = _cafe(series_id, "Suomen kieli", datetime.now(UTC) + timedelta(minutes=30))
