@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -27,6 +29,7 @@ from voimala_kit.testing import (
 )
 from voimala_portal.bootstrap import bootstrap
 from voimala_portal.repository.sessions import SessionUser
+from voimala_portal.services import Services
 from voimala_portal.settings import Settings
 from voimala_portal.web.deps import Portal
 from voimala_portal.web.session import SESSION_COOKIE, start_session
@@ -117,6 +120,20 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     await p.stop()
 
 
+@asynccontextmanager
+async def portal_calling(app: FastAPI, **urls: str) -> AsyncIterator[Portal]:
+    """The running portal calling the services at `urls` (`ops_url=...`) until the end."""
+    current: Portal = app.state.portal
+    changed = current.settings.model_copy(update=urls)
+    replaced = dataclasses.replace(current, settings=changed, services=Services(changed))
+    app.state.portal = replaced
+    try:
+        yield replaced
+    finally:
+        app.state.portal = current
+        await replaced.services.close()
+
+
 async def signed_in(
     browser: Browser,
     portal: Portal,
@@ -143,5 +160,6 @@ __all__ = [
     "cookie_header",
     "csrf",
     "free_port",
+    "portal_calling",
     "signed_in",
 ]

@@ -33,13 +33,11 @@ from voimala_kit.testing import free_port
 from voimala_ops import OpsConfig
 from voimala_ops.api import create_api
 from voimala_ops.config import SERVICES
-from voimala_portal.repository.sessions import SessionUser
 from voimala_portal.services import Services
 from voimala_portal.settings import Settings
 from voimala_portal.web.deps import Portal
-from voimala_portal.web.session import SESSION_COOKIE, start_session
 
-from .conftest import Browser
+from .conftest import Browser, portal_calling, signed_in
 
 PERSON = ("Matti", "Virtanen", "matti.virtanen@example.fi", "+358401234567")
 
@@ -96,25 +94,11 @@ async def ops_api(app: FastAPI, settings: Settings, kafka_bootstrap: str) -> Asy
 
 
 @pytest.fixture
-async def portal(app: FastAPI, settings: Settings, ops_api: OpsApi) -> AsyncIterator[Portal]:
+async def portal(app: FastAPI, ops_api: OpsApi) -> AsyncIterator[Portal]:
     """The portal's dependencies with `PORTAL_OPS_URL` naming this test's operations API."""
     ops_api.switch.app = ops_api.normal
-    changed = settings.model_copy(update={"ops_url": ops_api.url})
-    current: Portal = app.state.portal
-    replaced = dataclasses.replace(current, settings=changed, services=Services(changed))
-    app.state.portal = replaced
-    try:
-        yield replaced
-    finally:
-        app.state.portal = current
-        await replaced.services.close()
-
-
-async def _signed_in(browser: Browser, portal: Portal, role: str = "ops") -> httpx.AsyncClient:
-    client = browser()
-    user = SessionUser(str(uuid.uuid4()), role, None, "Olli Operaattori", "dev")
-    client.cookies.set(SESSION_COOKIE, await start_session(portal, user))
-    return client
+    async with portal_calling(app, ops_url=ops_api.url) as portal:
+        yield portal
 
 
 async def _dead_letter(producer: AIOKafkaProducer, value: bytes, original: str) -> str:
@@ -175,7 +159,7 @@ async def _form(
 async def test_the_table_names_every_service_from_the_operations_api(
     browser: Browser, portal: Portal
 ) -> None:
-    client = await _signed_in(browser, portal)
+    client = await signed_in(browser, portal, "ops")
     page = await client.get("/ops", params={"lang": "en"})
     assert page.status_code == 200
     html = page.text
@@ -194,7 +178,7 @@ async def test_the_table_names_every_service_from_the_operations_api(
 async def test_the_pages_are_for_the_ops_role_only(browser: Browser, portal: Portal) -> None:
     anonymous = browser()
     assert (await anonymous.get("/ops/dead-letters")).status_code == 303
-    client = await _signed_in(browser, portal, role="coordinator")
+    client = await signed_in(browser, portal, "coordinator")
     assert (await client.get("/ops")).status_code == 403
     assert (await client.get("/ops/dead-letters/portal:0:1")).status_code == 403
 
@@ -204,7 +188,7 @@ async def test_an_unreachable_operations_api_is_said_plainly(
 ) -> None:
     gone = portal.settings.model_copy(update={"ops_url": f"http://127.0.0.1:{free_port()}"})
     monkeypatch.setattr(portal, "services", Services(gone))
-    client = await _signed_in(browser, portal)
+    client = await signed_in(browser, portal, "ops")
     for path in ("/ops", "/ops/dead-letters", "/ops/dead-letters/portal:0:1"):
         page = await client.get(path, params={"lang": "sv"})
         assert page.status_code == 503
@@ -216,7 +200,7 @@ async def test_a_dead_letter_is_shown_without_personal_data_and_refused_while_in
     browser: Browser, portal: Portal, producer: AIOKafkaProducer
 ) -> None:
     letter = await _dead_letter(producer, _poison(), topics.PARTICIPANTS)
-    client = await _signed_in(browser, portal)
+    client = await signed_in(browser, portal, "ops")
     listed = await client.get("/ops/dead-letters", params={"service": "portal", "lang": "en"})
     assert listed.status_code == 200
     assert f'href="/ops/dead-letters/{letter}"' in listed.text
@@ -246,7 +230,7 @@ async def test_a_sound_dead_letter_is_replayed_and_too_many_are_refused(
     browser: Browser, portal: Portal, producer: AIOKafkaProducer, ops_api: OpsApi
 ) -> None:
     letter = await _dead_letter(producer, _sound(), topics.PORTAL)
-    client = await _signed_in(browser, portal)
+    client = await signed_in(browser, portal, "ops")
     path = f"/ops/dead-letters/{letter}"
 
     ops_api.switch.app = ops_api.limited

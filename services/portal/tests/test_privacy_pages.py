@@ -5,24 +5,18 @@ tests/browser/test_privacy.py.)"""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from voimala_portal.api.privacy.audit import Trail, merged
 from voimala_portal.api.privacy.export import export_view, value_text
-from voimala_portal.repository.sessions import SessionUser
-from voimala_portal.services import Services
-from voimala_portal.settings import Settings
 from voimala_portal.web.deps import Portal
 from voimala_portal.web.i18n import Translator
-from voimala_portal.web.session import SESSION_COOKIE, start_session
 
-from .conftest import Browser, csrf, free_port
+from .conftest import Browser, csrf, free_port, portal_calling, signed_in
 
 EXPORT = {
     "notifications": {"contact": [], "messages": [{"id": "m1", "subject": "Tervetuloa"}]},
@@ -89,32 +83,18 @@ def test_the_audit_trails_merge_newest_first_each_named_by_its_service() -> None
 
 
 @pytest.fixture
-async def nowhere(app: FastAPI, settings: Settings) -> AsyncIterator[Portal]:
+async def nowhere(app: FastAPI) -> AsyncIterator[Portal]:
     """The portal with every service at an address where nothing answers."""
     dead = {f"{s}_url": f"http://127.0.0.1:{free_port()}" for s in ("participants", "events")}
     dead |= {f"{s}_url": f"http://127.0.0.1:{free_port()}" for s in ("matching", "notifications")}
-    changed = settings.model_copy(update=dead)
-    current: Portal = app.state.portal
-    replaced = dataclasses.replace(current, settings=changed, services=Services(changed))
-    app.state.portal = replaced
-    try:
-        yield replaced
-    finally:
-        app.state.portal = current
-        await replaced.services.close()
-
-
-async def _as(browser: Browser, portal: Portal, role: str) -> httpx.AsyncClient:
-    client = browser()
-    user = SessionUser(str(uuid.uuid4()), role, None, f"Testi {role}", "dev")
-    client.cookies.set(SESSION_COOKIE, await start_session(portal, user))
-    return client
+    async with portal_calling(app, **dead) as portal:
+        yield portal
 
 
 async def test_the_audit_page_names_the_services_it_could_not_reach(
     browser: Browser, nowhere: Portal
 ) -> None:
-    client = await _as(browser, nowhere, "coordinator")
+    client = await signed_in(browser, nowhere, "coordinator")
     r = await client.get(f"/staff/participants/{uuid.uuid4()}/audit?lang=en")
     assert r.status_code == 200, r.text
     text = re.sub(r"\s+", " ", r.text)
@@ -138,7 +118,7 @@ async def test_only_a_coordinator_reaches_the_privacy_pages(
         f"/staff/erasures/{other}",
     ]
     for role in ("counsellor", "ops", "participant", "employer", "mentor"):
-        client = await _as(browser, nowhere, role)
+        client = await signed_in(browser, nowhere, role)
         for path in pages:
             assert (await client.get(path)).status_code == 403, (role, path)
         token = await csrf(client)
@@ -157,7 +137,7 @@ async def test_only_a_coordinator_reaches_the_privacy_pages(
 async def test_ids_that_are_no_uuid_are_not_found_and_a_silent_service_is_said(
     browser: Browser, nowhere: Portal
 ) -> None:
-    client = await _as(browser, nowhere, "coordinator")
+    client = await signed_in(browser, nowhere, "coordinator")
     for path in ("/staff/access-requests/x", "/staff/erasures/1", "/staff/participants/x/audit"):
         assert (await client.get(path)).status_code == 404, path
     # The participants service does not answer: a page that says so, never a 500.
