@@ -100,7 +100,10 @@ class Database:
             return
         self.waiting += 1
         try:
-            conn = await self.pool.acquire(timeout=self._acquire_timeout)
+            # asyncio.timeout rather than acquire(timeout=...): asyncpg's timeout is
+            # asyncio.wait_for, a task of its own per acquire on Python 3.11.
+            async with asyncio.timeout(self._acquire_timeout):
+                conn = await self.pool.acquire()
         except TimeoutError:
             DB_POOL_TIMEOUTS.labels(self.service).inc()
             raise
