@@ -17,6 +17,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import FastAPI
 from voimala_contracts import (
     STRUCTURED,
     EventData,
@@ -850,3 +851,35 @@ async def test_replaying_every_topic_from_the_beginning_sends_no_message_twice(
     assert {(r["template"], r["channel"]) for r in await _rows(db, pid)} == before
     assert len(await _rows(db, pid)) == len(before)
     assert len(smtp.mailbox.to(address)) == 2
+
+
+async def _held_by(db: asyncpg.Pool, backend: int) -> int:
+    """The delivery's recipient locks (two-key advisory locks on its key) a backend holds."""
+    return int(
+        await db.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = $1"
+            " AND classid = 7305117 AND objsubid = 2",
+            backend,
+        )
+    )
+
+
+async def test_recipients_are_never_left_held_by_a_connection_given_back_to_the_pool(
+    app: FastAPI, db: asyncpg.Pool
+) -> None:
+    # The pool does not reset sessions: were a failed release to leave the locks on the
+    # connection, an erasure of these people would wait for as long as that connection lives.
+    people = [uuid.uuid4(), uuid.uuid4()]
+    async with app.state.platform.db.connection() as guard:
+        backend = guard.get_server_pid()
+        await deliveries.hold_recipients(guard, people)
+        assert await _held_by(db, backend) == 2
+        with pytest.raises(asyncpg.DataError):  # the release fails (a value it cannot send)
+            await deliveries.release_recipients(guard, [*people, "not-an-id"])  # type: ignore[list-item]
+
+    async def let_go() -> bool:
+        return await _held_by(db, backend) == 0
+
+    await wait_for(let_go, timeout=10)
+    async with app.state.platform.db.connection() as conn:  # the pool still serves
+        assert await conn.fetchval("SELECT 1") == 1

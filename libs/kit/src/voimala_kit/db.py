@@ -31,9 +31,11 @@ def mark_outbox_written() -> None:
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Skip asyncpg's reset query on release (an extra round trip per transaction, -15 %).
 
-    asyncpg still rolls back an open transaction. The platform never changes session state on
-    pooled connections: advisory locks are transaction-scoped (migrations unlock their session
-    lock themselves) and nothing calls SET or LISTEN.
+    asyncpg still rolls back an open transaction. The platform never leaves session state on
+    a pooled connection it gives back: nothing calls SET or LISTEN, advisory locks are
+    transaction-scoped, and the two session locks unlock themselves (migrations' lock;
+    notifications' delivery, which holds its recipients while it hands over, closes the
+    connection if the unlock fails).
     """
 
 

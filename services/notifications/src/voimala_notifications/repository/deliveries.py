@@ -129,7 +129,14 @@ async def hold_recipients(conn: Connection, recipient_ids: Sequence[uuid.UUID]) 
 
 
 async def release_recipients(conn: Connection, recipient_ids: Sequence[uuid.UUID]) -> None:
-    await conn.fetch(_RELEASE, _SENDING_LOCK, list(recipient_ids))
+    """Let them go. If that fails, the connection is closed, which lets them go too: the pool
+    does not reset a session it takes back (voimala_kit.db), and a connection back in it still
+    holding them would keep their erasure waiting for as long as it lives."""
+    try:
+        await conn.fetch(_RELEASE, _SENDING_LOCK, list(recipient_ids))
+    except BaseException:
+        conn.terminate()
+        raise
 
 
 async def still_due(conn: Connection, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
