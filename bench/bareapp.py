@@ -78,6 +78,11 @@ def _item(row: ParticipantRow) -> dict[str, Any]:
     return item
 
 
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """Nothing sets session state here: asyncpg's reset query (a round trip per request) is
+    skipped, as the service's pool skips it."""
+
+
 def make_app(dsn: str, pool_size: int) -> Starlette:
     state: dict[str, asyncpg.Pool] = {}
 
@@ -109,7 +114,11 @@ def make_app(dsn: str, pool_size: int) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         state["pool"] = await asyncpg.create_pool(
-            dsn, min_size=2, max_size=pool_size, server_settings={"timezone": "UTC"}
+            dsn,
+            min_size=2,
+            max_size=pool_size,
+            server_settings={"timezone": "UTC"},
+            reset=_no_reset,  # as the service's pool (voimala_kit.db): no reset query
         )
         try:
             yield
