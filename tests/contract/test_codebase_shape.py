@@ -7,7 +7,9 @@
   the exception where it relays another service's JSON, whose shape is that service's OpenAPI
   document (typing it again would be a second copy of every schema);
 - use cases, repositories and domain rules neither raise HTTP problems nor take HTTP schemas:
-  they raise the kit's refusals (`voimala_kit.refusals`), which the kit answers in one place.
+  they raise the kit's refusals (`voimala_kit.refusals`), which the kit answers in one place;
+- a service's tests import no other service: what needs two services is an end-to-end test
+  (tests/e2e), so that each service's suite stands alone as the service does.
 
 The layers (api → handlers → repository → domain; no HTTP in use cases; no I/O in domain) are
 import-linter's contracts in pyproject.toml; strict typing is mypy's.
@@ -97,6 +99,32 @@ def test_nothing_below_the_api_speaks_http() -> None:
         for line in _http_imports(path)
     ]
     assert not found, "raise voimala_kit.refusals, take plain commands:\n" + "\n".join(found)
+
+
+def _service_packages() -> dict[str, Path]:
+    """Each service's package name and its folder (services/<folder>/src/<package>)."""
+    return {pkg.name: pkg.parents[1] for pkg in _sources("services/*/src/voimala_*")}
+
+
+def _imported(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, a.name.split(".")[0]) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.lineno, node.module.split(".")[0]
+
+
+def test_a_service_s_tests_import_no_other_service() -> None:
+    packages = _service_packages()
+    found = [
+        f"{_where(path, line)} imports {name}"
+        for name, folder in packages.items()
+        for path in _sources(f"{folder.relative_to(ROOT)}/tests/**/*.py")
+        for line, imported in _imported(path)
+        if imported in packages and imported != name
+    ]
+    assert packages
+    assert not found, "a test of two services belongs in tests/e2e:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("bad", ["datetime.now(UTC)", "dt.datetime.now(dt.UTC)", "date.today()"])
