@@ -117,7 +117,7 @@ def _imported(path: Path) -> Iterator[tuple[int, str]]:
 def test_a_service_s_tests_import_no_other_service() -> None:
     packages = _service_packages()
     found = [
-        f"{_where(path, line)} imports {name}"
+        f"{_where(path, line)} imports {imported}"
         for name, folder in packages.items()
         for path in _sources(f"{folder.relative_to(ROOT)}/tests/**/*.py")
         for line, imported in _imported(path)
