@@ -825,8 +825,8 @@ def _render_head(args: argparse.Namespace, pg: str, load: str, rep: Report) -> l
             else f"httpx processes, {args.concurrency} concurrent each"
         )
         + ".",
-        f"- Data: {args.participants:,} participants (COPY-loaded, then VACUUM ANALYZE). Every read writes "
-        "its audit row (one per participant returned) in the statement that reads.",
+        f"- Data: {args.participants:,} participants (COPY-loaded, then VACUUM ANALYZE). Every "
+        "read writes its audit row (one per participant returned) in the statement that reads.",
         "",
     ]
 
