@@ -25,11 +25,15 @@ _ANSWERS = """
 SELECT service, answered_at, export::text AS export FROM access_answer WHERE request_id = $1
 """
 # Kept once per request and service; for a request that is not this participant's, nothing.
-# An answer after the purge is noted as answered, its export not kept.
+# An answer after the purge is noted as answered, its export not kept. The request row is
+# locked (shared) against a purge running at the same time: a purge waits for the answer to
+# commit, an answer for the purge (and then reads the request as purged). Without it an
+# answer and an erasure crossing each other kept the export (seen once in CI).
 _ANSWER = """
 INSERT INTO access_answer (request_id, service, answered_at, export)
 SELECT r.id, $2, $3, CASE WHEN r.purged_at IS NULL THEN $5::jsonb END
 FROM access_request r WHERE r.id = $1 AND r.participant_id = $4
+FOR SHARE OF r
 ON CONFLICT DO NOTHING
 """
 _PURGE = """
@@ -45,6 +49,10 @@ SELECT count(*) FROM purged
 """
 _PURGE_OLD = _PURGE.format(which="requested_at < $1")
 _PURGE_OF = _PURGE.format(which="participant_id = $1")
+# Before a purge, in its transaction: the requests it purges locked, so that the purge's own
+# statement starts after every answer to them being written has committed and sees it.
+_LOCK_OLD = "SELECT 1 FROM access_request WHERE purged_at IS NULL AND requested_at < $1 FOR UPDATE"
+_LOCK_OF = "SELECT 1 FROM access_request WHERE purged_at IS NULL AND participant_id = $1 FOR UPDATE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +123,15 @@ async def add_answer(conn: Connection, a: Answer) -> bool:
 
 async def purge(conn: Connection, before: datetime, now: datetime) -> int:
     """Drop the exports of requests made before `before`: the requests stay, with when they
-    were purged."""
+    were purged. (In the caller's transaction: the lock holds until it ends.)"""
+    await conn.execute(_LOCK_OLD, before)
     purged: int = await conn.fetchval(_PURGE_OLD, before, now)
     return purged
 
 
 async def purge_of(conn: Connection, participant_id: uuid.UUID, now: datetime) -> int:
-    """Drop the exports of every request about the person (their erasure)."""
+    """Drop the exports of every request about the person (their erasure), in the caller's
+    transaction."""
+    await conn.execute(_LOCK_OF, participant_id)
     purged: int = await conn.fetchval(_PURGE_OF, participant_id, now)
     return purged
