@@ -27,6 +27,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -764,9 +765,15 @@ class Report:
     #: The list's bound: the bare app on as many processes as the service's replicas.
     bare_listed: ScenarioResult
     bare_paced: PacedResult
+    #: The read's interleaved rounds: (the service's requests/s, the bare app's), one pair each.
+    rounds: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
+        """The median of the rounds' ratios (the host's speed drifts between windows more than
+        the distance to the target: each round's pair ran back to back)."""
+        if self.rounds:
+            return statistics.median(s / b for s, b in self.rounds if b)
         return self.service_get.rate / self.bare_get.rate if self.bare_get.rate else 0.0
 
 
@@ -798,7 +805,8 @@ def _render_head(args: argparse.Namespace, pg: str, load: str, rep: Report) -> l
         "|---|---|---|---:|---|",
         f"| `GET /participants/{{id}}` ≥ {TARGET_RATIO} of the bare app | bare Starlette + "
         f"asyncpg: {rep.bare_get.rate:,.0f} requests/s | the service: "
-        f"{rep.service_get.rate:,.0f} requests/s | {rep.ratio:.2f} | "
+        f"{rep.service_get.rate:,.0f} requests/s | {rep.ratio:.2f}"
+        f"{' (median of ' + str(len(rep.rounds)) + ' rounds)' if rep.rounds else ''} | "
         f"{'yes' if get_met else 'no'} |",
         f"| the list at {TARGET_RATE:,} pages/s offered: p99 ≤ {TARGET_P99_MS} ms | "
         f"the bare app, the same statement, {args.replicas} process(es): p99 "
@@ -817,7 +825,11 @@ def _render_head(args: argparse.Namespace, pg: str, load: str, rep: Report) -> l
         "the same audit row written in one statement, orjson, no auth, no middleware, on the "
         "same database; for the list the service's own statement (its repository's `page`, "
         "the audit rows in it) and the rows written out as stored. The read is measured on one "
-        "service process, then on one bare process with the same load; the list on every "
+        "service process, then on one bare process with the same load (the requests/s "
+        f"above), then in {args.rounds} alternating rounds of {args.round_seconds:.0f} s "
+        "each (the service first, then the bare app first, and so on): the ratio is the "
+        "median of the rounds' ratios, since the host's speed drifts from minute to minute "
+        "more than the distance to the target. The list on every "
         "replica, then on as many bare processes. Load: "
         + (
             f"wrk (C; one per replica, {args.concurrency} connections in all, keep-alive)"
@@ -853,6 +865,18 @@ def _render(args: argparse.Namespace, pg: str, load: str, rep: Report) -> str:
             f"{r.latency.max:.1f} | {r.errors} | {_ms_cpu(r.cores, names, r.rate):.3f} | "
             f"{_ms_cpu(r.cores, ['database'], r.rate):.3f} |"
         )
+    if rep.rounds:
+        lines += [
+            "",
+            "The read in alternating rounds (requests/s; the ratio above is their median):",
+            "",
+            "| round | the service | the bare app | ratio |",
+            "|---:|---:|---:|---:|",
+            *(
+                f"| {n} | {sv:,.0f} | {bv:,.0f} | {sv / bv if bv else 0:.2f} |"
+                for n, (sv, bv) in enumerate(rep.rounds, 1)
+            ),
+        ]
     p, b = rep.paced, rep.bare_paced
     lines += [
         "",
@@ -937,11 +961,12 @@ async def _measure(args: argparse.Namespace, one: Target, bare: Target, target: 
     print(f"get, the bare app: {args.seconds} s ...", flush=True)
     bare_get = await run("get", one_bare, args)
     _say("the bare app", bare_get, bares[:1])
-    print(f"ratio {service_get.rate / max(bare_get.rate, 1):.2f}", flush=True)
+    print(f"ratio of the two windows {service_get.rate / max(bare_get.rate, 1):.2f}", flush=True)
+    rounds = await _get_rounds(one, one_bare, args) if args.load == "wrk" else []
     paced = PacedResult("list", 0, 0, 0, Latency(0, 0, 0, 0), {})
     empty = ScenarioResult("list", 0, 0, 0.0, Latency(0, 0, 0, 0), {}, {})
     if args.only_get:
-        return Report(service_get, bare_get, empty, paced, services, bares, empty, paced)
+        return Report(service_get, bare_get, empty, paced, services, bares, empty, paced, rounds)
     await _settle()
     print(f"list: {args.seconds} s ...", flush=True)
     listed = await run("list", target, args)
@@ -958,7 +983,37 @@ async def _measure(args: argparse.Namespace, one: Target, bare: Target, target: 
     _say("list, the bare app", bare_listed, bares)
     await _settle()
     bare_paced = await _list_at_target(bare, args, "list, the bare app")
-    return Report(service_get, bare_get, listed, paced, services, bares, bare_listed, bare_paced)
+    return Report(
+        service_get, bare_get, listed, paced, services, bares, bare_listed, bare_paced, rounds
+    )
+
+
+async def _get_rounds(
+    one: Target, one_bare: Target, args: argparse.Namespace
+) -> list[tuple[float, float]]:
+    """The read on the service and on the bare app in short alternating windows (service
+    first, then bare first, and so on): a drift of the host's speed over the run falls on both
+    sides of each pair, where two long windows one after the other put it all on one."""
+    short = argparse.Namespace(**{**vars(args), "seconds": args.round_seconds})
+    found: list[tuple[float, float]] = []
+    for n in range(args.rounds):
+        pair: dict[str, float] = {}
+        order = [("service", one), ("bare", one_bare)]
+        for who, target in order if n % 2 == 0 else order[::-1]:
+            merged, _ = await _wrk(
+                target.urls, target.token, "get", [], target.ids, short, target.pids
+            )
+            pair[who] = merged["rate"]
+        found.append((pair["service"], pair["bare"]))
+        print(
+            f"  round {n + 1}: the service {pair['service']:,.0f}/s, the bare app "
+            f"{pair['bare']:,.0f}/s, ratio {pair['service'] / max(pair['bare'], 1):.2f}",
+            flush=True,
+        )
+    if found:
+        median = statistics.median(s / b for s, b in found if b)
+        print(f"ratio, the median of {len(found)} rounds: {median:.2f}", flush=True)
+    return found
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -1027,6 +1082,10 @@ def _args() -> argparse.Namespace:
         help="the load generator: wrk (apt-get install wrk) if present, else httpx processes",
     )
     parser.add_argument("--only-get", action="store_true", help="the read and its bound only")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="alternating windows of the read (the ratio)"
+    )
+    parser.add_argument("--round-seconds", type=float, default=5)
     parser.add_argument("--pause", type=float, default=0, help="seconds to wait before loading")
     return parser.parse_args()
 

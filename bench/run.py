@@ -14,7 +14,9 @@ the end) and fresh topics (3 partitions, deleted at the end).
    process of its own applying each fetch in one transaction (the inbox rows in one statement,
    the effect rows in one: the bench's handler is a `Handler.apply_many`). Every process runs on
    uvloop, as every service does under uvicorn. After a warm-up that runs the whole path,
-   `--events` are written flat out, then again at `--rate`.
+   `--events` are written flat out, then again at `--rate`. Between the two, PostgreSQL
+   alone once more: the bound of the flat-out run is the mean of the runs before and after it
+   (the host's speed drifts from minute to minute more than the distance to the target).
    Throughput is events ÷ (first measured write started → last effect committed). Latency is
    the consumer's wall clock after its transaction committed minus the writer's wall clock
    after its commit returned (same machine, same clock), per event.
@@ -115,8 +117,12 @@ async def measure_kafka(args: argparse.Namespace, size: int) -> list[KafkaResult
     return results
 
 
-async def measure_pipeline(dsn: str, args: argparse.Namespace) -> list[PipelineResult]:
-    results = []
+async def measure_pipeline(
+    dsn: str, args: argparse.Namespace
+) -> tuple[list[PipelineResult], DatabaseResult]:
+    """The pipeline flat out, PostgreSQL alone again right after it (the bound on both sides
+    of what it bounds), then the pipeline at the offered rate."""
+    results, after = [], None
     for rate in (None, args.rate):
         step(f"Pipeline, {args.warmup:,} + {args.events:,} events, offered {rate or 'max'}")
         # At a rate, each event is written when it is due, by one of up to 64 tasks (16 tasks
@@ -134,7 +140,10 @@ async def measure_pipeline(dsn: str, args: argparse.Namespace) -> list[PipelineR
         p = results[-1]
         step(f"  {p.throughput:,.0f}/s, p50 {p.latency.p50:.1f} ms, p99 {p.latency.p99:.1f} ms")
         await empty_tables(dsn)
-    return results
+        if rate is None:
+            after = await measure_database(dsn, args)
+    assert after is not None
+    return results, after
 
 
 async def main(argv: list[str]) -> None:
@@ -147,7 +156,7 @@ async def main(argv: list[str]) -> None:
         step(f"database {dsn.rpartition('/')[2]}; {load}")
         database = await measure_database(dsn, args)
         kafka = await measure_kafka(args, size)
-        pipeline = await measure_pipeline(dsn, args)
+        pipeline, database_after = await measure_pipeline(dsn, args)
         version = await pg_version(dsn)
     results = Results(
         command=" ".join([".venv/bin/python bench/run.py", *argv]),
@@ -177,6 +186,7 @@ async def main(argv: list[str]) -> None:
         kafka=kafka,
         pipeline=pipeline,
         seconds=time.monotonic() - started,
+        database_after=database_after,
     )
     args.output.write_text(render(results), encoding="utf-8")
     step(f"wrote {args.output} ({results.seconds:.0f} s)")
