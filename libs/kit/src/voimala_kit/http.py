@@ -7,7 +7,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
@@ -291,8 +291,8 @@ _HOT_METHODS = frozenset({"GET", "POST"})
 class _Guard:
     """What a client can send that must never reach a handler: a body larger than `max_body`
     (413, refused before it is parsed) and the NUL character (422), which PostgreSQL cannot
-    store in text: without this it surfaced as a 500 from the database. Also sets the security
-    headers every answer carries."""
+    store in text: without this it surfaced as a 500 from the database. Also serves the `hot`
+    endpoints. (The security headers every answer carries are set by `_Observe`, around it.)"""
 
     def __init__(
         self,
@@ -312,7 +312,6 @@ class _Guard:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        send = _with_security_headers(send)
         problem = None
         body, given = b"", receive
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
@@ -470,25 +469,19 @@ _HTML_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def _with_security_headers(send: Send) -> Send:
-    """nosniff and no referrer on every answer; HTML pages (the poster, the action pages) may
-    not be framed. No referrer at all, not even to the same origin: the action pages' address
-    holds a signed token that answers a proposal, and no answer of a service needs to say
-    where the browser came from. (The portal sets its own, `same-origin`, over this one.)"""
-
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            # On the raw header list (as MutableHeaders.setdefault would, with one pass).
-            raw = list(message.get("headers", ()))
-            given = {name.lower(): value for name, value in reversed(raw)}
-            wanted = _SECURITY_HEADERS
-            if given.get(b"content-type", b"").startswith(b"text/html"):
-                wanted = _SECURITY_HEADERS + _HTML_HEADERS
-            raw += [(name, value) for name, value in wanted if name not in given]
-            message["headers"] = raw
-        await send(message)
-
-    return sending
+def _secured(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with nosniff and no referrer; HTML pages (the poster, the action
+    pages) may not be framed. No referrer at all, not even to the same origin: the action
+    pages' address holds a signed token that answers a proposal, and no answer of a service
+    needs to say where the browser came from. (The portal sets its own, `same-origin`, over
+    this one.) A header the answer already has is kept, as MutableHeaders.setdefault would."""
+    raw = list(headers)
+    given = {name.lower(): value for name, value in reversed(raw)}
+    wanted = _SECURITY_HEADERS
+    if given.get(b"content-type", b"").startswith(b"text/html"):
+        wanted = _SECURITY_HEADERS + _HTML_HEADERS
+    raw += [(name, value) for name, value in wanted if name not in given]
+    return raw
 
 
 def _too_large(limit: int) -> Problem:
@@ -496,7 +489,8 @@ def _too_large(limit: int) -> Problem:
 
 
 class _Observe:
-    """Correlation id, one log line and metrics per request, as plain ASGI middleware.
+    """Correlation id, security headers, one log line and metrics per request, as plain ASGI
+    middleware (outside `_Guard`, so on its answers too).
 
     (Starlette's `@app.middleware("http")` wraps every request in extra tasks and streams:
     measurably slower on the hot read paths.)
@@ -523,10 +517,10 @@ class _Observe:
                 nonlocal status
                 if message["type"] == "http.response.start":
                     status = message["status"]
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (b"x-correlation-id", corr.encode()),
-                    ]
+                    # One wrapper of `send` for both (each is a coroutine on every message).
+                    headers = _secured(message.get("headers", ()))
+                    headers.append((b"x-correlation-id", corr.encode()))
+                    message["headers"] = headers
                 await send(message)
 
             try:
