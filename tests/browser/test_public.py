@@ -16,10 +16,17 @@ from typing import Any
 import httpx
 import pytest
 from voimala_kit import issue_token
+from voimala_kit.clock import HELSINKI
 
 from .conftest import NewPage, Stack, check_page
 
 pytestmark = pytest.mark.browser
+
+
+def _today() -> date:
+    """The programme's today: Helsinki's date, as the portal's (from 21:00 or 22:00 UTC it
+    is already tomorrow there, and on a month's last day the next month)."""
+    return datetime.now(HELSINKI).date()
 
 
 def _month(day: date, by: int = 0) -> str:
@@ -28,7 +35,7 @@ def _month(day: date, by: int = 0) -> str:
 
 
 async def _occurrences(stack: Stack) -> list[dict[str, Any]]:
-    today = datetime.now(UTC).date()
+    today = _today()
     found: list[dict[str, Any]] = []
     async with httpx.AsyncClient() as client:
         for by in (0, 1):
@@ -217,7 +224,7 @@ async def test_month_navigation_and_a_filter_work_without_javascript(
 ) -> None:
     page = await new_page(js=False, lang="en")
     await page.goto(f"{stack.portal}/programme")
-    this_month = _month(datetime.now(UTC).date())
+    this_month = _month(_today())
     assert page.url.endswith(f"/programme/{this_month}")
     # Today is marked (the demo programme has something most days; the marker needs a day).
     today_cards = page.locator("section.day.today")
@@ -233,7 +240,7 @@ async def test_month_navigation_and_a_filter_work_without_javascript(
         assert "Language café" in text
     await page.get_by_role("link", name="Next month").click()
     await page.wait_for_load_state()
-    assert f"/programme/{_month(datetime.now(UTC).date(), 1)}" in page.url
+    assert f"/programme/{_month(_today(), 1)}" in page.url
     assert "category=language_cafe" in page.url  # the filter is kept
     assert await page.get_by_label("What").input_value() == "language_cafe"
     await page.get_by_role("link", name="Previous month").click()
@@ -301,7 +308,7 @@ async def test_every_public_page_passes_axe(
     stack: Stack, new_page: NewPage, lang: str, phone: bool
 ) -> None:
     cafe = await _open_cafe(stack)
-    today = datetime.now(UTC).date()
+    today = _today()
     page = await new_page(lang=lang, phone=phone)
     for path in PAGES:
         url = path.format(next=_month(today, 1), cafe=cafe["occurrence_id"], month=_month(today))
