@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -14,6 +14,7 @@ import httpx
 import pytest
 from aiokafka import ConsumerRecord
 from voimala_contracts import topics
+from voimala_kit.clock import SystemClock
 from voimala_kit.personal import Keyring
 from voimala_kit.testing import PROBLEM_JSON, auth, opened, read_topic, wait_for
 from voimala_participants.settings import Settings
@@ -47,7 +48,8 @@ def _assert_problem(r: httpx.Response, status: int) -> dict[str, Any]:
 async def test_register_returns_201_with_the_record_and_computed_youth(
     client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:
-    year = datetime.now(UTC).year
+    # The service's year is Helsinki's: from 22:00 UTC on Dec 31 it is already the next one.
+    year = SystemClock().today().year
     person = new_person(birth_year=year - 29, skills=["forklift", "forklift", "welding"])
     r = await client.post("/participants", json=person, headers=staff)
 
