@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from voimala_kit.clock import HELSINKI
 from voimala_kit.testing import wait_for
 
 from .conftest import NewPage, Stack, check_page, offer_for_sign_in, sign_in_as
@@ -71,7 +72,11 @@ async def _participant(stack: Stack, token: Token) -> dict[str, Any]:
 async def _upcoming_occurrence(stack: Stack) -> dict[str, Any]:
     """An occurrence with seats to register for, at least two days ahead."""
     today = dt.datetime.now(dt.UTC)
-    months = {today.strftime("%Y-%m"), (today + dt.timedelta(days=31)).strftime("%Y-%m")}
+    # This month and the next, in Helsinki as the programme's months: today + 31 days skips
+    # the next month on Jan 29-31 and on the 31st before a 30-day month, and the month
+    # after it opens for registration only 30 days ahead.
+    first = dt.datetime.now(HELSINKI).date().replace(day=1)
+    months = {f"{first:%Y-%m}", f"{first + dt.timedelta(days=31):%Y-%m}"}
     async with httpx.AsyncClient(timeout=10) as client:
         for month in sorted(months):
             r = await client.get(f"{stack.url('events')}/programme/{month}?format=json")

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Dialog, Page, ViewportSize
+from voimala_kit.clock import HELSINKI
 from voimala_kit.testing import wait_for
 
 from .conftest import ARTIFACTS, DESKTOP, NewPage, Stack, check_page, sign_in_as
@@ -77,7 +78,11 @@ async def _participant(stack: Stack, token: Token, language: str) -> dict[str, A
 
 async def _upcoming_occurrence(client: httpx.AsyncClient, stack: Stack) -> str:
     today = dt.datetime.now(dt.UTC)
-    months = {today.strftime("%Y-%m"), (today + dt.timedelta(days=31)).strftime("%Y-%m")}
+    # This month and the next, in Helsinki as the programme's months: today + 31 days skips
+    # the next month on Jan 29-31 and on the 31st before a 30-day month, and the month
+    # after it opens for registration only 30 days ahead.
+    first = dt.datetime.now(HELSINKI).date().replace(day=1)
+    months = {f"{first:%Y-%m}", f"{first + dt.timedelta(days=31):%Y-%m}"}
     for month in sorted(months):
         r = await client.get(f"{stack.url('events')}/programme/{month}?format=json")
         assert r.status_code == 200, r.text
