@@ -8,6 +8,7 @@ Screenshots and axe results of every page go to `test-artifacts/` (git-ignored).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -24,12 +25,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiosmtpd.controller import Controller
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from voimala_contracts import topics
 from voimala_kit.auth import generate_keys
+from voimala_kit.clock import HELSINKI
 from voimala_kit.kafka import ensure_topics
 from voimala_kit.testing import wait_for
 
@@ -399,3 +402,25 @@ def offer_for_sign_in(stack: Stack, role: str, subject: str, name: str) -> None:
 
 def elapsed_since(started: float) -> float:
     return time.monotonic() - started
+
+
+async def upcoming_occurrence(client: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
+    """An occurrence of the demo programme with seats to register for, at least two days
+    ahead. Looked for in this month and the next, Helsinki's as the programme's: today + 31
+    days skips the next month on Jan 29-31 and on the 31st before a 30-day month, and the
+    month after it opens for registration only 30 days ahead."""
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    first = dt.datetime.now(HELSINKI).date().replace(day=1)
+    for month in (f"{first:%Y-%m}", f"{first + dt.timedelta(days=31):%Y-%m}"):
+        r = await client.get(f"{stack.url('events')}/programme/{month}?format=json")
+        assert r.status_code == 200, r.text
+        for occ in r.json()["occurrences"]:
+            if (
+                occ["status"] == "scheduled"
+                and occ["capacity"]
+                and (occ["seats_left"] or 0) > 2
+                and not occ["slots"]
+                and dt.datetime.fromisoformat(occ["starts_at"]) > soon
+            ):
+                return occ  # type: ignore[no-any-return]
+    pytest.fail("no upcoming occurrence with seats in the demo programme")

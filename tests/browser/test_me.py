@@ -5,7 +5,6 @@ axe on every page in Finnish, Swedish and English; and no way into another parti
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
@@ -14,10 +13,16 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Page, expect
-from voimala_kit.clock import HELSINKI
 from voimala_kit.testing import wait_for
 
-from .conftest import NewPage, Stack, check_page, offer_for_sign_in, sign_in_as
+from .conftest import (
+    NewPage,
+    Stack,
+    check_page,
+    offer_for_sign_in,
+    sign_in_as,
+    upcoming_occurrence,
+)
 
 pytestmark = pytest.mark.browser
 Token = Callable[..., str]
@@ -71,27 +76,8 @@ async def _participant(stack: Stack, token: Token) -> dict[str, Any]:
 
 async def _upcoming_occurrence(stack: Stack) -> dict[str, Any]:
     """An occurrence with seats to register for, at least two days ahead."""
-    today = dt.datetime.now(dt.UTC)
-    # This month and the next, in Helsinki as the programme's months: today + 31 days skips
-    # the next month on Jan 29-31 and on the 31st before a 30-day month, and the month
-    # after it opens for registration only 30 days ahead.
-    first = dt.datetime.now(HELSINKI).date().replace(day=1)
-    months = {f"{first:%Y-%m}", f"{first + dt.timedelta(days=31):%Y-%m}"}
     async with httpx.AsyncClient(timeout=10) as client:
-        for month in sorted(months):
-            r = await client.get(f"{stack.url('events')}/programme/{month}?format=json")
-            assert r.status_code == 200, r.text
-            for occ in r.json()["occurrences"]:
-                starts = dt.datetime.fromisoformat(occ["starts_at"])
-                if (
-                    occ["status"] == "scheduled"
-                    and occ["capacity"]
-                    and (occ["seats_left"] or 0) > 2
-                    and not occ["slots"]
-                    and starts > today + dt.timedelta(days=2)
-                ):
-                    return occ  # type: ignore[no-any-return]
-    pytest.fail("no upcoming occurrence with seats in the demo programme")
+        return await upcoming_occurrence(client, stack)
 
 
 async def _register(stack: Stack, token: Token, person: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ get the forbidden page."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import re
 import uuid
@@ -19,10 +18,17 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Dialog, Page, ViewportSize
-from voimala_kit.clock import HELSINKI
 from voimala_kit.testing import wait_for
 
-from .conftest import ARTIFACTS, DESKTOP, NewPage, Stack, check_page, sign_in_as
+from .conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    NewPage,
+    Stack,
+    check_page,
+    sign_in_as,
+    upcoming_occurrence,
+)
 
 pytestmark = pytest.mark.browser
 Token = Callable[..., str]
@@ -77,26 +83,7 @@ async def _participant(stack: Stack, token: Token, language: str) -> dict[str, A
 
 
 async def _upcoming_occurrence(client: httpx.AsyncClient, stack: Stack) -> str:
-    today = dt.datetime.now(dt.UTC)
-    # This month and the next, in Helsinki as the programme's months: today + 31 days skips
-    # the next month on Jan 29-31 and on the 31st before a 30-day month, and the month
-    # after it opens for registration only 30 days ahead.
-    first = dt.datetime.now(HELSINKI).date().replace(day=1)
-    months = {f"{first:%Y-%m}", f"{first + dt.timedelta(days=31):%Y-%m}"}
-    for month in sorted(months):
-        r = await client.get(f"{stack.url('events')}/programme/{month}?format=json")
-        assert r.status_code == 200, r.text
-        for occ in r.json()["occurrences"]:
-            starts = dt.datetime.fromisoformat(occ["starts_at"])
-            if (
-                occ["status"] == "scheduled"
-                and occ["capacity"]
-                and (occ["seats_left"] or 0) > 2
-                and not occ["slots"]
-                and starts > today + dt.timedelta(days=2)
-            ):
-                return str(occ["occurrence_id"])
-    pytest.fail("no upcoming occurrence with seats in the demo programme")
+    return str((await upcoming_occurrence(client, stack))["occurrence_id"])
 
 
 async def _until_text(page: Page, text: str, timeout: float = ANSWERS_WITHIN) -> None:
