@@ -595,13 +595,17 @@ _FOUND = [
     "JSON, the personal-data check) is 6-8 % of the writer's CPU.",
     "- **Wave 8: the bound on both sides.** PostgreSQL alone ran once, before Kafka alone "
     "and the pipeline, and the host's speed drifts from minute to minute: the same code "
-    "gave 0.80 (20:10), 0.33 (20:33) and 0.66 (today) of it, with PostgreSQL alone at "
-    "3,204, 5,286 and 4,731 commits/s. It now runs again right after the pipeline flat out,"
-    " and the ratio is taken against the mean of the two (both are in the results table). "
-    "In this run they were 4,731 and 5,401/s: the pipeline was not CPU-bound (1.73 of 2 "
-    "cores busy, a ceiling of 0.82 by its CPU per event) but its writers' transactions took"
-    " 4.8 ms against 3.4 ms alone, waiting for the cores and the WAL flush they share with "
-    "the relay, the consumer and Kafka.",
+    "gave 0.80 (2026-12-02 20:10), 0.33 (20:33) and 0.66 (2026-12-03 03:01) of it, with "
+    "PostgreSQL alone at 3,204, 5,286 and 4,731 commits/s. It now runs again right after "
+    "the pipeline flat out, and the ratio is taken against the mean of the two (both are in"
+    " the results table). In the 03:01 run they were 4,731 and 5,401/s: the pipeline was "
+    "not CPU-bound (1.73 of 2 cores busy, a ceiling of 0.82 by its CPU per event of 0.48 "
+    "ms) but its writers' transactions took 4.8 ms against 3.4 ms alone, waiting for the "
+    "cores and the WAL flush they share with the relay, the consumer and Kafka. Three runs "
+    "of `bench/run.py` right after (03:55-03:57) gave 0.49, 0.39 and 0.56 of their "
+    "bracketed bounds; their CPU per event was 0.72, 0.71 and 0.56 ms, so 2 cores capped "
+    "them at 0.57, 0.47 and 0.67, below the target whatever the latency. Their p99 at "
+    "2,000/s: 49.0, 44.8 and 37.3 ms.",
     "",
 ]
 
