@@ -14,9 +14,10 @@ the end) and fresh topics (3 partitions, deleted at the end).
    process of its own applying each fetch in one transaction (the inbox rows in one statement,
    the effect rows in one: the bench's handler is a `Handler.apply_many`). Every process runs on
    uvloop, as every service does under uvicorn. After a warm-up that runs the whole path,
-   `--events` are written flat out, then again at `--rate`. Between the two, PostgreSQL
-   alone once more: the bound of the flat-out run is the mean of the runs before and after it
-   (the host's speed drifts from minute to minute more than the distance to the target).
+   `--events` are written flat out in `--rounds` rounds, with PostgreSQL alone again after
+   each, then at `--rate`. Each round's bound is the mean of PostgreSQL alone right before and
+   right after it, and the ratio judged is the median round's: the host's speed drifts from
+   minute to minute more than the distance to the target.
    Throughput is events ÷ (first measured write started → last effect committed). Latency is
    the consumer's wall clock after its transaction committed minus the writer's wall clock
    after its commit returned (same machine, same clock), per event.
@@ -47,7 +48,7 @@ from common import (
     run_loop,
 )
 from pipeline import PipelineResult, run_pipeline
-from report import ROOT, Results, machine, render
+from report import ROOT, FlatRound, Results, machine, render
 from voimala_contracts import new_event
 
 
@@ -57,6 +58,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2_000, help="events before measuring")
     parser.add_argument("--writers", type=int, default=16, help="concurrent writer tasks")
     parser.add_argument("--rate", type=float, default=2_000, help="offered events/s, run (b)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="flat-out runs of the pipeline, each followed by PostgreSQL alone; the ratio is "
+        "the median round's",
+    )
     parser.add_argument(
         "--open-writers",
         type=int,
@@ -118,32 +126,40 @@ async def measure_kafka(args: argparse.Namespace, size: int) -> list[KafkaResult
 
 
 async def measure_pipeline(
-    dsn: str, args: argparse.Namespace
-) -> tuple[list[PipelineResult], DatabaseResult]:
-    """The pipeline flat out, PostgreSQL alone again right after it (the bound on both sides
-    of what it bounds), then the pipeline at the offered rate."""
-    results, after = [], None
-    for rate in (None, args.rate):
-        step(f"Pipeline, {args.warmup:,} + {args.events:,} events, offered {rate or 'max'}")
-        # At a rate, each event is written when it is due, by one of up to 64 tasks (16 tasks
-        # would cap the rate at 16 ÷ the transaction's time: the generator would be the limit),
-        # but at most `--connections` transactions run at once, as a service's pool bounds its
-        # handlers'. With all 64 at once, the relay's every round trip waited behind them: at
-        # the same delivered rate its claims and acks took 2-3 times as long (docs).
-        writers = args.writers if rate is None else max(args.writers, args.open_writers)
-        connections = args.writers if rate is None else args.connections
-        results.append(
-            await run_pipeline(
-                dsn, args.events, args.warmup, writers, rate, connections=connections
-            )
+    dsn: str, args: argparse.Namespace, database: DatabaseResult
+) -> tuple[list[PipelineResult], list[FlatRound]]:
+    """The pipeline flat out in `--rounds` rounds, PostgreSQL alone after each (the bound on
+    both sides of what it bounds), then the pipeline at the offered rate. Returns the median
+    round's pipeline and the one at the rate, and every round."""
+    rounds: list[FlatRound] = []
+    before = database
+    for i in range(args.rounds):
+        step(
+            f"Pipeline, round {i + 1} of {args.rounds}: {args.warmup:,} + {args.events:,} "
+            "events, flat out"
         )
-        p = results[-1]
+        p = await run_pipeline(dsn, args.events, args.warmup, args.writers, None)
         step(f"  {p.throughput:,.0f}/s, p50 {p.latency.p50:.1f} ms, p99 {p.latency.p99:.1f} ms")
         await empty_tables(dsn)
-        if rate is None:
-            after = await measure_database(dsn, args)
-    assert after is not None
-    return results, after
+        after = await measure_database(dsn, args)
+        rounds.append(FlatRound(before, p, after))
+        before = after
+    step(f"Pipeline, {args.warmup:,} + {args.events:,} events, offered {args.rate:,.0f}/s")
+    # Each event is written when it is due, by one of up to 64 tasks (16 tasks would cap the
+    # rate at 16 ÷ the transaction's time: the generator would be the limit), but at most
+    # `--connections` transactions run at once, as a service's pool bounds its handlers'. With
+    # all 64 at once, the relay's every round trip waited behind them: at the same delivered
+    # rate its claims and acks took 2-3 times as long (docs).
+    writers = max(args.writers, args.open_writers)
+    paced = await run_pipeline(
+        dsn, args.events, args.warmup, writers, args.rate, connections=args.connections
+    )
+    step(
+        f"  {paced.throughput:,.0f}/s, p50 {paced.latency.p50:.1f} ms, "
+        f"p99 {paced.latency.p99:.1f} ms"
+    )
+    median = sorted(rounds, key=lambda f: f.ratio)[(len(rounds) - 1) // 2]
+    return [median.pipeline, paced], rounds
 
 
 async def main(argv: list[str]) -> None:
@@ -156,7 +172,7 @@ async def main(argv: list[str]) -> None:
         step(f"database {dsn.rpartition('/')[2]}; {load}")
         database = await measure_database(dsn, args)
         kafka = await measure_kafka(args, size)
-        pipeline, database_after = await measure_pipeline(dsn, args)
+        pipeline, rounds = await measure_pipeline(dsn, args, database)
         version = await pg_version(dsn)
     results = Results(
         command=" ".join([".venv/bin/python bench/run.py", *argv]),
@@ -169,6 +185,8 @@ async def main(argv: list[str]) -> None:
             f"its handlers' (pool of {args.connections + 4}): 16 tasks alone would cap the rate "
             "at 16 ÷ the transaction's time",
             "Offered rate, run (b)": f"{args.rate:,.0f} events/s",
+            "Flat-out rounds, run (a)": f"{args.rounds}, each followed by PostgreSQL alone "
+            "(its bound: the runs right before and after it)",
             "Message size": f"{size} bytes (CloudEvents JSON)",
             "Topic partitions": str(PARTITIONS),
             "Relay": "kit defaults: batch 500 claimed and deleted in one statement (its commit "
@@ -186,7 +204,7 @@ async def main(argv: list[str]) -> None:
         kafka=kafka,
         pipeline=pipeline,
         seconds=time.monotonic() - started,
-        database_after=database_after,
+        flat_rounds=rounds,
     )
     args.output.write_text(render(results), encoding="utf-8")
     step(f"wrote {args.output} ({results.seconds:.0f} s)")
