@@ -382,8 +382,13 @@ def _ratio_arithmetic(r: Results) -> list[str]:
     return [
         f"**Target (b) as arithmetic.** PostgreSQL alone cost {alone:.3f} ms of CPU per event "
         f"(its writers {writer:.3f}, PostgreSQL {writer_pg:.3f}) and committed "
-        f"{db.throughput:,.0f}/s on {db.cpu.get('busy', 0.0):.2f} busy cores (its writers wait "
-        "for round trips; it is not CPU-bound). The pipeline does that same work plus the "
+        f"{db.throughput:,.0f}/s on {db.cpu.get('busy', 0.0):.2f} busy cores ("
+        + (
+            "its writers wait for round trips; it is not CPU-bound"
+            if db.cpu.get("busy", 0.0) < 0.9 * cores
+            else "nearly all of the machine"
+        )
+        + "). The pipeline does that same work plus the "
         "relay's claims and deletes, Kafka, and the consumer's inbox and effect rows, on the "
         f"same {cores} cores: flat out {pipe:.3f} ms per event (writers+relay {process:.3f}, "
         f"consumer {consumer:.3f}, PostgreSQL {pg:.3f}, Kafka {kafka:.3f}), so {pipe - alone:.3f} "
