@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from voimala_kit import Database, Problem, decode_cursor, encode_cursor
 from voimala_kit.http import install_http
+from voimala_kit.metrics import HTTP_REQUESTS
 
 
 class Dated(BaseModel):
@@ -78,10 +79,15 @@ async def test_a_problem_keeps_its_status_and_names_the_instance(client: httpx.A
 
 
 async def test_a_database_that_is_away_is_503_not_500(client: httpx.AsyncClient) -> None:
+    counted = HTTP_REQUESTS.labels("httptest", "GET", "/stored", 503)
+    before = counted._value.get()
     r = await client.get("/stored")
     assert r.status_code == 503
     assert r.headers["retry-after"] == "5"
     assert r.json()["title"] == "Service unavailable"
+    # The metrics (and the request log) say what the client got, not 500.
+    assert counted._value.get() == before + 1
+    assert HTTP_REQUESTS.labels("httptest", "GET", "/stored", 500)._value.get() == 0
 
 
 async def test_an_unsafe_correlation_id_is_replaced(client: httpx.AsyncClient) -> None:

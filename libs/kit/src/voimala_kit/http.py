@@ -525,6 +525,13 @@ class _Observe:
 
             try:
                 await self._app(scope, receive, send_with_id)
+            except Exception as exc:
+                # Answered outside this middleware, by `on_error` in Starlette's outermost
+                # layer, after it passed through here: count what that answer says (503 for a
+                # database or broker that is away), not 500 for every one.
+                if is_transient(exc):
+                    status = 503
+                raise
             finally:
                 self._observe(scope, status, time.perf_counter() - started)
 
