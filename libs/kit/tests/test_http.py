@@ -236,3 +236,12 @@ async def test_no_body_is_an_empty_object_where_nothing_is_required() -> None:
         # Sent with a Content-Type, an empty body is still not JSON.
         typed = await c.post("/things/1/cancel", headers={"content-type": "application/json"})
         assert typed.status_code == 422
+
+
+async def test_an_answer_from_the_outermost_error_handler_has_the_same_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/stored", headers={"X-Correlation-ID": "abc-503"})
+    assert r.status_code == 503
+    assert r.headers.get("x-correlation-id") == "abc-503"
+    assert r.headers.get("x-content-type-options") == "nosniff"

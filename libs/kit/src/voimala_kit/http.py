@@ -277,7 +277,16 @@ def install_http(
         return Problem(500, "Internal error", "the error was logged").response(request.url.path)
 
     app.add_middleware(_Guard, max_body=max_body, refusal=refusal, routes=app)
-    app.add_middleware(_Observe, service=service)
+    # Outside even Starlette's outermost layer, which answers an unhandled exception (`on_error`
+    # above, or a service's own): those answers too carry the correlation id and the security
+    # headers, and are counted and logged with the status they were sent with (inside it, a
+    # 503 for a database that was away was counted as 500 and went without either).
+    inner = app.build_middleware_stack
+
+    def observed() -> ASGIApp:
+        return _Observe(inner(), service=service)
+
+    app.build_middleware_stack = observed  # type: ignore[method-assign]
 
 
 #: A NUL character escaped in JSON (an unescaped one is not JSON at all), not preceded by an
@@ -525,13 +534,6 @@ class _Observe:
 
             try:
                 await self._app(scope, receive, send_with_id)
-            except Exception as exc:
-                # Answered outside this middleware, by `on_error` in Starlette's outermost
-                # layer, after it passed through here: count what that answer says (503 for a
-                # database or broker that is away), not 500 for every one.
-                if is_transient(exc):
-                    status = 503
-                raise
             finally:
                 self._observe(scope, status, time.perf_counter() - started)
 
