@@ -277,10 +277,14 @@ def install_http(
         return Problem(500, "Internal error", "the error was logged").response(request.url.path)
 
     app.add_middleware(_Guard, max_body=max_body, refusal=refusal, routes=app)
-    # Outside even Starlette's outermost layer, which answers an unhandled exception (`on_error`
-    # above, or a service's own): those answers too carry the correlation id and the security
-    # headers, and are counted and logged with the status they were sent with (inside it, a
-    # 503 for a database that was away was counted as 500 and went without either).
+    _observe_outermost(app, service)
+
+
+def _observe_outermost(app: FastAPI, service: str) -> None:
+    """`_Observe` outside even Starlette's outermost layer, which answers an unhandled exception
+    (`on_error` above, or a service's own): those answers too carry the correlation id and the
+    security headers, and are counted and logged with the status they were sent with (inside
+    it, a 503 for a database that was away was counted as 500 and went without either)."""
     inner = app.build_middleware_stack
 
     def observed() -> ASGIApp:
