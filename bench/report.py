@@ -50,6 +50,11 @@ class FlatRound:
         return _nproc() / self.cpu_ms * 1000 / self.bound if self.cpu_ms else float("nan")
 
 
+def median_round(rounds: list[FlatRound]) -> FlatRound:
+    """The round whose ratio is the median (the lower middle of an even count)."""
+    return sorted(rounds, key=lambda f: f.ratio)[(len(rounds) - 1) // 2]
+
+
 @dataclass
 class Results:
     command: str
@@ -66,11 +71,7 @@ class Results:
 
     @property
     def median_round(self) -> FlatRound | None:
-        """The round whose ratio is the median (the lower middle of an even count)."""
-        if not self.flat_rounds:
-            return None
-        ordered = sorted(self.flat_rounds, key=lambda f: f.ratio)
-        return ordered[(len(ordered) - 1) // 2]
+        return median_round(self.flat_rounds) if self.flat_rounds else None
 
     @property
     def database_rate(self) -> float:
@@ -737,11 +738,11 @@ _FOUND = [
     "2,200-3,500/s at every count, ratios 0.47-0.72. What the pipeline adds to each event "
     "(the relay's claim and delete, Kafka, the consumer's inbox and effect rows; py-spy: the "
     "relay's Python 0.011 ms and the Kafka client's 0.007 ms of it, the consumer's 0.040 ms) "
-    "is 0.17-0.25 ms of CPU against PostgreSQL alone's 0.27-0.32 ms for the writers' own work, "
+    "is 0.17-0.27 ms of CPU against PostgreSQL alone's 0.25-0.32 ms for the writers' own work, "
     "so with both saturating the 2 cores the ratio would be the writers' own work ÷ all of "
     "it (0.318 ÷ 0.484 = 0.66 in the 03:01 run, 0.266 ÷ 0.512 = 0.52 in the median round at "
     "05:31): 0.75 needs what the pipeline adds to cost at most a third of the writers' own "
-    "work, about 0.09-0.11 ms per event for four more row writes, a Kafka round and two "
+    "work, about 0.08-0.11 ms per event for four more row writes, a Kafka round and two "
     "processes' Python. On a machine with more cores than the writers keep busy the added "
     "work would run beside them; on these 2 it runs in their place.",
     "",

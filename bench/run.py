@@ -48,7 +48,7 @@ from common import (
     run_loop,
 )
 from pipeline import PipelineResult, run_pipeline
-from report import ROOT, FlatRound, Results, machine, render
+from report import ROOT, FlatRound, Results, machine, median_round, render
 from voimala_contracts import new_event
 
 
@@ -158,8 +158,7 @@ async def measure_pipeline(
         f"  {paced.throughput:,.0f}/s, p50 {paced.latency.p50:.1f} ms, "
         f"p99 {paced.latency.p99:.1f} ms"
     )
-    median = sorted(rounds, key=lambda f: f.ratio)[(len(rounds) - 1) // 2]
-    return [median.pipeline, paced], rounds
+    return [median_round(rounds).pipeline, paced], rounds
 
 
 async def main(argv: list[str]) -> None:

@@ -29,7 +29,7 @@ async def onlooker(bootstrap: str) -> AsyncIterator[AIOKafkaConsumer]:
         await consumer.stop()
 
 
-async def _partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
+async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
     """The partitions of those of the topics that exist (asking for a missing one by name
     could create it)."""
     # The whole cluster's metadata: the client's own covers only the topics it already reads.
@@ -43,11 +43,6 @@ async def _partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[
     # leader in its own metadata and wait ~0.5 s for a refresh (measured on every status page).
     await consumer._client.set_topics(sorted({tp.topic for tp in found}))
     return found
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The topic's partitions; none when the topic does not exist."""
-    return await _partitions_of(consumer, [topic])
 
 
 async def read_topic(
@@ -66,7 +61,7 @@ async def read_topic(
 async def _read(
     consumer: AIOKafkaConsumer, topic: str, since_ms: int | None, last: int
 ) -> list[Record]:
-    tps = await _partitions(consumer, topic)
+    tps = await _partitions(consumer, [topic])
     if not tps:
         return []
     ends = await consumer.end_offsets(tps)
@@ -99,7 +94,7 @@ async def read_one(bootstrap: str, tp: TopicPartition, offset: int) -> Record | 
 
 
 async def _read_one(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> Record | None:
-    if tp not in await _partitions(consumer, tp.topic):
+    if tp not in await _partitions(consumer, [tp.topic]):
         return None
     start = (await consumer.beginning_offsets([tp]))[tp]
     end = (await consumer.end_offsets([tp]))[tp]
@@ -118,7 +113,7 @@ async def topic_sizes(consumer: AIOKafkaConsumer, topics: list[str]) -> dict[str
     """How many records each topic holds now (end less beginning, over its partitions): one
     metadata request and one offsets request each way for all the topics together, so that the
     status page does not wait for three round trips per service one after another."""
-    tps = await _partitions_of(consumer, topics)
+    tps = await _partitions(consumer, topics)
     sizes = dict.fromkeys(topics, 0)
     if tps:
         ends = await consumer.end_offsets(tps)
